@@ -1,0 +1,43 @@
+# One command per action. `make demo` and `make test` work on a fresh clone.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_OUT ?= out/demo
+DEMO_REQUEST ?= Explain how a rainbow forms. Include one diagram, a narrated audio clip and a short video.
+
+.PHONY: demo test test-fast lint typecheck bench system-packages install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python system-packages
+	$(BIN)/python -m pip install --quiet -e .
+
+install-dev: $(BIN)/python system-packages
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+
+system-packages:
+	@bash scripts/system-packages.sh
+
+demo: install
+	$(BIN)/unima run "$(DEMO_REQUEST)" --out $(DEMO_OUT)
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: install-dev
+	$(BIN)/ruff check unima tests benchmarks traces
+	$(BIN)/ruff format --check unima tests benchmarks traces
+
+typecheck: install-dev
+	$(BIN)/mypy unima
+
+bench: install-dev
+	$(BIN)/python benchmarks/overhead.py
+
+clean:
+	rm -rf $(VENV) out .unima .pytest_cache

@@ -1,0 +1,31 @@
+"""Shared fixtures. Every test runs with its own trace and artifact folders, and no network."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNIMA_TRACE_DIR", str(tmp_path / "traces"))
+    monkeypatch.setenv("UNIMA_ARTIFACT_DIR", str(tmp_path / "artifacts"))
+    monkeypatch.delenv("UNIMA_REASONER", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection to a non-loopback address fails the test."""
+    original = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6) and host not in LOOPBACK and not host.startswith("127."):
+            raise RuntimeError(f"tests must not touch the network (tried {address!r})")
+        return original(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)

@@ -1,0 +1,162 @@
+"""The reasoning graph with fake tools: structure, parallel dispatch, judge rounds, traces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from unima import UniMA, load_trace
+from unima.errors import InputError
+from unima.testing import FakeTool, fake_toolbox
+from unima.types import placeholder_tags
+
+
+def agent_with(**tool_options: object) -> UniMA:
+    return UniMA(tools=fake_toolbox(**tool_options))
+
+
+def test_answer_has_exactly_the_requested_placeholders() -> None:
+    response = agent_with().respond("Explain how tides work. Include two images and one audio clip.")
+    assert sorted(placeholder_tags(response.content)) == ["audio1", "image1", "image2"]
+    assert set(response.artifacts) == {"image1", "image2", "audio1"}
+    assert response.status == "ok"
+    for artifact in response.artifacts.values():
+        assert Path(artifact.path).is_file()
+        assert artifact.verification is not None and artifact.verification.passed
+    assert response.to_unim()["modal"].keys() == {"image1", "image2", "audio1"}
+
+
+def test_every_output_modality_alone_and_combined() -> None:
+    agent = agent_with()
+    requests = {
+        "image": "Describe a volcano. Include one picture.",
+        "audio": "Describe a volcano. Include a narrated audio clip.",
+        "video": "Describe a volcano. Include a short video.",
+        "document": "Describe a volcano. Provide a PDF report.",
+        "code": "Describe a volcano. Include a Python script.",
+        "threeD": "Describe a volcano. Include a 3D model.",
+    }
+    for modality, text in requests.items():
+        response = agent.respond(text)
+        assert list(response.artifacts) == [f"{modality}1"], text
+        assert response.status == "ok"
+    combined = agent.respond(
+        "Describe a volcano. Include one image, one audio clip, one video, a PDF report, a code snippet and a 3D model."
+    )
+    assert sorted(combined.artifacts) == ["audio1", "code1", "document1", "image1", "threeD1", "video1"]
+
+
+def test_trace_is_written_and_reads_back() -> None:
+    response = agent_with().respond("Explain erosion. Include one diagram.")
+    trace = load_trace(response.trace_path)
+    assert trace.status == "ok"
+    assert trace.output_spec is not None and trace.output_spec.counts == {"image": 1}
+    kinds = [event.kind for event in trace.events]
+    assert "step_start" in kinds and "step_end" in kinds and "check" in kinds
+    assert trace.plans and trace.plans[0].nodes[0]["produces"] == "image1"
+    assert trace.rounds[-1].decision == "accept"
+    assert trace.response is not None and trace.response.content == response.content
+
+
+def test_independent_steps_run_concurrently() -> None:
+    toolbox = fake_toolbox(latency_s=0.4)
+    UniMA(tools=toolbox).respond("Explain rivers. Include one image, one audio clip and a 3D model.")
+    intervals = []
+    for name in ("generate_image", "synthesize_speech", "generate_mesh"):
+        tool = toolbox.get(name)
+        assert isinstance(tool, FakeTool)
+        intervals += [(start, end) for _, start, end in tool.run_log]
+    latest_start = max(start for start, _ in intervals)
+    earliest_end = min(end for _, end in intervals)
+    assert latest_start < earliest_end, "the three independent steps did not overlap"
+
+
+def test_a_step_waits_only_for_its_own_dependencies() -> None:
+    # video depends on image1 and audio1 (narration); the slow 3D step must not delay it.
+    toolbox = fake_toolbox(latency_s=0.05, latency_by_tag={"threeD1": 1.0})
+    UniMA(tools=toolbox).respond("Explain rivers. Include one image, one audio clip, one video and a 3D model.")
+    video = toolbox.get("compose_video")
+    image = toolbox.get("generate_image")
+    mesh = toolbox.get("generate_mesh")
+    assert isinstance(video, FakeTool) and isinstance(image, FakeTool) and isinstance(mesh, FakeTool)
+    video_start = video.run_log[0][1]
+    assert video_start >= image.run_log[0][2], "video started before its image dependency finished"
+    assert video_start < mesh.run_log[0][2], "video waited for an unrelated slow step"
+
+
+def test_failed_step_is_retried_by_the_judge() -> None:
+    toolbox = fake_toolbox()
+    image_tool = toolbox.get("generate_image")
+    assert isinstance(image_tool, FakeTool)
+    image_tool.fail_runs = 1
+    response = UniMA(tools=toolbox).respond("Explain clouds. Include one image.")
+    assert response.status == "ok"
+    trace = load_trace(response.trace_path)
+    assert [judge_round.decision for judge_round in trace.rounds] == ["retry_steps", "accept"]
+    assert trace.rounds[0].target_steps == ["make_image1"]
+    ends = [event for event in trace.events if event.kind == "step_end"]
+    assert [event.data["status"] for event in ends] == ["failed", "ok"]
+
+
+def test_failed_verification_is_retried() -> None:
+    toolbox = fake_toolbox()
+    audio_tool = toolbox.get("synthesize_speech")
+    assert isinstance(audio_tool, FakeTool)
+    audio_tool.fail_verifications = 1
+    response = UniMA(tools=toolbox).respond("Explain clouds. Include an audio clip.")
+    assert response.status == "ok"
+    assert audio_tool.runs == 2
+
+
+def test_dependents_of_a_failed_step_rerun_with_it() -> None:
+    toolbox = fake_toolbox()
+    image_tool = toolbox.get("generate_image")
+    video_tool = toolbox.get("compose_video")
+    assert isinstance(image_tool, FakeTool) and isinstance(video_tool, FakeTool)
+    image_tool.fail_runs = 1
+    response = UniMA(tools=toolbox).respond("Explain clouds. Include one image and one video.")
+    assert response.status == "ok"
+    assert image_tool.runs == 2 and video_tool.runs == 1  # the video was skipped, then ran once
+
+
+def test_persistent_failure_is_surfaced_not_hidden() -> None:
+    toolbox = fake_toolbox()
+    mesh_tool = toolbox.get("generate_mesh")
+    assert isinstance(mesh_tool, FakeTool)
+    mesh_tool.fail_runs = 100
+    response = UniMA(tools=toolbox, max_judge_rounds=1).respond("Explain gears. Include one image and a 3D model.")
+    assert response.status == "partial"
+    assert "image1" in response.artifacts and "threeD1" not in response.artifacts
+    assert "could not be produced" in response.content and "threeD1" in response.content
+    assert any("make_threeD1" in problem for problem in response.problems)
+    trace = load_trace(response.trace_path)
+    assert trace.status == "partial"
+    assert [judge_round.decision for judge_round in trace.rounds] == ["retry_steps", "give_up"]
+
+
+def test_absurd_count_is_capped_and_said() -> None:
+    response = agent_with().respond("Describe the ocean. Include 50 videos.")
+    assert len(response.artifacts) == 5
+    assert "Note:" in response.content
+
+
+def test_text_only_request_makes_no_artifacts() -> None:
+    response = agent_with().respond("What is the capital of France?")
+    assert response.artifacts == {}
+    assert placeholder_tags(response.content) == []
+    assert response.status == "ok"
+
+
+def test_empty_request_is_an_input_error_and_the_trace_is_written(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        agent_with().respond("")
+    traces = list((tmp_path / "traces").glob("*.json"))
+    assert len(traces) == 1
+    trace = load_trace(traces[0])
+    assert trace.status == "failed" and trace.error_type == "InputError"
+
+
+def test_missing_input_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="nothing-here.png"):
+        agent_with().respond(["Describe <image1>.", tmp_path / "nothing-here.png"])

@@ -1,0 +1,166 @@
+"""The LLM reasoner, driven by the scripted fake chat model and by a fake OpenAI server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from unima import UniMA, load_trace
+from unima.errors import ConfigError
+from unima.reasoners.chat_models import parse_chat_spec
+from unima.testing import ScriptedChatModel, fake_toolbox
+
+CAPTION = json.dumps(
+    {"dense_caption": "A question about tides.", "paraphrase": "How do tides work?", "topic": "tides", "key_terms": ["moon"]}
+)
+ANALYSE = json.dumps({"needed": False, "reason": "no data"})
+
+
+def plan_reply(content: str, steps: list[dict[str, Any]]) -> str:
+    return json.dumps({"content": content, "content_specs": {}, "steps": steps})
+
+
+GOOD_PLAN = plan_reply(
+    "Tides follow the moon. <image1> shows the bulges.",
+    [{"id": "draw", "tool": "generate_image", "arguments": {"kind": "diagram"}, "produces": "image1"}],
+)
+CYCLIC_PLAN = plan_reply(
+    "Tides follow the moon. <image1> shows the bulges.",
+    [
+        {"id": "a", "tool": "generate_image", "arguments": {}, "produces": "image1", "depends_on": ["b"]},
+        {"id": "b", "tool": "generate_mesh", "arguments": {}, "depends_on": ["a"]},
+    ],
+)
+REQUEST = "Explain tides. Include one diagram."
+
+
+def test_scripted_model_plan_is_used() -> None:
+    model = ScriptedChatModel(script={"caption": CAPTION, "analyse": ANALYSE, "plan": GOOD_PLAN})
+    response = UniMA(reasoner=model, tools=fake_toolbox()).respond(REQUEST)
+    assert response.content.startswith("Tides follow the moon.")
+    assert list(response.artifacts) == ["image1"]
+    assert [step for step, _ in model.calls] == ["caption", "analyse", "plan"]
+    plan_messages = model.calls[2][1]
+    assert "<image1>" in plan_messages[0].content and "generate_image" in plan_messages[0].content
+    trace = load_trace(response.trace_path)
+    assert trace.reasoner == "llm:scripted"
+    assert trace.caption is not None and trace.caption.paraphrase == "How do tides work?"
+
+
+def test_invalid_plan_is_repaired_with_the_problems_named() -> None:
+    model = ScriptedChatModel(script={"caption": CAPTION, "analyse": ANALYSE, "plan": [CYCLIC_PLAN, GOOD_PLAN]})
+    response = UniMA(reasoner=model, tools=fake_toolbox()).respond(REQUEST)
+    plan_calls = [messages for step, messages in model.calls if step == "plan"]
+    assert len(plan_calls) == 2
+    assert "cycle" in plan_calls[1][0].content
+    assert response.content.startswith("Tides follow the moon.")
+
+
+def test_persistently_invalid_plan_falls_back_to_the_heuristic_reasoner() -> None:
+    model = ScriptedChatModel(script={"caption": CAPTION, "analyse": ANALYSE, "plan": CYCLIC_PLAN})
+    response = UniMA(reasoner=model, tools=fake_toolbox(), llm_repair_attempts=1).respond(REQUEST)
+    assert response.status == "ok" and list(response.artifacts) == ["image1"]
+    trace = load_trace(response.trace_path)
+    kinds = [event.kind for event in trace.events]
+    assert kinds.count("plan_rejected") == 2 and "plan_fallback" in kinds
+    assert trace.plans[-1].reasoner == "heuristic"
+
+
+def test_unparseable_replies_are_sent_back_then_fall_back() -> None:
+    model = ScriptedChatModel(script={"caption": "I think tides are nice.", "analyse": ANALYSE, "plan": GOOD_PLAN})
+    response = UniMA(reasoner=model, tools=fake_toolbox(), llm_repair_attempts=1).respond(REQUEST)
+    caption_calls = [messages for step, messages in model.calls if step == "caption"]
+    assert len(caption_calls) == 2
+    assert "not valid" in caption_calls[1][-1].content
+    assert response.status == "ok"
+
+
+def test_placeholder_mismatch_triggers_replanning() -> None:
+    wrong = plan_reply(
+        "Tides follow the moon. <image1> and <image2> show them.",
+        [{"id": "draw", "tool": "generate_image", "arguments": {}, "produces": "image1"}],
+    )
+    model = ScriptedChatModel(script={"caption": CAPTION, "analyse": ANALYSE, "plan": [wrong, GOOD_PLAN]})
+    response = UniMA(reasoner=model, tools=fake_toolbox()).respond(REQUEST)
+    plan_calls = [messages for step, messages in model.calls if step == "plan"]
+    assert "<image2>" in plan_calls[1][0].content  # the problem was named to the model
+    assert list(response.artifacts) == ["image1"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("openai:gpt-4o-mini", ("openai", None, "gpt-4o-mini")),
+        ("openai-compatible:http://localhost:8000/v1:Qwen2.5-7B", ("openai-compatible", "http://localhost:8000/v1", "Qwen2.5-7B")),
+        ("openai-compatible:http://127.0.0.1:11434/v1:llama3:8b", ("openai-compatible", "http://127.0.0.1:11434/v1", "llama3:8b")),
+        ("openai-compatible:https://example.org:vllm-model", ("openai-compatible", "https://example.org", "vllm-model")),
+    ],
+)
+def test_chat_specs_parse(spec: str, expected: tuple[str, str | None, str]) -> None:
+    assert parse_chat_spec(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["openai", "bogus:model", "openai-compatible:localhost:model", "openai-compatible:"])
+def test_bad_chat_specs_name_the_problem(spec: str) -> None:
+    with pytest.raises(ConfigError, match="openai"):
+        parse_chat_spec(spec)
+
+
+def test_unknown_reasoner_name_suggests_the_known_one() -> None:
+    with pytest.raises(ConfigError, match="Did you mean 'heuristic'"):
+        UniMA(reasoner="heuristik")
+
+
+class FakeOpenAIHandler(BaseHTTPRequestHandler):
+    """Answers /v1/chat/completions from the scripted replies, by the prompt's step."""
+
+    replies: dict[str, str] = {}
+    seen: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).seen.append(body)
+        system = body["messages"][0]["content"]
+        step = system.split("\n", 1)[0].split(":", 1)[1].strip()
+        payload = {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": self.replies[step]}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_openai_server() -> Iterator[str]:
+    FakeOpenAIHandler.replies = {"caption": CAPTION, "analyse": ANALYSE, "plan": GOOD_PLAN}
+    FakeOpenAIHandler.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAIHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def test_openai_compatible_endpoint_end_to_end(fake_openai_server: str) -> None:
+    agent = UniMA(reasoner=f"openai-compatible:{fake_openai_server}:tiny-model", tools=fake_toolbox())
+    response = agent.respond(REQUEST)
+    assert response.content.startswith("Tides follow the moon.")
+    assert [body["model"] for body in FakeOpenAIHandler.seen] == ["tiny-model"] * 3
+    assert FakeOpenAIHandler.seen[2]["messages"][0]["content"].startswith("unima-step: plan")

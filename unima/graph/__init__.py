@@ -1,0 +1,1 @@
+"""The Traceable Evidence Reasoning chain as a LangGraph graph (wired only in ``build``)."""

@@ -1,0 +1,60 @@
+"""Run-scoped objects handed to every node (LangGraph runtime context), never checkpointed."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unima.config import Settings
+from unima.graph.toolbox import Toolbox
+from unima.reasoners.base import Reasoner
+from unima.trace.recorder import TraceRecorder
+from unima.trace.store import ArtifactStore
+from unima.types import StepResult
+
+
+@dataclass
+class StepBoard:
+    """Lets each dispatched step wait for exactly its own dependencies.
+
+    LangGraph runs the ``Send`` tasks of one superstep concurrently; a step that depends on
+    another awaits that step's future here instead of waiting for a whole superstep, so wall
+    time follows the plan's critical path. A semaphore bounds how many tools run at once.
+    """
+
+    max_parallel: int
+    _futures: dict[tuple[int, str], asyncio.Future[StepResult]] = field(default_factory=dict)
+    _semaphore: asyncio.Semaphore | None = None
+
+    def future(self, round: int, step_id: str) -> asyncio.Future[StepResult]:
+        key = (round, step_id)
+        if key not in self._futures:
+            self._futures[key] = asyncio.get_running_loop().create_future()
+        return self._futures[key]
+
+    def finish(self, round: int, result: StepResult) -> None:
+        future = self.future(round, result.step_id)
+        if not future.done():
+            future.set_result(result)
+
+    @property
+    def semaphore(self) -> asyncio.Semaphore:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.max_parallel)
+        return self._semaphore
+
+
+@dataclass
+class RunContext:
+    """Everything a node may use besides the state."""
+
+    run_id: str
+    settings: Settings
+    reasoner: Reasoner
+    fallback_reasoner: Reasoner
+    toolbox: Toolbox
+    store: ArtifactStore
+    recorder: TraceRecorder
+    work_root: Path
+    board: StepBoard

@@ -1,0 +1,130 @@
+"""Running one plan step: validate arguments, run the tool off the event loop, verify, store."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from unima.errors import ToolError, VerificationError
+from unima.graph.context import RunContext
+from unima.tools.base import Tool, ToolContext, ToolOutput
+from unima.types import Artifact, Step, StepResult, Verification
+
+logger = logging.getLogger(__name__)
+
+
+def canonical_arguments_hash(arguments: dict[str, Any]) -> str:
+    text = json.dumps(arguments, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _run_and_verify(tool: Tool, arguments: Any, context: ToolContext) -> tuple[ToolOutput, Verification]:
+    output = tool.run(arguments, context)
+    if not Path(output.path).is_file():
+        raise ToolError(f"the tool reported {output.path} but no such file exists", tool=tool.name)
+    return output, tool.verify(output, arguments, context)
+
+
+async def execute_step(
+    step: Step,
+    dependencies: dict[str, Artifact],
+    context: RunContext,
+    *,
+    round: int,
+    attempt: int,
+) -> StepResult:
+    """Run ``step`` once and return its result; failures are results, not exceptions."""
+    recorder = context.recorder
+    started_at = time.time()
+    clock = time.perf_counter()
+    base: dict[str, Any] = {"step_id": step.id, "tool": step.tool, "attempt": attempt}
+    try:
+        tool = context.toolbox.get(step.tool)
+    except Exception as error:  # unknown tool: validation should have caught it
+        return StepResult(**base, status="failed", error=str(error), error_type=type(error).__name__, recoverable=False)
+    base |= {"backend": tool.backend, "backend_version": tool.backend_version()}
+    recorder.event(
+        "step_start",
+        "run_step",
+        step_id=step.id,
+        round=round,
+        tool=step.tool,
+        backend=tool.backend,
+        backend_version=base["backend_version"],
+        attempt=attempt,
+        arguments=step.arguments,
+        arguments_sha256=canonical_arguments_hash(step.arguments),
+        seed=context.settings.seed,
+        input_sha256={step_id: artifact.sha256 for step_id, artifact in dependencies.items()},
+    )
+    work_dir = context.work_root / f"{step.id}-r{round}-a{attempt}"
+    if work_dir.exists():
+        shutil.rmtree(work_dir)
+    work_dir.mkdir(parents=True)
+    tool_context = ToolContext(
+        work_dir=work_dir,
+        dependencies=dependencies,
+        seed=context.settings.seed,
+        settings=context.settings,
+        tag=step.produces,
+    )
+    result: StepResult
+    try:
+        arguments = tool.parse_arguments(step.arguments)
+        async with context.board.semaphore:
+            output, verification = await asyncio.wait_for(
+                asyncio.to_thread(_run_and_verify, tool, arguments, tool_context),
+                timeout=context.settings.step_timeout_s,
+            )
+        stored_path, sha256, size = context.store.put_file(Path(output.path))
+        artifact = Artifact(
+            tag=step.produces,
+            modality=tool.modality,
+            path=str(stored_path.resolve()),
+            mime=output.mime,
+            sha256=sha256,
+            size_bytes=size,
+            step_id=step.id,
+            meta=output.meta,
+            verification=verification,
+        )
+        if verification.passed:
+            result = StepResult(**base, status="ok", artifact=artifact)
+        else:
+            error = VerificationError("; ".join(verification.problems) or "verification failed", tool=step.tool)
+            result = StepResult(**base, status="failed", artifact=artifact, error=str(error), error_type="VerificationError")
+    except ValidationError as error:
+        result = StepResult(**base, status="failed", error=f"invalid arguments: {error}", error_type="ValidationError")
+    except TimeoutError:
+        message = f"timed out after {context.settings.step_timeout_s:g} s"
+        result = StepResult(**base, status="failed", error=message, error_type="TimeoutError")
+    except ToolError as error:
+        result = StepResult(
+            **base, status="failed", error=str(error), error_type=type(error).__name__, recoverable=error.recoverable
+        )
+    except Exception as error:  # a tool bug must not take the run down; the judge sees it
+        logger.exception("tool %s raised", step.tool)
+        result = StepResult(**base, status="failed", error=f"{type(error).__name__}: {error}", error_type=type(error).__name__)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    result = result.model_copy(update={"started_at": started_at, "seconds": time.perf_counter() - clock})
+    recorder.event(
+        "step_end",
+        "run_step",
+        step_id=step.id,
+        round=round,
+        status=result.status,
+        seconds=result.seconds,
+        error=result.error or None,
+        artifact=result.artifact.model_dump() if result.artifact else None,
+        output_sha256=result.artifact.sha256 if result.artifact else None,
+    )
+    return result

@@ -1,0 +1,235 @@
+"""Content specs and tool arguments the heuristic reasoner writes for each output modality.
+
+Each builder turns what the reasoner knows (the topic, key points, the analysis data) into the
+argument dict of one embedded tool; ``Evidence`` carries that knowledge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from unima.reasoners.text_tools import key_terms, shorten, strip_placeholders, year_events
+
+PROCESS_CUE = re.compile(r"\b(how|process|steps?|stages?|cycle|forms?|works?|flow|pipeline|sequence|procedure)\b", re.I)
+TREND_CUE = re.compile(r"\b(trend|over time|growth|forecast|timeline of values|per year|monthly|yearly)\b", re.I)
+TIMELINE_CUE = re.compile(r"\b(timeline|history|chronolog\w*|when did)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the heuristic reasoner knows when it writes content specs."""
+
+    question: str
+    topic: str
+    key_points: list[str]
+    terms: list[str]
+    input_text: str = ""
+    data_labels: list[str] = field(default_factory=list)
+    data_values: list[float] = field(default_factory=list)
+    data_report: dict[str, Any] = field(default_factory=dict)
+    input_code: str = ""
+    analysis_code: str = ""
+    mesh_extents: list[float] = field(default_factory=list)
+
+
+def image_arguments(evidence: Evidence, index: int) -> tuple[dict[str, Any], str]:
+    """Arguments for ``generate_image`` and the content spec sentence; ``index`` varies kinds."""
+    title = shorten(evidence.topic[:1].upper() + evidence.topic[1:], 80)
+    if evidence.data_values and index == 0:
+        kind = "line_chart" if TREND_CUE.search(evidence.question) else "bar_chart"
+        arguments = {
+            "kind": kind,
+            "title": title,
+            "labels": [shorten(label, 24) for label in evidence.data_labels],
+            "values": evidence.data_values,
+            "y_label": "value",
+            "caption": _report_caption(evidence.data_report),
+        }
+        return arguments, f"A {kind.replace('_', ' ')} of the {len(evidence.data_values)} values found in the inputs."
+    events = year_events(evidence.input_text or evidence.question)
+    if (TIMELINE_CUE.search(evidence.question) and len(events) >= 2) and index == 0:
+        arguments = {
+            "kind": "timeline",
+            "title": title,
+            "labels": [label for label, _ in events],
+            "values": [year for _, year in events],
+        }
+        return arguments, f"A timeline of {len(events)} dated events from the inputs."
+    steps = [shorten(point, 48) for point in evidence.key_points[:5]] or [term.title() for term in evidence.terms[:5]]
+    if len(steps) < 2:
+        steps = [*steps, *[term.title() for term in evidence.terms[: 3 - len(steps)]], "Result"][:3]
+    if PROCESS_CUE.search(evidence.question) and index % 2 == 0 and len(evidence.key_points) >= 3:
+        arguments = {"kind": "flowchart", "title": title, "labels": steps, "caption": f"The stages of {evidence.topic}."}
+        return arguments, f"A flowchart of the stages: {' → '.join(steps)}."
+    if index % 2 == 1:
+        arguments = {
+            "kind": "illustration",
+            "title": title,
+            "labels": [term.title() for term in evidence.terms[:4]] or [title],
+            "seed": index,
+        }
+        return arguments, f"An illustration of {evidence.topic}, labelled with its key terms."
+    arguments = {
+        "kind": "diagram",
+        "title": title,
+        "labels": [term.title() for term in evidence.terms[:6]] or steps,
+        "notes": [shorten(point, 70) for point in evidence.key_points[:3]],
+    }
+    return arguments, f"A labelled diagram of {evidence.topic} and its key terms."
+
+
+def _report_caption(report: dict[str, Any]) -> str:
+    shown = [f"{name} {report[name]:g}" for name in ("mean", "median", "min", "max") if isinstance(report.get(name), int | float)]
+    return ", ".join(shown)
+
+
+def narration_script(evidence: Evidence, answer_text: str, max_words: int = 60) -> str:
+    """What a narration says: the answer's first sentences, read aloud (no placeholders)."""
+    spoken = strip_placeholders(answer_text)
+    spoken = re.sub(r"\b(image|audio|video|document|code|threeD) \d+\b", "", spoken)
+    spoken = re.sub(r"[*_#`>|]", " ", spoken)
+    spoken = re.sub(r"\s+([,.;:])", r"\1", " ".join(spoken.split()))
+    tokens = spoken.split()
+    if len(tokens) > max_words:
+        cut = " ".join(tokens[:max_words])
+        spoken = cut[: cut.rfind(".") + 1] if "." in cut else cut + "."
+    return spoken or f"This is a short narration about {evidence.topic}."
+
+
+def speech_arguments(script: str) -> tuple[dict[str, Any], str]:
+    return {"script": script}, f"A narration of the answer ({len(script.split())} words)."
+
+
+def video_arguments(
+    evidence: Evidence, script: str, image_step: str | None, audio_step: str | None
+) -> tuple[dict[str, Any], str]:
+    scenes = [{"caption": shorten(point, 110), "duration_s": 3.0} for point in evidence.key_points[:4]]
+    if not scenes:
+        scenes = [{"caption": shorten(evidence.topic, 110), "duration_s": 3.0}]
+    arguments: dict[str, Any] = {"title": shorten(evidence.topic, 80), "scenes": scenes}
+    if image_step:
+        arguments["image_steps"] = [image_step]
+    if audio_step:
+        arguments["narration_step"] = audio_step
+    else:
+        arguments["narration"] = script
+    spec = f"A short video of {len(scenes)} captioned scenes"
+    spec += " over the diagram" if image_step else ""
+    spec += ", narrated." if (audio_step or script) else "."
+    return arguments, spec
+
+
+def document_arguments(
+    evidence: Evidence, answer_text: str, figure_steps: list[str], format: str
+) -> tuple[dict[str, Any], str]:
+    sections = [{"heading": "Question", "body": strip_placeholders(evidence.question)}]
+    sections.append({"heading": "Answer", "body": strip_placeholders(answer_text)})
+    if evidence.key_points:
+        sections.append({"heading": "Key points", "body": "\n".join(f"- {point}" for point in evidence.key_points)})
+    tables = []
+    if evidence.data_values:
+        rows = [[label, value] for label, value in zip(evidence.data_labels, evidence.data_values, strict=False)]
+        tables.append({"caption": "Data found in the inputs", "columns": ["label", "value"], "rows": rows})
+    if evidence.data_report:
+        rows = [[name, value] for name, value in evidence.data_report.items()]
+        tables.append({"caption": "Computed values", "columns": ["measure", "value"], "rows": rows})
+    arguments = {
+        "title": shorten(evidence.topic[:1].upper() + evidence.topic[1:], 100),
+        "format": format,
+        "sections": sections,
+        "tables": tables,
+        "figure_steps": figure_steps,
+    }
+    return arguments, f"A {format.upper()} report with {len(sections)} sections and {len(tables)} tables."
+
+
+def code_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
+    """The analysis program when there is one; else a program that prints the key points."""
+    if evidence.analysis_code:
+        return (
+            {"code": evidence.analysis_code, "filename": "analysis.py", "description": "The data analysis behind the answer."},
+            "The Python program that computed the values in the answer.",
+        )
+    points = evidence.key_points or [evidence.topic]
+    lines = [
+        f'"""{shorten(evidence.topic, 90)}: the key points of the answer as data."""',
+        "",
+        "KEY_POINTS = [",
+        *(f"    {point!r}," for point in points),
+        "]",
+        "",
+        "",
+        "def summary(points: list[str]) -> str:",
+        '    """Number the key points, one per line."""',
+        '    return "\\n".join(f"{index}. {point}" for index, point in enumerate(points, 1))',
+        "",
+        "",
+        'if __name__ == "__main__":',
+        "    print(summary(KEY_POINTS))",
+        "",
+    ]
+    if evidence.input_code:
+        lines[0] = '"""Notes on the input program, with its key points as data."""'
+    return (
+        {"code": "\n".join(lines), "filename": "answer.py", "description": "The key points as a runnable program."},
+        "A runnable Python program that prints the answer's key points.",
+    )
+
+
+MESH_TEMPLATES: dict[str, list[dict[str, Any]]] = {
+    "bracket": [
+        {"shape": "box", "size": [100, 5, 80], "position": [0, 0, 40]},
+        {"shape": "box", "size": [100, 80, 5], "position": [0, 40, 0]},
+        {"shape": "wedge", "size": [5, 40, 40], "position": [0, 20, 20]},
+    ],
+    "house": [
+        {"shape": "box", "size": [60, 40, 30], "position": [0, 0, 15]},
+        {"shape": "wedge", "size": [60, 40, 20], "position": [0, 0, 40]},
+    ],
+    "tower": [
+        {"shape": "cylinder", "radius": 10, "height": 60, "position": [0, 0, 30]},
+        {"shape": "cone", "radius": 12, "height": 20, "position": [0, 0, 70]},
+    ],
+    "molecule": [
+        {"shape": "sphere", "radius": 8, "position": [0, 0, 0]},
+        {"shape": "sphere", "radius": 5, "position": [18, 0, 0]},
+        {"shape": "sphere", "radius": 5, "position": [-9, 15.6, 0]},
+        {"shape": "cylinder", "radius": 1.5, "height": 14, "position": [9, 0, 0], "rotation_deg": [0, 90, 0]},
+        {"shape": "cylinder", "radius": 1.5, "height": 14, "position": [-4.5, 7.8, 0], "rotation_deg": [0, 90, 120]},
+    ],
+    "planet": [
+        {"shape": "sphere", "radius": 20, "position": [0, 0, 0]},
+        {"shape": "torus", "radius": 32, "minor_radius": 2, "position": [0, 0, 0], "rotation_deg": [20, 0, 0]},
+    ],
+}
+MESH_KEYWORDS = {
+    "bracket": "bracket", "shelf": "bracket", "house": "house", "building": "house", "roof": "house",
+    "tower": "tower", "rocket": "tower", "lighthouse": "tower", "molecule": "molecule", "atom": "molecule",
+    "water": "molecule", "planet": "planet", "saturn": "planet", "orbit": "planet",
+}
+
+
+def mesh_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
+    text = f"{evidence.question} {evidence.input_text}".lower()
+    template = next((name for word, name in MESH_KEYWORDS.items() if re.search(rf"\b{word}", text)), None)
+    if template:
+        parts = [dict(part) for part in MESH_TEMPLATES[template]]
+        spec = f"A 3D model of a {template} built from {len(parts)} primitives."
+    elif evidence.mesh_extents:
+        x, y, z = (max(float(value), 1.0) for value in evidence.mesh_extents[:3])
+        parts = [
+            {"shape": "box", "size": [x, y, z], "position": [0, 0, z / 2]},
+            {"shape": "box", "size": [x * 1.1, y * 1.1, z * 0.1], "position": [0, 0, -z * 0.05]},
+        ]
+        spec = "A 3D model matching the input's extents, on a base plate."
+    else:
+        parts = [
+            {"shape": "cylinder", "radius": 30, "height": 6, "position": [0, 0, 3]},
+            {"shape": "box", "size": [24, 24, 24], "position": [0, 0, 18]},
+            {"shape": "sphere", "radius": 10, "position": [0, 0, 40]},
+        ]
+        spec = f"A 3D display model standing for {evidence.topic}."
+    name = "_".join(key_terms(evidence.topic, 3)) or "model"
+    return {"name": name[:60], "parts": parts, "format": "glb"}, spec

@@ -1,0 +1,50 @@
+"""Turning what a user passes as ``reasoner=`` into a ``Reasoner``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unima.errors import ConfigError
+from unima.reasoners.base import Reasoner
+from unima.registry import Registry
+
+REASONERS: Registry[type[Reasoner]] = Registry("reasoner")
+REASONERS.register("heuristic", "unima.reasoners.heuristic:HeuristicReasoner")
+
+
+def resolve_reasoner(choice: Any, *, tools: Any = None, settings: Any = None, on_call: Any = None) -> Reasoner:
+    """A reasoner from a name, a chat model spec, a LangChain chat model or a ``Reasoner``.
+
+    Args:
+        choice: ``"heuristic"``, ``"openai:MODEL"``, ``"openai-compatible:URL:MODEL"``, a
+            ``BaseChatModel``, or a ``Reasoner``.
+        tools: callable returning the tool catalogue (for LLM planners).
+        settings: ``unima.config.Settings`` (timeouts, repair attempts).
+        on_call: hook called after every model call, for traces.
+    """
+    if isinstance(choice, Reasoner):
+        return choice
+    repair_attempts = settings.llm_repair_attempts if settings is not None else 2
+    timeout_s = settings.llm_timeout_s if settings is not None else 120.0
+    if isinstance(choice, str):
+        if choice in REASONERS:
+            return REASONERS.get(choice)()
+        if ":" in choice:
+            from unima.reasoners.chat_models import chat_model_from_spec
+            from unima.reasoners.llm import LlmReasoner
+
+            model = chat_model_from_spec(choice, timeout_s=timeout_s)
+            return LlmReasoner(model, tools=tools, repair_attempts=repair_attempts, on_call=on_call)
+        REASONERS.get(choice)  # raises with "did you mean"
+    try:
+        from langchain_core.language_models import BaseChatModel
+    except ImportError:  # pragma: no cover - langchain-core is a core dependency
+        BaseChatModel = ()  # type: ignore[assignment,misc]
+    if isinstance(choice, BaseChatModel):
+        from unima.reasoners.llm import LlmReasoner
+
+        return LlmReasoner(choice, tools=tools, repair_attempts=repair_attempts, on_call=on_call)
+    raise ConfigError(
+        f"cannot use {choice!r} as a reasoner; pass 'heuristic', a spec like 'openai:MODEL', a LangChain "
+        "chat model or a unima Reasoner"
+    )

@@ -1,0 +1,130 @@
+"""Deterministic text helpers for the heuristic reasoner: sentences, key terms, numbers."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from unima.types import PLACEHOLDER_PATTERN
+
+STOPWORDS = frozenset(
+    """a about above after again all also an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having here how i if in into is it its itself just me more most my no nor not
+    now of off on once only or other our out over own same she should so some such than that the
+    their them then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours please include
+    including answer response provide give make show shows shown explain describe using use
+    must should ensure contain contains containing one two three four five six seven eight nine
+    ten first second also short brief given following attached input inputs image images audio
+    video videos document documents code diagram diagrams chart charts picture pictures clip
+    clips narrated narration model mesh file files pdf report let tell help need want write
+    summarise summarize discuss illustrate create generate produce based""".split()
+)
+
+# Sentences that only state what the answer must contain, not what it is about.
+INSTRUCTION_PATTERN = re.compile(
+    r"\b(include|includes|including|ensure|must contain|should contain|answer must|answer should|"
+    r"response must|response should|provide the answer|respond with|attach|your answer|your response)\b",
+    re.IGNORECASE,
+)
+NUMBER_PATTERN = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?(?![\w])")
+YEAR_PATTERN = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+
+
+def split_sentences(text: str) -> list[str]:
+    text = " ".join(text.split())
+    if not text:
+        return []
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(<])", text)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def strip_placeholders(text: str) -> str:
+    """Replace ``<image1>`` with ``image1`` so text can be spoken or drawn."""
+    return PLACEHOLDER_PATTERN.sub(lambda match: f"{match.group(1)} {match.group(2)}", text)
+
+
+def core_question(text: str) -> str:
+    """The request without the sentences that only state the output format."""
+    sentences = split_sentences(text)
+    kept = [sentence for sentence in sentences if not INSTRUCTION_PATTERN.search(sentence)]
+    return " ".join(kept or sentences[:1]).strip()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z][A-Za-z'\-]+", text)
+
+
+def key_terms(text: str, limit: int = 8) -> list[str]:
+    """Content words of ``text`` by frequency, then first appearance."""
+    tokens = [token.lower().strip("'-") for token in words(strip_placeholders(text))]
+    tokens = [token for token in tokens if len(token) > 2 and token not in STOPWORDS]
+    counts = Counter(tokens)
+    order = {token: index for index, token in reversed(list(enumerate(tokens)))}
+    ranked = sorted(counts, key=lambda token: (-counts[token], order[token]))
+    return ranked[:limit]
+
+
+def topic_of(question: str) -> str:
+    """A short noun phrase for what the question is about ("how a rainbow forms")."""
+    first = split_sentences(question)[:1]
+    sentence = strip_placeholders(first[0] if first else question).rstrip(".?!")
+    sentence = re.sub(
+        r"^(please\s+)?(can you\s+|could you\s+)?(explain|describe|summari[sz]e|discuss|show|tell me|"
+        r"illustrate|outline|compare|analy[sz]e|compute|calculate|find|give|write|create|design|"
+        r"listen to|look at|using|based on)\s+",
+        "",
+        sentence,
+        flags=re.IGNORECASE,
+    )
+    sentence = sentence.strip(" ,")
+    return sentence[:120] if sentence else "the question"
+
+
+def rank_sentences(sentences: list[str], terms: list[str], limit: int) -> list[str]:
+    """The sentences sharing most terms with the question, in their original order."""
+    wanted = set(terms)
+    scored = []
+    for index, sentence in enumerate(sentences):
+        tokens = {token.lower() for token in words(sentence)}
+        scored.append((len(tokens & wanted), -index, sentence))
+    best = sorted(scored, reverse=True)[:limit]
+    return [sentence for _, _, sentence in sorted(best, key=lambda item: -item[1])]
+
+
+def numbers_in(text: str) -> list[float]:
+    return [float(match.group(0).replace(",", ".")) for match in NUMBER_PATTERN.finditer(text)]
+
+
+def labelled_numbers(text: str, limit: int = 24) -> list[tuple[str, float]]:
+    """``label value`` pairs from lines or phrases such as ``Alice 82`` or ``Q1: 10.5``."""
+    pairs: list[tuple[str, float]] = []
+    for match in re.finditer(r"([A-Za-z][A-Za-z _\-]{0,30}?)\s*[:=|,]?\s+(-?\d+(?:\.\d+)?)(?![\d.])", text):
+        label = match.group(1).strip(" _-:|,")
+        if label.lower() in STOPWORDS or not label:
+            continue
+        pairs.append((label[:30], float(match.group(2))))
+        if len(pairs) >= limit:
+            break
+    return pairs
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def year_events(text: str, limit: int = 8) -> list[tuple[str, float]]:
+    """(event, year) pairs from sentences that mention a year, in year order."""
+    events = []
+    for sentence in split_sentences(text):
+        for year in YEAR_PATTERN.findall(sentence):
+            label = YEAR_PATTERN.sub("", sentence)
+            label = re.sub(r"\b(in|around|by|from|until|circa|c\.)\s*(?=[,.]|$)", "", label).strip(" ,.;")
+            events.append((shorten(label, 40) or year, float(year)))
+    unique = {year: label for label, year in events}
+    return sorted(((label, year) for year, label in unique.items()), key=lambda item: item[1])[:limit]

@@ -1,0 +1,38 @@
+"""Output tools: one module per tool backend, resolved through ``TOOLS``.
+
+Tool names are what the planner sees; the backend behind each name is configuration
+(``use_backend``). Model backends (diffusers, Coqui, Shap-E) register under the same names.
+"""
+
+from __future__ import annotations
+
+from unima.registry import Registry
+from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
+
+# Every backend, by "<tool name>/<backend>".
+TOOL_BACKENDS: Registry[type[Tool]] = Registry("tool backend")
+TOOL_BACKENDS.register("generate_image/procedural", "unima.tools.image:ProceduralImageTool")
+TOOL_BACKENDS.register("synthesize_speech/piper", "unima.tools.speech:PiperSpeechTool")
+TOOL_BACKENDS.register("compose_video/composer", "unima.tools.video:ComposerVideoTool")
+TOOL_BACKENDS.register("render_document/office", "unima.tools.document:OfficeDocumentTool")
+TOOL_BACKENDS.register("run_code/sandbox", "unima.tools.code:SandboxCodeTool")
+TOOL_BACKENDS.register("generate_mesh/trimesh", "unima.tools.mesh:TrimeshMeshTool")
+
+# The backend each tool name uses unless configured otherwise.
+DEFAULT_BACKENDS: dict[str, str] = {
+    "generate_image": "procedural",
+    "synthesize_speech": "piper",
+    "compose_video": "composer",
+    "render_document": "office",
+    "run_code": "sandbox",
+    "generate_mesh": "trimesh",
+}
+
+__all__ = [
+    "DEFAULT_BACKENDS",
+    "TOOL_BACKENDS",
+    "Tool",
+    "ToolArguments",
+    "ToolContext",
+    "ToolOutput",
+]

@@ -1,0 +1,225 @@
+"""``generate_mesh`` with the trimesh backend: a model assembled from primitive parts.
+
+Each part is a trimesh primitive (box, cylinder, sphere, cone, capsule, torus, or a wedge made by
+extruding a right triangle), centred on its own bounding box, rotated, moved to ``position`` and
+painted with vertex colours. GLB keeps every part as a named node of a scene; OBJ, PLY and STL
+get one concatenated mesh. The read-back check lives in ``unima.tools.mesh_checks``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from unima.errors import ToolError
+from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
+from unima.tools.common import ensure_arguments, library_versions, one_line, parse_color, slugify
+from unima.types import Modality, Verification
+
+if TYPE_CHECKING:
+    import trimesh
+
+Shape = Literal["box", "cylinder", "sphere", "cone", "capsule", "torus", "wedge"]
+MeshFormat = Literal["glb", "obj", "ply", "stl"]
+Length = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
+Coordinate = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
+Angle = Annotated[float, Field(ge=-3600, le=3600, allow_inf_nan=False)]
+MIME_TYPES: dict[str, str] = {
+    "glb": "model/gltf-binary",
+    "obj": "model/obj",
+    "ply": "application/ply",
+    "stl": "model/stl",
+}
+# What each shape needs, in the words a validation message uses.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "box": ("size",),
+    "wedge": ("size",),
+    "sphere": ("radius",),
+    "cylinder": ("radius", "height"),
+    "cone": ("radius", "height"),
+    "capsule": ("radius", "height"),
+    "torus": ("radius", "minor_radius"),
+}
+
+
+class MeshPart(BaseModel):
+    """One primitive of the model, placed by the centre of its bounding box."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shape: Shape = Field(description="Primitive. Cylinders, cones and capsules stand along +z.")
+    size: list[Length] | None = Field(
+        default=None,
+        min_length=3,
+        max_length=3,
+        description="Box or wedge extents [x, y, z]; a wedge slopes from full z height at -x to 0 at +x.",
+    )
+    radius: Length | None = Field(
+        default=None, description="Sphere, cylinder, cone and capsule radius; torus ring radius."
+    )
+    height: Length | None = Field(
+        default=None, description="Cylinder, cone or capsule total height."
+    )
+    minor_radius: Length | None = Field(default=None, description="Torus tube radius.")
+    position: list[Coordinate] = Field(
+        default_factory=lambda: [0.0, 0.0, 0.0],
+        min_length=3,
+        max_length=3,
+        description="Centre [x, y, z].",
+    )
+    rotation_deg: list[Angle] = Field(
+        default_factory=lambda: [0.0, 0.0, 0.0],
+        min_length=3,
+        max_length=3,
+        description="Rotation in degrees about x, then y, then z.",
+    )
+    color: str = Field(
+        default="#9aa0a6", description="Hex like '#aa3322' or a simple name like 'red'."
+    )
+
+    @field_validator("color")
+    @classmethod
+    def _check_color(cls, value: str) -> str:
+        parse_color(value)
+        return value
+
+    @model_validator(mode="after")
+    def _check_shape(self) -> Self:
+        missing = [name for name in REQUIRED[self.shape] if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.shape} needs {' and '.join(missing)} (got none)")
+        if self.shape == "torus" and (self.minor_radius or 0) >= (self.radius or 0):
+            raise ValueError(
+                f"a torus needs minor_radius ({self.minor_radius}) smaller than radius ({self.radius})"
+            )
+        if self.shape == "capsule" and (self.height or 0) < 2 * (self.radius or 0):
+            raise ValueError(
+                f"a capsule's total height ({self.height}) must be at least twice its radius ({self.radius})"
+            )
+        return self
+
+
+class MeshArguments(ToolArguments):
+    """Arguments of ``generate_mesh``."""
+
+    name: str = Field(min_length=1, max_length=100, description="Model name (file and node names).")
+    parts: list[MeshPart] = Field(min_length=1, max_length=64, description="Primitives to combine.")
+    format: MeshFormat = Field(default="glb", description="File format; STL keeps no colours.")
+    units: Literal["mm", "cm", "m", "in", "ft"] = Field(
+        default="mm", description="Unit of every length."
+    )
+
+
+class TrimeshMeshTool(Tool):
+    """3D models built from primitive parts with trimesh."""
+
+    name: ClassVar[str] = "generate_mesh"
+    modality: ClassVar[Modality] = "threeD"
+    backend: ClassVar[str] = "trimesh"
+    description: ClassVar[str] = (
+        "Build a 3D model (GLB, OBJ, PLY or STL) from positioned, rotated and coloured primitive "
+        "parts: boxes, cylinders, spheres, cones, capsules, tori and wedges."
+    )
+    Arguments: ClassVar[type[ToolArguments]] = MeshArguments
+
+    def backend_version(self) -> str:
+        return library_versions("trimesh", "numpy")
+
+    def run(self, arguments: Any, context: ToolContext) -> ToolOutput:
+        """Build the parts and export them as one file in ``context.work_dir``."""
+        import trimesh
+
+        arguments = ensure_arguments(MeshArguments, arguments)
+        meshes = [build_part(part) for part in arguments.parts]
+        stem = slugify(arguments.name, "model")
+        path = context.work_dir / f"{stem}.{arguments.format}"
+        try:
+            if arguments.format == "glb":
+                scene = trimesh.Scene()
+                for number, (part, mesh) in enumerate(
+                    zip(arguments.parts, meshes, strict=True), start=1
+                ):
+                    scene.add_geometry(mesh, geom_name=f"{stem}-{number:02d}-{part.shape}")
+                scene.export(str(path), file_type="glb")
+            else:
+                combined = trimesh.util.concatenate(meshes)
+                combined.units = arguments.units
+                combined.export(str(path), file_type=arguments.format)
+        except (OSError, ValueError) as error:
+            raise ToolError(
+                f"could not export the {arguments.format} file: {error}", tool=self.name
+            ) from error
+        return ToolOutput(
+            path=path,
+            mime=MIME_TYPES[arguments.format],
+            meta={
+                "name": one_line(arguments.name),
+                "title": one_line(arguments.name),
+                "format": arguments.format,
+                "units": arguments.units,
+                "parts": len(meshes),
+                "faces": sum(len(mesh.faces) for mesh in meshes),
+            },
+        )
+
+    def verify(self, output: ToolOutput, arguments: Any, context: ToolContext) -> Verification:
+        """Load the file back with trimesh and record its geometry."""
+        from unima.tools.mesh_checks import verify_mesh
+
+        arguments = ensure_arguments(MeshArguments, arguments)
+        return verify_mesh(output.path, expected_faces=output.meta.get("faces"))
+
+
+def primitive(part: MeshPart) -> trimesh.Trimesh:
+    """The untransformed trimesh primitive for ``part`` (trimesh's own conventions)."""
+    import numpy
+    from trimesh import creation
+
+    # The validator guarantees the fields each shape needs; the fallbacks only satisfy typing.
+    radius, height = part.radius or 0.0, part.height or 0.0
+    if part.shape == "box":
+        return creation.box(extents=part.size)
+    if part.shape == "sphere":
+        return creation.icosphere(subdivisions=3, radius=radius)
+    if part.shape == "cylinder":
+        return creation.cylinder(radius=radius, height=height, sections=32)
+    if part.shape == "cone":
+        return creation.cone(radius=radius, height=height, sections=32)
+    if part.shape == "capsule":
+        # trimesh measures a capsule between its sphere centres; ours is its total height.
+        return creation.capsule(height=height - 2 * radius, radius=radius, count=[32, 32])
+    if part.shape == "torus":
+        return creation.torus(major_radius=radius, minor_radius=part.minor_radius or 0.0)
+    # Wedge: a right triangle in the x-z plane extruded along y, sloping down towards +x.
+    length, depth, rise = part.size or (0.0, 0.0, 0.0)
+    triangle = numpy.array(
+        [[-length / 2, -rise / 2], [length / 2, -rise / 2], [-length / 2, rise / 2]]
+    )
+    prism = creation.extrude_triangulation(triangle, numpy.array([[0, 1, 2]]), height=depth)
+    # Rotating +90 degrees about x sends the extrusion axis (z) to -y and the triangle's
+    # second axis to z; a rotation keeps the outward face winding that a mirror would flip.
+    prism.apply_transform(_rotation_matrix([90.0, 0.0, 0.0]))
+    return prism
+
+
+def build_part(part: MeshPart) -> trimesh.Trimesh:
+    """``part`` as a coloured mesh centred on its bounding box, rotated, then moved into place."""
+    import numpy
+    from trimesh.visual import ColorVisuals
+
+    mesh = primitive(part)
+    mesh.apply_translation(-mesh.bounds.mean(axis=0))
+    mesh.apply_transform(_rotation_matrix(part.rotation_deg))
+    mesh.apply_translation(numpy.asarray(part.position, dtype=float))
+    rgba = numpy.array(parse_color(part.color), dtype=numpy.uint8)
+    mesh.visual = ColorVisuals(mesh, vertex_colors=numpy.tile(rgba, (len(mesh.vertices), 1)))
+    return mesh
+
+
+def _rotation_matrix(degrees: list[float]) -> Any:
+    from trimesh.transformations import euler_matrix
+
+    x_angle, y_angle, z_angle = (math.radians(angle) for angle in degrees)
+    return euler_matrix(x_angle, y_angle, z_angle, axes="sxyz")

@@ -1,0 +1,249 @@
+"""One sandboxed run in a given tier: stage the files, supervise, collect, clean up.
+
+``execute_in_tier`` does no tier selection and no self-test; ``run_python`` (``api.py``) does.
+
+On the host, a run uses one private folder::
+
+    <run>/control/   runner.py, program.py, config.json, seccomp.bpf   (read-only at /unima)
+    <run>/job/       the code's working folder                         (read-write at /job)
+    <run>/job/outputs/  what the code wants returned (collected safely)
+    <run>/inputs/    the caller's files                                (read-only at /job/inputs)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from unima.errors import InputError, SandboxError, UnsafePathError
+from unima.tools.sandbox import bubblewrap, weak
+from unima.tools.sandbox.collect import collect_outputs, read_values
+from unima.tools.sandbox.records import SandboxLimits, SandboxResult, Status, Tier
+from unima.tools.sandbox.runner import OOM_EXIT_CODE
+from unima.tools.sandbox.seccomp import compile_filter
+from unima.tools.sandbox.watchdog import Supervision, supervise
+
+logger = logging.getLogger(__name__)
+RUNNER_SOURCE = Path(__file__).with_name("runner.py")
+PROGRAM_NAME = "program.py"
+_agent_undumpable = False
+
+
+def stage_inputs(files: Mapping[str, bytes | Path] | None, inputs: Path) -> None:
+    """Write the caller's files under ``inputs`` (names must stay inside it)."""
+    for name, content in (files or {}).items():
+        relative = PurePosixPath(name)
+        if (
+            not name
+            or "\0" in name
+            or relative.is_absolute()
+            or any(part in ("", ".", "..") for part in name.split("/"))
+        ):
+            raise UnsafePathError(
+                "sandbox input names must be relative paths without '..' such as 'data/sales.csv'",
+                source=repr(name),
+            )
+        if isinstance(content, Path):
+            if not content.is_file():
+                raise InputError(
+                    "sandbox input file does not exist or is not a file", source=str(content)
+                )
+            data = content.read_bytes()
+        elif isinstance(content, bytes | bytearray):
+            data = bytes(content)
+        else:
+            raise InputError(
+                f"sandbox input content must be bytes or a Path, got {type(content).__name__}",
+                source=name,
+            )
+        target = inputs.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    for folder, _folders, names in os.walk(inputs):
+        os.chmod(folder, 0o555)
+        for file_name in names:
+            os.chmod(os.path.join(folder, file_name), 0o444)
+
+
+def remove_tree(path: Path, attempts: int = 40) -> None:
+    """Delete a run folder even where the code removed permissions from its own folders.
+
+    After a SIGKILL the kernel tears the sandbox's processes down asynchronously, so one of
+    them may still create a file for a few milliseconds: retry for up to about two seconds.
+    """
+
+    def make_writable_and_retry(function: Any, failed_path: str, _error: object) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(failed_path), stat.S_IRWXU)
+            os.chmod(failed_path, stat.S_IRWXU)
+            function(failed_path)
+
+    for _attempt in range(attempts):
+        shutil.rmtree(path, onerror=make_writable_and_retry)
+        if not os.path.lexists(path):
+            return
+        time.sleep(0.05)
+    logger.warning("could not remove the sandbox run folder %s", path)
+
+
+def classify(supervision: Supervision) -> tuple[Status, list[str]]:
+    """Map how the process ended to a status, with notes explaining kills."""
+    if supervision.timed_out:
+        return "timeout", [supervision.kill_reason or "wall-clock limit reached"]
+    if supervision.kill_reason:
+        return "killed", [f"killed by the watchdog: {supervision.kill_reason}"]
+    code = supervision.returncode
+    if code == 0:
+        return "ok", []
+    if code == OOM_EXIT_CODE:
+        return "oom", ["the program ran out of memory (MemoryError under RLIMIT_AS)"]
+    signal_number = (
+        -code if code is not None and code < 0 else (code - 128 if code and code > 128 else 0)
+    )
+    if signal_number:
+        return "killed", [f"the program was ended by signal {signal_number}"]
+    return "error", []
+
+
+def execute_in_tier(
+    code: str,
+    *,
+    tier: Tier,
+    timeout_s: float,
+    limits: SandboxLimits,
+    files: Mapping[str, bytes | Path] | None = None,
+    output_dir: Path | None = None,
+    work_root: Path | None = None,
+) -> SandboxResult:
+    """Run ``code`` in exactly ``tier`` (no checks that the tier is allowed)."""
+    run_dir = Path(tempfile.mkdtemp(prefix="unima-sandbox-", dir=work_root))
+    try:
+        return _execute(code, tier, timeout_s, limits, files, output_dir, run_dir)
+    finally:
+        remove_tree(run_dir)
+
+
+def _execute(
+    code: str,
+    tier: Tier,
+    timeout_s: float,
+    limits: SandboxLimits,
+    files: Mapping[str, bytes | Path] | None,
+    output_dir: Path | None,
+    run_dir: Path,
+) -> SandboxResult:
+    global _agent_undumpable
+    control, job = run_dir / "control", run_dir / "job"
+    inputs = run_dir / "inputs" if tier == "bwrap" else job / "inputs"
+    for folder in (control, job, job / "outputs", job / ".unima", job / ".cache", inputs):
+        folder.mkdir(mode=0o755, parents=True, exist_ok=True)
+    stage_inputs(files, inputs)
+    shutil.copyfile(RUNNER_SOURCE, control / "runner.py")
+    (control / PROGRAM_NAME).write_text(code, encoding="utf-8")
+    notes: list[str] = []
+    bpf = compile_filter(deny_network=tier != "bwrap") if tier != "none" else None
+    if bpf is None and tier != "none":
+        notes.append("seccomp unavailable (pyseccomp or libseccomp missing): no syscall filter")
+    if bpf is not None:
+        (control / "seccomp.bpf").write_bytes(bpf)
+    inside = "/unima" if tier == "bwrap" else str(control)
+    workdir = "/job" if tier == "bwrap" else str(job)
+    config = {
+        "program": f"{inside}/{PROGRAM_NAME}",
+        "program_name": PROGRAM_NAME,
+        "workdir": workdir,
+        "outputs": f"{workdir}/outputs",
+        "values_path": f"{workdir}/.unima/values.json",
+        "limits": {
+            "memory_bytes": limits.memory_bytes,
+            "file_size_bytes": limits.file_size_bytes,
+            "open_files": limits.open_files,
+            "cpu_seconds": int(timeout_s) + limits.cpu_grace_s,
+            "core_bytes": 0,
+            "max_processes": limits.max_processes,
+        },
+        "relative_nproc": tier != "bwrap",
+        "seccomp_bpf": f"{inside}/seccomp.bpf" if bpf is not None and tier != "bwrap" else None,
+    }
+    (control / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    os.chmod(run_dir, 0o711)
+    for path in control.iterdir():
+        os.chmod(path, 0o644)
+
+    marker = secrets.token_hex(16)
+    pass_fds: list[int] = []
+    if tier == "bwrap":
+        environment = {"PATH": bubblewrap.SANDBOX_PATH, "LANG": "C.UTF-8"}
+        seccomp_fd = os.open(control / "seccomp.bpf", os.O_RDONLY) if bpf is not None else None
+        if seccomp_fd is not None:
+            pass_fds.append(seccomp_fd)
+        try:
+            argv = bubblewrap.bubblewrap_argv(
+                control=control, job=job, inputs=inputs, limits=limits, seccomp_fd=seccomp_fd
+            )
+        except FileNotFoundError as error:
+            raise SandboxError("bwrap is not installed; run scripts/system-packages.sh") from error
+        drops_uid = os.geteuid() == 0
+    else:
+        environment = bubblewrap.sandbox_environment(limits, str(job))
+        environment[weak.RUN_MARKER] = marker
+        argv, drops_uid, privilege_notes = weak.weak_argv(control, tier)
+        notes += privilege_notes
+        if not _agent_undumpable:
+            _agent_undumpable = weak.make_agent_undumpable()
+        notes.append("weak isolation: host files and processes are visible to the code")
+    if drops_uid:
+        for folder in (job, job / "outputs", job / ".unima", job / ".cache"):
+            os.chown(folder, bubblewrap.NOBODY, bubblewrap.NOBODY)
+    try:
+        supervision = supervise(
+            argv,
+            env=environment,
+            cwd=job,
+            pass_fds=pass_fds,
+            timeout_s=timeout_s,
+            watch_folder=job,
+            limits=limits,
+        )
+    except OSError as error:
+        raise SandboxError(f"could not start the sandbox command {argv[0]!r}: {error}") from error
+    finally:
+        for descriptor in pass_fds:
+            os.close(descriptor)
+    if tier != "bwrap" and weak.sweep_leftovers(marker):
+        notes.append("processes left behind by the code were killed")
+    status, status_notes = classify(supervision)
+    destination = output_dir or Path(tempfile.mkdtemp(prefix="unima-sandbox-out-"))
+    destination.mkdir(parents=True, exist_ok=True)
+    collected, skipped = collect_outputs(job / "outputs", destination, limits)
+    if output_dir is None and not collected:
+        destination.rmdir()  # nothing to hand over: do not leave an empty folder behind
+    values, value_notes = read_values(
+        job / ".unima" / "values.json", job / "outputs" / "result.json", limits
+    )
+    return SandboxResult(
+        stdout=supervision.stdout.text(),
+        stderr=supervision.stderr.text(),
+        exit_code=supervision.returncode,
+        timed_out=supervision.timed_out,
+        status=status,
+        files=collected,
+        values=values,
+        tier=tier,
+        seconds=round(supervision.seconds, 3),
+        stdout_truncated_bytes=max(supervision.stdout.truncated, 0),
+        stderr_truncated_bytes=max(supervision.stderr.truncated, 0),
+        seccomp=bpf is not None,
+        skipped_files=tuple(skipped),
+        notes=tuple(status_notes + notes + value_notes),
+    )

@@ -1,0 +1,209 @@
+"""The outside watchdog: starts the sandbox, reads its pipes with bounded memory, enforces the
+wall-clock limit and the work-folder quota, and kills the whole sandbox with SIGKILL.
+
+Nothing here trusts the sandboxed process: output is read incrementally with ``selectors`` (never
+an unbounded ``communicate()``), at most ``stream_keep_bytes`` of each stream is kept, and the run
+is killed once it has written ``stream_kill_bytes`` in total.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unima.tools.sandbox.records import SandboxLimits
+
+# ANSI escape sequences and C0 controls other than tab and newline (S15: nothing reaches logs
+# or the model that could drive a terminal).
+_ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(raw: bytes) -> str:
+    """Decode untrusted output (``errors="replace"``) and strip terminal control sequences."""
+    text = raw.decode("utf-8", errors="replace")
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return _CONTROL_CHARACTERS.sub("", text)
+
+
+@dataclass
+class CappedStream:
+    """Keeps the first and last ``keep_bytes / 2`` bytes of a stream and counts the rest."""
+
+    keep_bytes: int
+    head: bytearray = field(default_factory=bytearray)
+    tail: bytearray = field(default_factory=bytearray)
+    total: int = 0
+
+    def feed(self, data: bytes) -> None:
+        self.total += len(data)
+        head_room = self.keep_bytes // 2 - len(self.head)
+        if head_room > 0:
+            self.head += data[:head_room]
+            data = data[head_room:]
+        if data:
+            self.tail += data
+            tail_size = self.keep_bytes - self.keep_bytes // 2
+            if len(self.tail) > tail_size:
+                del self.tail[: len(self.tail) - tail_size]
+
+    @property
+    def truncated(self) -> int:
+        return self.total - len(self.head) - len(self.tail)
+
+    def text(self) -> str:
+        if self.truncated <= 0:
+            return clean_text(bytes(self.head + self.tail))
+        marker = f"\n[... {self.truncated} bytes truncated ...]\n"
+        return clean_text(bytes(self.head)) + marker + clean_text(bytes(self.tail))
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """How the sandboxed process ended, as the watchdog saw it."""
+
+    returncode: int | None
+    timed_out: bool
+    kill_reason: str | None
+    stdout: CappedStream
+    stderr: CappedStream
+    seconds: float
+
+
+def measure_folder(folder: Path, max_entries: int) -> tuple[int, int]:
+    """Disk bytes (allocated blocks, so sparse files count as written) and entries under folder.
+
+    Stops counting once ``max_entries`` is passed: the caller only needs to know it was.
+    Never follows symlinks; unreadable folders are skipped.
+    """
+    total_bytes = 0
+    entries = 0
+    pending = [folder]
+    while pending and entries <= max_entries:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as iterator:
+                for entry in iterator:
+                    entries += 1
+                    try:
+                        stat = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    total_bytes += stat.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(Path(entry.path))
+        except OSError:
+            continue
+    return total_bytes, entries
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group the sandbox was started in (bwrap takes its PID ns along)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def supervise(
+    argv: Sequence[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    pass_fds: Sequence[int],
+    timeout_s: float,
+    watch_folder: Path,
+    limits: SandboxLimits,
+) -> Supervision:
+    """Run ``argv`` to completion or until a limit is hit; never raises for the code's failures."""
+    started = time.monotonic()
+    deadline = started + timeout_s
+    process = subprocess.Popen(
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+        pass_fds=tuple(pass_fds),
+        close_fds=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    stdout = CappedStream(limits.stream_keep_bytes)
+    stderr = CappedStream(limits.stream_keep_bytes)
+    streams = {process.stdout.fileno(): stdout, process.stderr.fileno(): stderr}
+    selector = selectors.DefaultSelector()
+    for descriptor in streams:
+        selector.register(descriptor, selectors.EVENT_READ)
+    timed_out = False
+    kill_reason: str | None = None
+    next_measure = started + limits.poll_interval_s
+    exited_at: float | None = None
+    try:
+        while selector.get_map():
+            now = time.monotonic()
+            if now >= deadline:
+                timed_out = True
+                kill_reason = f"wall-clock limit of {timeout_s:g} s reached"
+                break
+            if exited_at is None and process.poll() is not None:
+                exited_at = now
+            # A process that left a descendant holding the pipes (weak tiers) gets a short
+            # grace to flush, then the pipes are abandoned.
+            if exited_at is not None and now - exited_at > 0.5:
+                break
+            for key, _events in selector.select(
+                timeout=min(limits.poll_interval_s, deadline - now)
+            ):
+                data = os.read(key.fd, 65536)
+                if not data:
+                    selector.unregister(key.fd)
+                    continue
+                streams[key.fd].feed(data)
+            written = sum(stream.total for stream in streams.values())
+            if written > limits.stream_kill_bytes:
+                kill_reason = f"output exceeded {limits.stream_kill_bytes} bytes"
+                break
+            if time.monotonic() >= next_measure:
+                next_measure = time.monotonic() + limits.poll_interval_s
+                kill_reason = quota_problem(watch_folder, limits)
+                if kill_reason:
+                    break
+        if kill_reason is None:
+            remaining = deadline - time.monotonic()
+            try:
+                process.wait(timeout=max(remaining, 0.01))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                kill_reason = f"wall-clock limit of {timeout_s:g} s reached"
+    finally:
+        kill_group(process)
+        process.wait()
+        selector.close()
+        process.stdout.close()
+        process.stderr.close()
+    return Supervision(
+        returncode=None if kill_reason else process.returncode,
+        timed_out=timed_out,
+        kill_reason=kill_reason,
+        stdout=stdout,
+        stderr=stderr,
+        seconds=time.monotonic() - started,
+    )
+
+
+def quota_problem(folder: Path, limits: SandboxLimits) -> str | None:
+    """Why the work folder is over its quota, or ``None`` when it is within it."""
+    used_bytes, entries = measure_folder(folder, limits.workdir_files)
+    if entries > limits.workdir_files:
+        return f"work folder holds more than {limits.workdir_files} files"
+    if used_bytes > limits.workdir_bytes:
+        return f"work folder exceeded {limits.workdir_bytes} bytes"
+    return None

@@ -1,0 +1,261 @@
+"""Core records shared by every part of unima.
+
+This module imports nothing from the rest of the package. Records that cross a boundary (tool
+arguments, files on disk) are pydantic models with ``extra="forbid"``; runtime records are frozen.
+Graph state and traces carry these records, which hold paths and hashes, never media bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Modality = Literal["text", "image", "audio", "video", "document", "code", "threeD"]
+MODALITIES: tuple[str, ...] = get_args(Modality)
+# Modalities that appear as placeholders (text is the answer itself).
+MEDIA_MODALITIES: tuple[str, ...] = tuple(m for m in MODALITIES if m != "text")
+
+PLACEHOLDER_PATTERN = re.compile(r"<(image|audio|video|document|code|threeD)(\d+)>")
+
+
+def placeholder_tags(content: str) -> list[str]:
+    """Return the placeholder tags (``image1``, ``audio2`` ...) of ``content`` in reading order."""
+    return [f"{match.group(1)}{match.group(2)}" for match in PLACEHOLDER_PATTERN.finditer(content)]
+
+
+def tag_modality(tag: str) -> str:
+    """Return the modality of a tag such as ``threeD2``."""
+    match = re.fullmatch(r"(image|audio|video|document|code|threeD)(\d+)", tag)
+    if match is None:
+        raise ValueError(f"not a placeholder tag: {tag!r}")
+    return match.group(1)
+
+
+class Record(BaseModel):
+    """Base for persisted records: unknown fields are an error, not silently kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FrozenRecord(Record):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Part(FrozenRecord):
+    """One input of a request: a file on disk or inline text.
+
+    ``tag`` binds the part to a placeholder in the request text (``image1``). ``meta`` holds
+    perception results (size, duration, extracted text ...).
+    """
+
+    modality: Modality
+    tag: str | None = None
+    path: str | None = None
+    text: str | None = None
+    mime: str | None = None
+    sha256: str | None = None
+    size_bytes: int | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class Request(FrozenRecord):
+    """What the user asked: the question text (with input placeholders) and the ordered parts."""
+
+    text: str
+    parts: tuple[Part, ...] = ()
+    source: dict[str, Any] = Field(default_factory=dict)
+
+    def part_by_tag(self, tag: str) -> Part | None:
+        return next((part for part in self.parts if part.tag == tag), None)
+
+
+class Perception(FrozenRecord):
+    """What perception understood of one part (see ``unima.perception``)."""
+
+    modality: Modality
+    tag: str | None = None
+    text: str = ""
+    summary: str = ""
+    meta: dict[str, Any] = Field(default_factory=dict)
+    backend: str = ""
+    seconds: float = 0.0
+    failures: tuple[str, ...] = ()
+
+
+class ModalityCount(FrozenRecord):
+    modality: Modality
+    count: int = Field(ge=0)
+    stated: bool = True
+    evidence: str = ""
+
+
+class OutputSpec(FrozenRecord):
+    """The modalities and counts the answer must contain.
+
+    ``counts`` maps a media modality to how many placeholders the answer needs. ``stated`` is
+    true when the request said so itself, false when unima inferred the spec. ``notes`` record
+    adjustments (a capped absurd count, a contradiction resolved).
+    """
+
+    counts: dict[str, int] = Field(default_factory=dict)
+    stated: bool = True
+    evidence: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    explicit_tags: tuple[str, ...] = ()
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def tags(self, first_index: dict[str, int] | None = None) -> list[str]:
+        """The placeholder tags this spec asks for, numbered from ``first_index`` per modality.
+
+        UniM numbers output tags after the input tags of the same modality (input ``image1``,
+        output ``image2``); ``explicit_tags`` (from "<audio1>" in the request) win when given.
+        """
+        if self.explicit_tags:
+            return list(self.explicit_tags)
+        first_index = first_index or {}
+        tags: list[str] = []
+        for modality in MEDIA_MODALITIES:
+            start = first_index.get(modality, 1)
+            tags.extend(f"{modality}{start + offset}" for offset in range(self.counts.get(modality, 0)))
+        return tags
+
+
+class Caption(FrozenRecord):
+    """Step 1: a dense caption of the inputs, the question restated, the output spec."""
+
+    dense_caption: str
+    paraphrase: str
+    output_spec: OutputSpec
+    topic: str = ""
+    key_terms: tuple[str, ...] = ()
+
+
+class AnalysisReport(FrozenRecord):
+    """Step 2: the data analysis, when the question needed one."""
+
+    needed: bool
+    reason: str = ""
+    code: str = ""
+    stdout: str = ""
+    stderr: str = ""
+    status: str = "skipped"
+    values: dict[str, Any] = Field(default_factory=dict)
+    figures: tuple[str, ...] = ()
+    sandbox_tier: str = ""
+
+
+class Step(Record):
+    """One tool call in the plan. ``produces`` is the placeholder tag it makes, if any."""
+
+    id: str
+    tool: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    depends_on: list[str] = Field(default_factory=list)
+    produces: str | None = None
+    description: str = ""
+
+
+class Plan(Record):
+    """Step 3: the answer text with placeholders, a content spec per placeholder, the tool DAG."""
+
+    content: str
+    content_specs: dict[str, str] = Field(default_factory=dict)
+    steps: list[Step] = Field(default_factory=list)
+    reasoner: str = ""
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+
+class Verification(FrozenRecord):
+    """The self-check of one artifact: passed, with measured facts and what failed."""
+
+    passed: bool
+    checks: dict[str, Any] = Field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+
+class Artifact(FrozenRecord):
+    """A generated (or received) file, stored by content hash."""
+
+    tag: str | None = None
+    modality: Modality
+    path: str
+    mime: str
+    sha256: str
+    size_bytes: int = 0
+    step_id: str | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    verification: Verification | None = None
+
+
+class StepResult(FrozenRecord):
+    """The outcome of running one plan step (one attempt)."""
+
+    step_id: str
+    tool: str
+    status: Literal["ok", "failed", "cached"]
+    attempt: int = 1
+    artifact: Artifact | None = None
+    error: str = ""
+    error_type: str = ""
+    recoverable: bool = True
+    backend: str = ""
+    backend_version: str = ""
+    started_at: float = 0.0
+    seconds: float = 0.0
+    output: dict[str, Any] = Field(default_factory=dict)
+
+
+class CheckResult(FrozenRecord):
+    """What the checker found wrong with an assembled answer (empty ``problems`` means ok)."""
+
+    passed: bool
+    problems: tuple[str, ...] = ()
+    missing_tags: tuple[str, ...] = ()
+    extra_tags: tuple[str, ...] = ()
+    failed_steps: tuple[str, ...] = ()
+
+
+class Response(Record):
+    """The interleaved answer: text with placeholders, each bound to an artifact."""
+
+    content: str
+    artifacts: dict[str, Artifact] = Field(default_factory=dict)
+    output_spec: OutputSpec = Field(default_factory=OutputSpec)
+    trace_path: str | None = None
+    run_id: str = ""
+    status: Literal["ok", "partial", "failed"] = "ok"
+    problems: list[str] = Field(default_factory=list)
+
+    def to_unim(self) -> dict[str, Any]:
+        """The answer in UniM's output format: ``{"modal": {tag: path}, "content": text}``."""
+        ordered = [tag for tag in placeholder_tags(self.content) if tag in self.artifacts]
+        return {
+            "modal": {tag: self.artifacts[tag].path for tag in dict.fromkeys(ordered)},
+            "content": self.content,
+        }
+
+    def to_markdown(self, media_prefix: str | None = None) -> str:
+        from unima.rendering import response_markdown
+
+        return response_markdown(self, media_prefix=media_prefix)
+
+    def to_html(self, media_prefix: str | None = None) -> str:
+        from unima.rendering import response_html
+
+        return response_html(self, media_prefix=media_prefix)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the artifacts, ``answer.md``, ``answer.html`` and ``response.json`` to ``directory``."""
+        from unima.rendering import save_response
+
+        return save_response(self, Path(directory))
