@@ -163,11 +163,20 @@ class HeuristicReasoner(Reasoner):
     def _input_text(view: RequestView) -> str:
         return " ".join(perception.text for perception in view.perceptions.values() if perception.text)
 
+    @staticmethod
+    def _prose(view: RequestView) -> str:
+        """Input text that reads as sentences (not tables or source code)."""
+        return " ".join(
+            perception.text
+            for perception in view.perceptions.values()
+            if perception.text and perception.modality != "code" and "table" not in perception.meta
+        )
+
     def _evidence(self, view: RequestView, caption: Caption, analysis: AnalysisReport) -> Evidence:
         question = core_question(view.request.text)
         input_text = self._input_text(view)
         terms = list(caption.key_terms) or key_terms(question)
-        sentences = [s for s in split_sentences(input_text) if 3 <= len(s.split()) <= 40]
+        sentences = [s for s in split_sentences(self._prose(view)) if 3 <= len(s.split()) <= 40]
         points = rank_sentences(sentences, terms, 5) if sentences else []
         if not points:
             # Without inputs the only material is the question; keep its clauses only when it has

@@ -29,6 +29,12 @@ INSTRUCTION_PATTERN = re.compile(
     re.IGNORECASE,
 )
 NUMBER_PATTERN = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?(?![\w])")
+ASKING_PATTERN = re.compile(
+    r"^(please\s+)?(can you\s+|could you\s+)?(explain|describe|summari[sz]e|discuss|show|tell me|"
+    r"illustrate|outline|compare|analy[sz]e|compute|calculate|find|give|write|create|design|"
+    r"listen to|look at|using|based on)[\s,]+",
+    re.IGNORECASE,
+)
 YEAR_PATTERN = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 
 
@@ -68,16 +74,18 @@ def key_terms(text: str, limit: int = 8) -> list[str]:
 
 def topic_of(question: str) -> str:
     """A short noun phrase for what the question is about ("how a rainbow forms")."""
-    first = split_sentences(question)[:1]
-    sentence = strip_placeholders(first[0] if first else question).rstrip(".?!")
-    sentence = re.sub(
-        r"^(please\s+)?(can you\s+|could you\s+)?(explain|describe|summari[sz]e|discuss|show|tell me|"
-        r"illustrate|outline|compare|analy[sz]e|compute|calculate|find|give|write|create|design|"
-        r"listen to|look at|using|based on)\s+",
-        "",
-        sentence,
-        flags=re.IGNORECASE,
-    )
+    sentences = split_sentences(question)
+    # The asking sentence names the topic; sentences describing the inputs come before it.
+    asking = [s for s in sentences if s.endswith("?") or ASKING_PATTERN.match(s)]
+    sentence = (asking or sentences or [question])[0]
+    # "the mean score in <document1>" is about the mean score; the tag is where, not what.
+    sentence = re.sub(r"\s*\b(in|from|of|on|shown in|given in)?\s*" + PLACEHOLDER_PATTERN.pattern, "", sentence)
+    sentence = re.split(r",?\s+and\s+(?=(?:then\s+)?(?:plot|draw|show|give|make|list|compute|calculate|"
+                        r"summari[sz]e|explain|describe|suggest|create|write)\b)", sentence)[0]
+    is_question = sentence.endswith("?")
+    sentence = re.sub(r"\s+,", ",", strip_placeholders(sentence)).rstrip(".?!")
+    if not is_question:
+        sentence = ASKING_PATTERN.sub("", sentence)
     sentence = sentence.strip(" ,")
     return sentence[:120] if sentence else "the question"
 

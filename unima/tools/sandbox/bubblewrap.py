@@ -74,7 +74,15 @@ def python_prefixes() -> list[Path]:
 
 
 def _mount_arguments(control: Path, job: Path, inputs: Path, limits: SandboxLimits) -> list[str]:
-    arguments = ["--ro-bind", "/usr", "/usr"]
+    # The private /tmp, /proc and /dev come first: bwrap applies mounts in order, and a Python
+    # prefix under /tmp (a checkout in a temporary folder) must be mounted on top of the tmpfs.
+    arguments = [
+        "--proc", "/proc",
+        "--dev", "/dev",
+        "--perms", "01777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+        "--perms", "01777", "--size", str(limits.shm_bytes), "--tmpfs", "/dev/shm",
+        "--ro-bind", "/usr", "/usr",
+    ]  # fmt: skip
     for link in ROOT_LINKS:
         if os.path.islink(link):
             arguments += ["--symlink", os.readlink(link), link]
@@ -92,10 +100,6 @@ def _mount_arguments(control: Path, job: Path, inputs: Path, limits: SandboxLimi
                 arguments += ["--perms", "0755", "--dir", str(parent)]
         arguments += ["--ro-bind", str(prefix), str(prefix)]
     arguments += [
-        "--proc", "/proc",
-        "--dev", "/dev",
-        "--perms", "01777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
-        "--perms", "01777", "--size", str(limits.shm_bytes), "--tmpfs", "/dev/shm",
         "--ro-bind", str(control), "/unima",
         "--bind", str(job), "/job",
         "--ro-bind", str(inputs), "/job/inputs",
