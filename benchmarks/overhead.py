@@ -298,7 +298,7 @@ def measure_step_overhead(repeats: int, work_dir: Path) -> dict[str, Any]:
     """Per-step cost from chains of zero-latency steps, and a text-only heuristic run."""
     from unima import UniMA
 
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"repeats": repeats}
     for length in (1, 12):
         shape = chain_shape(length)
         agent, fake_tools = _scripted_agent(shape, work_dir / f"chain{length}")
@@ -354,7 +354,13 @@ def embedded_worker() -> None:
         started = time.perf_counter()
         response = agent.respond(RAINBOW_REQUEST)
         timings.append(time.perf_counter() - started)
-        statuses.append({"status": response.status, "artifacts": sorted(response.artifacts)})
+        statuses.append(
+            {
+                "status": response.status,
+                "artifacts": sorted(response.artifacts),
+                "sha256": {tag: artifact.sha256 for tag, artifact in response.artifacts.items()},
+            }
+        )
         if len(timings) == 1:
             rss_after_cold = _peak_rss_mib()
     print(
@@ -420,7 +426,13 @@ def machine_info() -> dict[str, Any]:
         "machine": platform.machine(),
         "unima": version("unima"),
         "langgraph": version("langgraph"),
+        # Other processes compete for the same cores; the load says how quiet the machine was.
+        "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
     }
+
+
+def _load(averages: tuple[float, float, float] | None) -> str:
+    return "/".join(f"{value:.2f}" for value in averages) if averages else "unknown"
 
 
 def _render(report: dict[str, Any], console: Console) -> None:
@@ -428,7 +440,8 @@ def _render(report: dict[str, Any], console: Console) -> None:
     console.print(
         f"[bold]Machine:[/bold] {machine['cpu_count']} CPUs ({machine['usable_cpus']} usable), "
         f"{machine['implementation']} {machine['python']}, {machine['platform']}; "
-        f"unima {machine['unima']}, langgraph {machine['langgraph']}"
+        f"unima {machine['unima']}, langgraph {machine['langgraph']}; load average "
+        f"{_load(machine['load_average_at_start'])} at start, {_load(report['load_average_at_end'])} at end"
     )
     dispatch = Table(title="1. Parallel dispatch vs critical path (medians, seconds)")
     for column in (
@@ -470,7 +483,7 @@ def _render(report: dict[str, Any], console: Console) -> None:
     )
 
     overhead = report["overhead"]
-    steps = Table(title="2. Framework overhead (medians)")
+    steps = Table(title=f"2. Framework overhead (medians of {overhead['repeats']} runs)")
     steps.add_column("measure")
     steps.add_column("value", justify="right")
     steps.add_row(
@@ -483,6 +496,12 @@ def _render(report: dict[str, Any], console: Console) -> None:
     steps.add_row(
         "respond(), text-only, heuristic",
         f"{overhead['text_only_heuristic_respond_s'] * 1000:.1f} ms",
+    )
+    chains_ordered = (
+        overhead["chain_1"]["dependency_order_ok"] and overhead["chain_12"]["dependency_order_ok"]
+    )
+    steps.add_row(
+        "chain steps ran in dependency order", "yes" if chains_ordered else "[red]NO[/red]"
     )
     console.print(steps)
 
@@ -505,6 +524,11 @@ def _render(report: dict[str, Any], console: Console) -> None:
             "peak RSS after cold respond()", f"{embedded['peak_rss_after_cold_mib']:.0f} MiB"
         )
         table.add_row("peak RSS after warm respond()", f"{embedded['peak_rss_mib']:.0f} MiB")
+        identical = all(
+            sample["runs"][0]["sha256"] == sample["runs"][1]["sha256"]
+            for sample in embedded["samples"]
+        )
+        table.add_row("warm output bytes identical to cold", "yes" if identical else "no")
         console.print(table)
     console.print(f"Total benchmark time: {report['benchmark_seconds']:.1f} s")
 
@@ -548,11 +572,13 @@ def main(argv: list[str] | None = None) -> int:
                 for index, shape in enumerate((DIAMOND, FAN, WIDE_FAN))
             ]
         with console.status("framework overhead per step ..."):
-            report["overhead"] = measure_step_overhead(repeats, work_dir / "overhead")
+            # Runs of a few milliseconds are cheap and noisy: take ten times as many samples.
+            report["overhead"] = measure_step_overhead(repeats * 10, work_dir / "overhead")
     if not options.skip_embedded:
         with console.status("embedded tools in fresh subprocesses ..."):
             report["embedded"] = measure_embedded(1 if options.quick else 3)
     report["benchmark_seconds"] = time.perf_counter() - started
+    report["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     _render(report, console)
     if options.json:
         options.json.parent.mkdir(parents=True, exist_ok=True)

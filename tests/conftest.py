@@ -24,7 +24,12 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def guarded(self: socket.socket, address: object) -> object:
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6) and host not in LOOPBACK and not host.startswith("127."):
+        if (
+            isinstance(host, str)
+            and self.family in (socket.AF_INET, socket.AF_INET6)
+            and host not in LOOPBACK
+            and not host.startswith("127.")
+        ):
             raise RuntimeError(f"tests must not touch the network (tried {address!r})")
         return original(self, address)
 

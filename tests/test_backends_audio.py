@@ -248,3 +248,10 @@ def test_pipe_to_ffmpeg_encodes_frames_and_reports_failures(tmp_path: Path) -> N
             iter([b"\x00" * (64 * 48 * 3)] * 3),
             timeout_s=30,
         )
+
+
+def test_speech_is_reproducible_by_default(tmp_path: Path) -> None:
+    first = piper_voice.synthesize("The same words, twice.", tmp_path / "first.wav")
+    second = piper_voice.synthesize("The same words, twice.", tmp_path / "second.wav")
+    assert first == second
+    assert (tmp_path / "first.wav").read_bytes() == (tmp_path / "second.wav").read_bytes()

@@ -54,7 +54,10 @@ def test_all_modalities_combined_and_saved(agent: UniMA, tmp_path: Path) -> None
     expected = ["audio1", "code1", "document1", "image1", "threeD1", "video1"]
     assert sorted(placeholder_tags(response.content)) == expected
     assert sorted(response.artifacts) == expected
-    assert all(artifact.verification and artifact.verification.passed for artifact in response.artifacts.values())
+    assert all(
+        artifact.verification and artifact.verification.passed
+        for artifact in response.artifacts.values()
+    )
     speech = response.artifacts["audio1"].verification
     assert speech is not None and speech.checks["wer"] <= 0.35
 
@@ -63,19 +66,28 @@ def test_all_modalities_combined_and_saved(agent: UniMA, tmp_path: Path) -> None
     assert sorted(document["unim"]["modal"]) == expected
     for relative in document["unim"]["modal"].values():
         assert (saved / relative).is_file()
-    assert "<img" in (saved / "answer.html").read_text() and "<video" in (saved / "answer.html").read_text()
+    assert (
+        "<img" in (saved / "answer.html").read_text()
+        and "<video" in (saved / "answer.html").read_text()
+    )
     assert "![image1](media/image1.png)" in (saved / "answer.md").read_text()
 
     trace = load_trace(response.trace_path)
-    assert {event.step_id for event in trace.events if event.kind == "step_end"} == {f"make_{tag}" for tag in expected}
-    video_start = next(e for e in trace.events if e.kind == "step_start" and e.step_id == "make_video1")
+    assert {event.step_id for event in trace.events if event.kind == "step_end"} == {
+        f"make_{tag}" for tag in expected
+    }
+    video_start = next(
+        e for e in trace.events if e.kind == "step_start" and e.step_id == "make_video1"
+    )
     assert set(video_start.data["input_sha256"]) == {"make_image1", "make_audio1"}
 
 
 def test_question_about_a_table_is_analysed_in_the_sandbox(agent: UniMA, tmp_path: Path) -> None:
     table = tmp_path / "scores.csv"
     table.write_text("name,score\nAda,91\nBen,78\nCleo,85\nDev,62\n")
-    response = agent.respond(["Compute the mean score in <document1> and plot the scores. Include one chart.", table])
+    response = agent.respond(
+        ["Compute the mean score in <document1> and plot the scores. Include one chart.", table]
+    )
     trace = load_trace(response.trace_path)
     assert trace.analysis is not None and trace.analysis.needed and trace.analysis.status == "ok"
     assert trace.analysis.sandbox_tier
@@ -83,7 +95,12 @@ def test_question_about_a_table_is_analysed_in_the_sandbox(agent: UniMA, tmp_pat
     assert report["mean"] == pytest.approx(79.0) and report["argmax"] == "Ada"
     assert "mean = 79" in response.content
     chart = trace.plans[-1].nodes[0]
-    assert chart["arguments"]["kind"] == "bar_chart" and chart["arguments"]["values"] == [91.0, 78.0, 85.0, 62.0]
+    assert chart["arguments"]["kind"] == "bar_chart" and chart["arguments"]["values"] == [
+        91.0,
+        78.0,
+        85.0,
+        62.0,
+    ]
     assert response.artifacts["image1"].verification.passed  # type: ignore[union-attr]
 
 
@@ -104,10 +121,16 @@ def test_unim_instance_with_media_root(agent: UniMA, tmp_path: Path) -> None:
             "content": "The diagram <image1> shows a leaf. Explain photosynthesis. "
             "Your answer must include 1 image and 1 audio clip.",
         },
-        "output": {"modal": {"image2": "image/x.png", "audio1": "audio/y.mp3"}, "content": "secret answer"},
+        "output": {
+            "modal": {"image2": "image/x.png", "audio1": "audio/y.mp3"},
+            "content": "secret answer",
+        },
     }
     response = agent.respond(instance, media_root=root)
-    assert sorted(response.to_unim()["modal"]) == ["audio1", "image2"]  # numbered after the input image
+    assert sorted(response.to_unim()["modal"]) == [
+        "audio1",
+        "image2",
+    ]  # numbered after the input image
     trace = load_trace(response.trace_path)
     assert trace.request is not None and "secret answer" not in trace.model_dump_json()
     assert trace.perceptions["image1"].meta

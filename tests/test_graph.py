@@ -17,7 +17,9 @@ def agent_with(**tool_options: object) -> UniMA:
 
 
 def test_answer_has_exactly_the_requested_placeholders() -> None:
-    response = agent_with().respond("Explain how tides work. Include two images and one audio clip.")
+    response = agent_with().respond(
+        "Explain how tides work. Include two images and one audio clip."
+    )
     assert sorted(placeholder_tags(response.content)) == ["audio1", "image1", "image2"]
     assert set(response.artifacts) == {"image1", "image2", "audio1"}
     assert response.status == "ok"
@@ -44,7 +46,14 @@ def test_every_output_modality_alone_and_combined() -> None:
     combined = agent.respond(
         "Describe a volcano. Include one image, one audio clip, one video, a PDF report, a code snippet and a 3D model."
     )
-    assert sorted(combined.artifacts) == ["audio1", "code1", "document1", "image1", "threeD1", "video1"]
+    assert sorted(combined.artifacts) == [
+        "audio1",
+        "code1",
+        "document1",
+        "image1",
+        "threeD1",
+        "video1",
+    ]
 
 
 def test_trace_is_written_and_reads_back() -> None:
@@ -61,7 +70,9 @@ def test_trace_is_written_and_reads_back() -> None:
 
 def test_independent_steps_run_concurrently() -> None:
     toolbox = fake_toolbox(latency_s=0.4)
-    UniMA(tools=toolbox).respond("Explain rivers. Include one image, one audio clip and a 3D model.")
+    UniMA(tools=toolbox).respond(
+        "Explain rivers. Include one image, one audio clip and a 3D model."
+    )
     intervals = []
     for name in ("generate_image", "synthesize_speech", "generate_mesh"):
         tool = toolbox.get(name)
@@ -75,11 +86,15 @@ def test_independent_steps_run_concurrently() -> None:
 def test_a_step_waits_only_for_its_own_dependencies() -> None:
     # video depends on image1 and audio1 (narration); the slow 3D step must not delay it.
     toolbox = fake_toolbox(latency_s=0.05, latency_by_tag={"threeD1": 1.0})
-    UniMA(tools=toolbox).respond("Explain rivers. Include one image, one audio clip, one video and a 3D model.")
+    UniMA(tools=toolbox).respond(
+        "Explain rivers. Include one image, one audio clip, one video and a 3D model."
+    )
     video = toolbox.get("compose_video")
     image = toolbox.get("generate_image")
     mesh = toolbox.get("generate_mesh")
-    assert isinstance(video, FakeTool) and isinstance(image, FakeTool) and isinstance(mesh, FakeTool)
+    assert (
+        isinstance(video, FakeTool) and isinstance(image, FakeTool) and isinstance(mesh, FakeTool)
+    )
     video_start = video.run_log[0][1]
     assert video_start >= image.run_log[0][2], "video started before its image dependency finished"
     assert video_start < mesh.run_log[0][2], "video waited for an unrelated slow step"
@@ -125,7 +140,9 @@ def test_persistent_failure_is_surfaced_not_hidden() -> None:
     mesh_tool = toolbox.get("generate_mesh")
     assert isinstance(mesh_tool, FakeTool)
     mesh_tool.fail_runs = 100
-    response = UniMA(tools=toolbox, max_judge_rounds=1).respond("Explain gears. Include one image and a 3D model.")
+    response = UniMA(tools=toolbox, max_judge_rounds=1).respond(
+        "Explain gears. Include one image and a 3D model."
+    )
     assert response.status == "partial"
     assert "image1" in response.artifacts and "threeD1" not in response.artifacts
     assert "could not be produced" in response.content and "threeD1" in response.content
@@ -158,5 +175,5 @@ def test_empty_request_is_an_input_error_and_the_trace_is_written(tmp_path: Path
 
 
 def test_missing_input_file_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="nothing-here.png"):
+    with pytest.raises(InputError, match=r"nothing-here\.png"):
         agent_with().respond(["Describe <image1>.", tmp_path / "nothing-here.png"])

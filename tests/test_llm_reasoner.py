@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -16,7 +16,12 @@ from unima.reasoners.chat_models import parse_chat_spec
 from unima.testing import ScriptedChatModel, fake_toolbox
 
 CAPTION = json.dumps(
-    {"dense_caption": "A question about tides.", "paraphrase": "How do tides work?", "topic": "tides", "key_terms": ["moon"]}
+    {
+        "dense_caption": "A question about tides.",
+        "paraphrase": "How do tides work?",
+        "topic": "tides",
+        "key_terms": ["moon"],
+    }
 )
 ANALYSE = json.dumps({"needed": False, "reason": "no data"})
 
@@ -27,12 +32,25 @@ def plan_reply(content: str, steps: list[dict[str, Any]]) -> str:
 
 GOOD_PLAN = plan_reply(
     "Tides follow the moon. <image1> shows the bulges.",
-    [{"id": "draw", "tool": "generate_image", "arguments": {"kind": "diagram"}, "produces": "image1"}],
+    [
+        {
+            "id": "draw",
+            "tool": "generate_image",
+            "arguments": {"kind": "diagram"},
+            "produces": "image1",
+        }
+    ],
 )
 CYCLIC_PLAN = plan_reply(
     "Tides follow the moon. <image1> shows the bulges.",
     [
-        {"id": "a", "tool": "generate_image", "arguments": {}, "produces": "image1", "depends_on": ["b"]},
+        {
+            "id": "a",
+            "tool": "generate_image",
+            "arguments": {},
+            "produces": "image1",
+            "depends_on": ["b"],
+        },
         {"id": "b", "tool": "generate_mesh", "arguments": {}, "depends_on": ["a"]},
     ],
 )
@@ -53,7 +71,9 @@ def test_scripted_model_plan_is_used() -> None:
 
 
 def test_invalid_plan_is_repaired_with_the_problems_named() -> None:
-    model = ScriptedChatModel(script={"caption": CAPTION, "analyse": ANALYSE, "plan": [CYCLIC_PLAN, GOOD_PLAN]})
+    model = ScriptedChatModel(
+        script={"caption": CAPTION, "analyse": ANALYSE, "plan": [CYCLIC_PLAN, GOOD_PLAN]}
+    )
     response = UniMA(reasoner=model, tools=fake_toolbox()).respond(REQUEST)
     plan_calls = [messages for step, messages in model.calls if step == "plan"]
     assert len(plan_calls) == 2
@@ -72,7 +92,9 @@ def test_persistently_invalid_plan_falls_back_to_the_heuristic_reasoner() -> Non
 
 
 def test_unparseable_replies_are_sent_back_then_fall_back() -> None:
-    model = ScriptedChatModel(script={"caption": "I think tides are nice.", "analyse": ANALYSE, "plan": GOOD_PLAN})
+    model = ScriptedChatModel(
+        script={"caption": "I think tides are nice.", "analyse": ANALYSE, "plan": GOOD_PLAN}
+    )
     response = UniMA(reasoner=model, tools=fake_toolbox(), llm_repair_attempts=1).respond(REQUEST)
     caption_calls = [messages for step, messages in model.calls if step == "caption"]
     assert len(caption_calls) == 2
@@ -85,7 +107,9 @@ def test_placeholder_mismatch_triggers_replanning() -> None:
         "Tides follow the moon. <image1> and <image2> show them.",
         [{"id": "draw", "tool": "generate_image", "arguments": {}, "produces": "image1"}],
     )
-    model = ScriptedChatModel(script={"caption": CAPTION, "analyse": ANALYSE, "plan": [wrong, GOOD_PLAN]})
+    model = ScriptedChatModel(
+        script={"caption": CAPTION, "analyse": ANALYSE, "plan": [wrong, GOOD_PLAN]}
+    )
     response = UniMA(reasoner=model, tools=fake_toolbox()).respond(REQUEST)
     plan_calls = [messages for step, messages in model.calls if step == "plan"]
     assert "<image2>" in plan_calls[1][0].content  # the problem was named to the model
@@ -96,16 +120,27 @@ def test_placeholder_mismatch_triggers_replanning() -> None:
     ("spec", "expected"),
     [
         ("openai:gpt-4o-mini", ("openai", None, "gpt-4o-mini")),
-        ("openai-compatible:http://localhost:8000/v1:Qwen2.5-7B", ("openai-compatible", "http://localhost:8000/v1", "Qwen2.5-7B")),
-        ("openai-compatible:http://127.0.0.1:11434/v1:llama3:8b", ("openai-compatible", "http://127.0.0.1:11434/v1", "llama3:8b")),
-        ("openai-compatible:https://example.org:vllm-model", ("openai-compatible", "https://example.org", "vllm-model")),
+        (
+            "openai-compatible:http://localhost:8000/v1:Qwen2.5-7B",
+            ("openai-compatible", "http://localhost:8000/v1", "Qwen2.5-7B"),
+        ),
+        (
+            "openai-compatible:http://127.0.0.1:11434/v1:llama3:8b",
+            ("openai-compatible", "http://127.0.0.1:11434/v1", "llama3:8b"),
+        ),
+        (
+            "openai-compatible:https://example.org:vllm-model",
+            ("openai-compatible", "https://example.org", "vllm-model"),
+        ),
     ],
 )
 def test_chat_specs_parse(spec: str, expected: tuple[str, str | None, str]) -> None:
     assert parse_chat_spec(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["openai", "bogus:model", "openai-compatible:localhost:model", "openai-compatible:"])
+@pytest.mark.parametrize(
+    "spec", ["openai", "bogus:model", "openai-compatible:localhost:model", "openai-compatible:"]
+)
 def test_bad_chat_specs_name_the_problem(spec: str) -> None:
     with pytest.raises(ConfigError, match="openai"):
         parse_chat_spec(spec)
@@ -119,8 +154,8 @@ def test_unknown_reasoner_name_suggests_the_known_one() -> None:
 class FakeOpenAIHandler(BaseHTTPRequestHandler):
     """Answers /v1/chat/completions from the scripted replies, by the prompt's step."""
 
-    replies: dict[str, str] = {}
-    seen: list[dict[str, Any]] = []
+    replies: ClassVar[dict[str, str]] = {}
+    seen: ClassVar[list[dict[str, Any]]] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -132,7 +167,13 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
             "object": "chat.completion",
             "created": 0,
             "model": body["model"],
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": self.replies[step]}, "finish_reason": "stop"}],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": self.replies[step]},
+                    "finish_reason": "stop",
+                }
+            ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
         data = json.dumps(payload).encode()
@@ -159,8 +200,27 @@ def fake_openai_server() -> Iterator[str]:
 
 
 def test_openai_compatible_endpoint_end_to_end(fake_openai_server: str) -> None:
-    agent = UniMA(reasoner=f"openai-compatible:{fake_openai_server}:tiny-model", tools=fake_toolbox())
+    agent = UniMA(
+        reasoner=f"openai-compatible:{fake_openai_server}:tiny-model", tools=fake_toolbox()
+    )
     response = agent.respond(REQUEST)
     assert response.content.startswith("Tides follow the moon.")
     assert [body["model"] for body in FakeOpenAIHandler.seen] == ["tiny-model"] * 3
     assert FakeOpenAIHandler.seen[2]["messages"][0]["content"].startswith("unima-step: plan")
+
+
+def test_failed_step_is_repaired_with_the_models_new_arguments() -> None:
+    repair = json.dumps({"arguments": {"kind": "illustration", "note": "simpler"}})
+    model = ScriptedChatModel(
+        script={"caption": CAPTION, "analyse": ANALYSE, "plan": GOOD_PLAN, "repair_step": repair}
+    )
+    toolbox = fake_toolbox()
+    image_tool = toolbox.get("generate_image")
+    image_tool.fail_runs = 1  # type: ignore[attr-defined]
+    response = UniMA(reasoner=model, tools=toolbox).respond(REQUEST)
+    assert response.status == "ok"
+    repair_messages = next(messages for step, messages in model.calls if step == "repair_step")
+    assert "scripted failure" in repair_messages[1].content
+    trace = load_trace(response.trace_path)
+    assert len(trace.plans) == 2
+    assert trace.plans[1].nodes[0]["arguments"] == {"kind": "illustration", "note": "simpler"}

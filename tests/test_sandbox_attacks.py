@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -406,7 +406,9 @@ print(os.path.exists({str(answers)!r}), listing, sorted(os.listdir('/job/inputs'
     result = run(code, files={"task.csv": b"a,b\n1,2\n"})
     # Only the interpreter's own folders are mounted: at most the venv shows in the checkout.
     venv_inside = Path(sys.prefix).resolve().is_relative_to(repository)
-    expected_listing = [Path(sys.prefix).resolve().relative_to(repository).parts[0]] if venv_inside else []
+    expected_listing = (
+        [Path(sys.prefix).resolve().relative_to(repository).parts[0]] if venv_inside else []
+    )
     assert result.stdout == f"False {expected_listing!r} ['task.csv']\n"
 
 

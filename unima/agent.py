@@ -8,7 +8,7 @@ import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from unima import __version__
 from unima.config import Settings, load_settings
@@ -77,14 +77,18 @@ class UniMA:
             self._graph = build_graph()
         return self._graph
 
-    def respond(self, inputs: Any, *, media_root: str | Path | None = None, run_id: str | None = None) -> Response:
+    def respond(
+        self, inputs: Any, *, media_root: str | Path | None = None, run_id: str | None = None
+    ) -> Response:
         """Answer ``inputs`` (see ``arespond``); safe to call inside a running event loop."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
             return asyncio.run(self.arespond(inputs, media_root=media_root, run_id=run_id))
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, self.arespond(inputs, media_root=media_root, run_id=run_id)).result()
+            return pool.submit(
+                asyncio.run, self.arespond(inputs, media_root=media_root, run_id=run_id)
+            ).result()
 
     async def arespond(
         self, inputs: Any, *, media_root: str | Path | None = None, run_id: str | None = None
@@ -114,6 +118,7 @@ class UniMA:
             settings.trace_dir,
         )
         work_root = Path(settings.artifact_dir).parent / "work" / run_id
+        context: RunContext | None = None
         try:
             request = self._build_request(inputs, media_root, work_root / "inputs")
             recorder.update(request=request)
@@ -128,7 +133,9 @@ class UniMA:
                 work_root=work_root / "steps",
                 board=StepBoard(settings.max_parallel_steps),
             )
-            final = await self.graph.ainvoke({"request": request}, context=context, config={"recursion_limit": 200})
+            final = await self.graph.ainvoke(
+                {"request": request}, context=context, config={"recursion_limit": 200}
+            )
             response = self._response(final, run_id)
         except BaseException as error:
             recorder.update(
@@ -141,8 +148,12 @@ class UniMA:
             recorder.write()
             if isinstance(error, UnimaError | KeyboardInterrupt | asyncio.CancelledError):
                 raise
-            raise UnimaError(f"run {run_id} failed unexpectedly: {type(error).__name__}: {error}") from error
+            raise UnimaError(
+                f"run {run_id} failed unexpectedly: {type(error).__name__}: {error}"
+            ) from error
         finally:
+            if context is not None:
+                context.board.close()
             shutil.rmtree(work_root / "steps", ignore_errors=True)
         response.trace_path = str(recorder.path)
         recorder.update(response=response, status=response.status, finished_at=time.time())
@@ -155,7 +166,9 @@ class UniMA:
 
         if inputs is None:
             raise InputError("the request is empty: pass text, files or a UniM instance")
-        return build_request(inputs, media_root=Path(media_root) if media_root else None, scratch_dir=scratch_dir)
+        return build_request(
+            inputs, media_root=Path(media_root) if media_root else None, scratch_dir=scratch_dir
+        )
 
     @staticmethod
     def _response(final: dict[str, Any], run_id: str) -> Response:
@@ -164,8 +177,14 @@ class UniMA:
         artifacts: dict[str, Artifact] = {}
         for step in final["plan"].steps:
             result = results.get(step.id)
-            if step.produces and result is not None and result.status in ("ok", "cached") and result.artifact:
+            if (
+                step.produces
+                and result is not None
+                and result.status in ("ok", "cached")
+                and result.artifact
+            ):
                 artifacts[step.produces] = result.artifact
+        status: Literal["ok", "partial", "failed"]
         if check.passed:
             status = "ok"
         elif artifacts or not final["output_tags"]:
@@ -176,10 +195,16 @@ class UniMA:
         missing = [tag for tag in final["output_tags"] if tag not in artifacts]
         if missing:
             # Surface the failure to the reader, not only to the trace.
-            reasons = {step.produces: results[step.id].error for step in final["plan"].steps if step.id in results}
-            content += "\n\nNote: these items could not be produced: " + "; ".join(
-                f"{tag} ({reasons.get(tag) or 'not made'})" for tag in missing
-            ) + "."
+            reasons = {
+                step.produces: results[step.id].error
+                for step in final["plan"].steps
+                if step.id in results
+            }
+            content += (
+                "\n\nNote: these items could not be produced: "
+                + "; ".join(f"{tag} ({reasons.get(tag) or 'not made'})" for tag in missing)
+                + "."
+            )
         return Response(
             content=content,
             artifacts=artifacts,

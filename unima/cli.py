@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="UniMA: any-to-any multimodal answers with traceable reasoning.", no_args_is_help=True)
+app = typer.Typer(
+    help="UniMA: any-to-any multimodal answers with traceable reasoning.", no_args_is_help=True
+)
 trace_app = typer.Typer(help="Read saved traces.", no_args_is_help=True)
 app.add_typer(trace_app, name="trace")
 console = Console()
@@ -18,18 +20,33 @@ error_console = Console(stderr=True)
 
 @app.command()
 def run(
-    text: Annotated[str, typer.Argument(help="The request, with <image1>-style placeholders for inputs.")],
-    inputs: Annotated[list[Path] | None, typer.Option("--input", "-i", help="An input file (repeatable).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Save the answer and its files here.")] = None,
-    llm: Annotated[str | None, typer.Option("--llm", help="Reasoner: heuristic, openai:MODEL or openai-compatible:URL:MODEL.")] = None,
-    trace_dir: Annotated[Path | None, typer.Option("--trace-dir", help="Where the trace is written.")] = None,
-    max_rounds: Annotated[int | None, typer.Option("--max-rounds", help="Judge repair rounds.")] = None,
+    text: Annotated[
+        str, typer.Argument(help="The request, with <image1>-style placeholders for inputs.")
+    ],
+    inputs: Annotated[
+        list[Path] | None, typer.Option("--input", "-i", help="An input file (repeatable).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Save the answer and its files here.")
+    ] = None,
+    llm: Annotated[
+        str | None,
+        typer.Option(
+            "--llm", help="Reasoner: heuristic, openai:MODEL or openai-compatible:URL:MODEL."
+        ),
+    ] = None,
+    trace_dir: Annotated[
+        Path | None, typer.Option("--trace-dir", help="Where the trace is written.")
+    ] = None,
+    max_rounds: Annotated[
+        int | None, typer.Option("--max-rounds", help="Judge repair rounds.")
+    ] = None,
 ) -> None:
     """Answer a request and print the interleaved answer, its artifacts and the trace path."""
     from unima.agent import UniMA
     from unima.errors import UnimaError
 
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     if trace_dir is not None:
         overrides["trace_dir"] = trace_dir
     if max_rounds is not None:
@@ -47,15 +64,22 @@ def run(
     table = Table("tag", "modality", "file", "verified")
     for tag, artifact in response.artifacts.items():
         passed = artifact.verification.passed if artifact.verification else None
-        table.add_row(tag, artifact.modality, artifact.path, {True: "yes", False: "no", None: "-"}[passed])
+        table.add_row(
+            tag, artifact.modality, artifact.path, {True: "yes", False: "no", None: "-"}[passed]
+        )
     if response.artifacts:
         console.print(table)
     if response.problems:
-        console.print(f"[yellow]status {response.status}:[/yellow] " + "; ".join(response.problems), highlight=False)
+        console.print(
+            f"[yellow]status {response.status}:[/yellow] " + "; ".join(response.problems),
+            highlight=False,
+        )
     if out is not None:
         saved = response.save(out)
-        console.print(f"response: {saved / 'response.json'}  (answer.md, answer.html, media/)")
-    console.print(f"trace: {response.trace_path}")
+        console.print(
+            f"response: {saved / 'response.json'}  (answer.md, answer.html, media/)", soft_wrap=True
+        )
+    console.print(f"trace: {response.trace_path}", soft_wrap=True, highlight=False)
     if response.status == "failed":
         raise typer.Exit(1)
 

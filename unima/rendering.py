@@ -39,14 +39,18 @@ def _media_html(tag: str, artifact: Artifact, link: str) -> str:
     source = html.escape(link, quote=True)
     label = html.escape(tag)
     if artifact.modality == "image":
-        return f'<figure><img src="{source}" alt="{label}"><figcaption>{label}</figcaption></figure>'
+        return (
+            f'<figure><img src="{source}" alt="{label}"><figcaption>{label}</figcaption></figure>'
+        )
     if artifact.modality == "audio":
         return f'<figure><audio controls src="{source}"></audio><figcaption>{label}</figcaption></figure>'
     if artifact.modality == "video":
         return f'<figure><video controls width="640" src="{source}"></video><figcaption>{label}</figcaption></figure>'
     if artifact.modality == "code":
         try:
-            code = Path(artifact.path).read_text(encoding="utf-8", errors="replace")[:CODE_PREVIEW_CHARS]
+            code = Path(artifact.path).read_text(encoding="utf-8", errors="replace")[
+                :CODE_PREVIEW_CHARS
+            ]
         except OSError:
             code = ""
         return f'<figure><pre><code>{html.escape(code)}</code></pre><figcaption><a href="{source}">{label}</a></figcaption></figure>'
@@ -70,7 +74,7 @@ def response_html(response: Response, media_prefix: str | None = None) -> str:
     body = "".join(pieces).replace("\n\n", "</p><p>")
     problems = "".join(f"<li>{html.escape(problem)}</li>" for problem in response.problems)
     return (
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>unima answer</title>"
+        '<!doctype html><html><head><meta charset="utf-8"><title>unima answer</title>'
         "<style>body{font-family:sans-serif;max-width:52rem;margin:2rem auto;line-height:1.5}"
         "img,video{max-width:100%}figure{margin:1rem 0}pre{background:#f4f4f4;padding:1rem;overflow:auto}"
         ".missing{color:#b00}</style></head><body>"
@@ -95,7 +99,9 @@ def save_response(response: Response, directory: Path) -> Path:
         shutil.copyfile(artifact.path, target)
         relative[tag] = artifact.model_copy(update={"path": str(target.relative_to(directory))})
     saved = response.model_copy(update={"artifacts": relative})
-    atomic_write_text(directory / "answer.md", response_markdown(response, media_prefix="media") + "\n")
+    atomic_write_text(
+        directory / "answer.md", response_markdown(response, media_prefix="media") + "\n"
+    )
     atomic_write_text(directory / "answer.html", response_html(response, media_prefix="media"))
     document = saved.model_dump(mode="json")
     document["unim"] = saved.to_unim()

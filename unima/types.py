@@ -121,7 +121,9 @@ class OutputSpec(FrozenRecord):
         tags: list[str] = []
         for modality in MEDIA_MODALITIES:
             start = first_index.get(modality, 1)
-            tags.extend(f"{modality}{start + offset}" for offset in range(self.counts.get(modality, 0)))
+            tags.extend(
+                f"{modality}{start + offset}" for offset in range(self.counts.get(modality, 0))
+            )
         return tags
 
 

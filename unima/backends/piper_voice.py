@@ -110,8 +110,12 @@ def synthesize(
     length_scale: float = 1.0,
     sentence_silence_s: float = DEFAULT_SENTENCE_SILENCE_S,
     model_path: Path | None = None,
+    variation: float = 0.0,
 ) -> SpeechInfo:
     """Speak ``text`` into a 16-bit mono WAV file at ``path``.
+
+    With ``variation=0`` (the default) the voice's sampling noise is switched off, so the same
+    text always gives the same samples: artifacts are reproducible and cacheable by hash.
 
     Args:
         text: the words to speak; Piper splits it into sentences.
@@ -119,6 +123,7 @@ def synthesize(
         length_scale: phoneme duration factor; above 1 speaks slower, below 1 faster.
         sentence_silence_s: silence inserted after each sentence but the last.
         model_path: the voice to use; ``None`` means the default voice.
+        variation: 0 for deterministic speech, 1 for the voice's own (random) prosody noise.
 
     Raises:
         ToolError: when the text yields no speech (nothing pronounceable in it).
@@ -126,7 +131,12 @@ def synthesize(
     from piper import SynthesisConfig
 
     voice = load_voice(model_path)
-    config = SynthesisConfig(length_scale=length_scale)
+    voice_config = voice.config
+    config = SynthesisConfig(
+        length_scale=length_scale,
+        noise_scale=variation * float(getattr(voice_config, "noise_scale", 0.667)),
+        noise_w_scale=variation * float(getattr(voice_config, "noise_w_scale", 0.8)),
+    )
     sample_rate = int(voice.config.sample_rate)
     silence = b"\x00\x00" * round(sentence_silence_s * sample_rate)
     with _synthesis_lock:

@@ -24,7 +24,7 @@ def build_graph(checkpointer: Any = None) -> Any:
     graph.add_node("caption", caption)
     graph.add_node("analyse", analyse)
     graph.add_node("plan", plan)
-    graph.add_node("run_step", run_step)
+    graph.add_node("run_step", run_step)  # type: ignore[call-overload]  # a Send task, not state
     graph.add_node("assemble", assemble)
     graph.add_node("check", check)
     graph.add_node("judge", judge)

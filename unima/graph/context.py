@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,12 +21,29 @@ class StepBoard:
 
     LangGraph runs the ``Send`` tasks of one superstep concurrently; a step that depends on
     another awaits that step's future here instead of waiting for a whole superstep, so wall
-    time follows the plan's critical path. A semaphore bounds how many tools run at once.
+    time follows the plan's critical path. A semaphore bounds how many tools run at once, and
+    tools run on the board's own thread pool of that size (the event loop's default pool has
+    only CPUs + 4 threads, which would silently cap parallelism on small machines).
     """
 
     max_parallel: int
     _futures: dict[tuple[int, str], asyncio.Future[StepResult]] = field(default_factory=dict)
     _semaphore: asyncio.Semaphore | None = None
+    _executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    @property
+    def executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self.max_parallel, thread_name_prefix="unima-step"
+            )
+        return self._executor
+
+    def close(self) -> None:
+        """Release the thread pool (a timed-out tool's thread finishes on its own)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
     def future(self, round: int, step_id: str) -> asyncio.Future[StepResult]:
         key = (round, step_id)

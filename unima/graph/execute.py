@@ -26,7 +26,9 @@ def canonical_arguments_hash(arguments: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _run_and_verify(tool: Tool, arguments: Any, context: ToolContext) -> tuple[ToolOutput, Verification]:
+def _run_and_verify(
+    tool: Tool, arguments: Any, context: ToolContext
+) -> tuple[ToolOutput, Verification]:
     output = tool.run(arguments, context)
     if not Path(output.path).is_file():
         raise ToolError(f"the tool reported {output.path} but no such file exists", tool=tool.name)
@@ -49,7 +51,13 @@ async def execute_step(
     try:
         tool = context.toolbox.get(step.tool)
     except Exception as error:  # unknown tool: validation should have caught it
-        return StepResult(**base, status="failed", error=str(error), error_type=type(error).__name__, recoverable=False)
+        return StepResult(
+            **base,
+            status="failed",
+            error=str(error),
+            error_type=type(error).__name__,
+            recoverable=False,
+        )
     base |= {"backend": tool.backend, "backend_version": tool.backend_version()}
     recorder.event(
         "step_start",
@@ -80,8 +88,13 @@ async def execute_step(
     try:
         arguments = tool.parse_arguments(step.arguments)
         async with context.board.semaphore:
+            loop = asyncio.get_running_loop()
+            clock = time.perf_counter()  # the step's time is the tool's, not its wait for a slot
+            started_at = time.time()
             output, verification = await asyncio.wait_for(
-                asyncio.to_thread(_run_and_verify, tool, arguments, tool_context),
+                loop.run_in_executor(
+                    context.board.executor, _run_and_verify, tool, arguments, tool_context
+                ),
                 timeout=context.settings.step_timeout_s,
             )
         stored_path, sha256, size = context.store.put_file(Path(output.path))
@@ -99,23 +112,47 @@ async def execute_step(
         if verification.passed:
             result = StepResult(**base, status="ok", artifact=artifact)
         else:
-            error = VerificationError("; ".join(verification.problems) or "verification failed", tool=step.tool)
-            result = StepResult(**base, status="failed", artifact=artifact, error=str(error), error_type="VerificationError")
+            failure = VerificationError(
+                "; ".join(verification.problems) or "verification failed", tool=step.tool
+            )
+            result = StepResult(
+                **base,
+                status="failed",
+                artifact=artifact,
+                error=str(failure),
+                error_type="VerificationError",
+            )
     except ValidationError as error:
-        result = StepResult(**base, status="failed", error=f"invalid arguments: {error}", error_type="ValidationError")
+        result = StepResult(
+            **base,
+            status="failed",
+            error=f"invalid arguments: {error}",
+            error_type="ValidationError",
+        )
     except TimeoutError:
         message = f"timed out after {context.settings.step_timeout_s:g} s"
         result = StepResult(**base, status="failed", error=message, error_type="TimeoutError")
     except ToolError as error:
         result = StepResult(
-            **base, status="failed", error=str(error), error_type=type(error).__name__, recoverable=error.recoverable
+            **base,
+            status="failed",
+            error=str(error),
+            error_type=type(error).__name__,
+            recoverable=error.recoverable,
         )
     except Exception as error:  # a tool bug must not take the run down; the judge sees it
         logger.exception("tool %s raised", step.tool)
-        result = StepResult(**base, status="failed", error=f"{type(error).__name__}: {error}", error_type=type(error).__name__)
+        result = StepResult(
+            **base,
+            status="failed",
+            error=f"{type(error).__name__}: {error}",
+            error_type=type(error).__name__,
+        )
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-    result = result.model_copy(update={"started_at": started_at, "seconds": time.perf_counter() - clock})
+    result = result.model_copy(
+        update={"started_at": started_at, "seconds": time.perf_counter() - clock}
+    )
     recorder.event(
         "step_end",
         "run_step",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,15 @@ from typing import Any
 from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Send
-from pydantic import ValidationError
 
 from unima.graph.context import RunContext
 from unima.graph.planning import dispatch
 from unima.graph.state import AgentState
 from unima.graph.validate import dependents_of
-from unima.trace.schema import JudgeRound
+from unima.trace.schema import Decision, JudgeRound
 from unima.types import CheckResult, Plan, placeholder_tags
+
+logger = logging.getLogger(__name__)
 
 
 async def assemble(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -67,7 +69,11 @@ def check_answer(state: AgentState) -> CheckResult:
 async def check(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     result = check_answer(state)
     runtime.context.recorder.event(
-        "check", "check", round=state.get("round", 0), passed=result.passed, problems=list(result.problems)
+        "check",
+        "check",
+        round=state.get("round", 0),
+        passed=result.passed,
+        problems=list(result.problems),
     )
     return {"check": result}
 
@@ -81,6 +87,7 @@ async def judge(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, An
     results = state.get("results", {})
     update: dict[str, Any] = {}
     targets: list[str] = []
+    decision: Decision
     if result.passed:
         decision, reason = "accept", "every placeholder is bound to a verified artifact"
     elif round >= context.settings.max_judge_rounds:
@@ -89,12 +96,21 @@ async def judge(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, An
         decision, reason = "replan", "the text does not place exactly the requested placeholders"
         update["feedback"] = list(result.problems)
     else:
-        recoverable = [step_id for step_id in result.failed_steps if results.get(step_id) is None or results[step_id].recoverable]
+        recoverable = [
+            step_id
+            for step_id in result.failed_steps
+            if results.get(step_id) is None or results[step_id].recoverable
+        ]
         if not recoverable:
             decision, reason = "give_up", "the failed steps cannot be retried"
         else:
-            decision, reason = "retry_steps", "tool steps failed: " + "; ".join(
-                f"{step_id}: {results[step_id].error if step_id in results else 'never ran'}" for step_id in recoverable
+            decision, reason = (
+                "retry_steps",
+                "tool steps failed: "
+                + "; ".join(
+                    f"{step_id}: {results[step_id].error if step_id in results else 'never ran'}"
+                    for step_id in recoverable
+                ),
             )
             repaired = await asyncio.to_thread(_repair_plan, plan, recoverable, state, context)
             targets = sorted(dependents_of(repaired, set(recoverable)))
@@ -103,9 +119,13 @@ async def judge(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, An
             if repaired is not plan:
                 context.recorder.record_plan(repaired)
     context.recorder.record_round(
-        JudgeRound(round=round, check=result, decision=decision, target_steps=targets, reason=reason)
+        JudgeRound(
+            round=round, check=result, decision=decision, target_steps=targets, reason=reason
+        )
     )
-    context.recorder.event("judge", "judge", round=round, decision=decision, reason=reason, targets=targets)
+    context.recorder.event(
+        "judge", "judge", round=round, decision=decision, reason=reason, targets=targets
+    )
     if decision in ("retry_steps", "replan"):
         update["round"] = round + 1
     return {**update, "decision": decision}
@@ -121,7 +141,16 @@ def _repair_plan(plan: Plan, step_ids: list[str], state: AgentState, context: Ru
             try:
                 arguments = context.reasoner.repair_step(step, results[step.id].error, plan)
                 context.toolbox.get(step.tool).parse_arguments(arguments)
-            except (ValidationError, Exception):
+            except Exception as error:  # a bad repair must not end the run: retry as planned
+                logger.warning(
+                    "repair of step %s failed, retrying it unchanged: %s", step.id, error
+                )
+                context.recorder.event(
+                    "repair_failed",
+                    "judge",
+                    step_id=step.id,
+                    error=f"{type(error).__name__}: {error}",
+                )
                 arguments = step.arguments
             if arguments != step.arguments:
                 step = step.model_copy(update={"arguments": arguments})

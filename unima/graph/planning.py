@@ -33,33 +33,54 @@ async def plan(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any
 
     result: Plan | None = None
     problems: list[str] = []
-    repairs = 0 if context.reasoner is context.fallback_reasoner else context.settings.llm_repair_attempts
+    repairs = (
+        0 if context.reasoner is context.fallback_reasoner else context.settings.llm_repair_attempts
+    )
     for attempt in range(repairs + 1):
         try:
-            result = await asyncio.to_thread(context.reasoner.plan, view, caption, analysis, output_tags, feedback)
+            result = await asyncio.to_thread(
+                context.reasoner.plan, view, caption, analysis, output_tags, feedback
+            )
             problems = validate_plan(result, output_tags, context.toolbox)
         except (ReasonerError, PlanError) as error:
             result, problems = None, [str(error)]
         if not problems:
             break
         context.recorder.event(
-            "plan_rejected", "plan", round=round, reasoner=context.reasoner.name, attempt=attempt + 1, problems=problems
+            "plan_rejected",
+            "plan",
+            round=round,
+            reasoner=context.reasoner.name,
+            attempt=attempt + 1,
+            problems=problems,
         )
         # Bounded repair: the reasoner sees exactly what was wrong with its last plan.
-        feedback = [*state.get("feedback", []), *(f"your previous plan was invalid: {problem}" for problem in problems)]
+        feedback = [
+            *state.get("feedback", []),
+            *(f"your previous plan was invalid: {problem}" for problem in problems),
+        ]
     if problems or result is None:
         if context.reasoner is context.fallback_reasoner:
             raise PlanError(problems)
         result = await asyncio.to_thread(
-            context.fallback_reasoner.plan, view, caption, analysis, output_tags, list(state.get("feedback", []))
+            context.fallback_reasoner.plan,
+            view,
+            caption,
+            analysis,
+            output_tags,
+            list(state.get("feedback", [])),
         )
         fallback_problems = validate_plan(result, output_tags, context.toolbox)
         if fallback_problems:
             raise PlanError(fallback_problems)
-        context.recorder.event("plan_fallback", "plan", round=round, reasoner=context.fallback_reasoner.name)
+        context.recorder.event(
+            "plan_fallback", "plan", round=round, reasoner=context.fallback_reasoner.name
+        )
     assert result is not None
     context.recorder.record_plan(result)
-    context.recorder.event("node_end", "plan", round=round, steps=[step.id for step in result.steps])
+    context.recorder.event(
+        "node_end", "plan", round=round, steps=[step.id for step in result.steps]
+    )
     return {"plan": result, "pending_steps": [step.id for step in result.steps], "results": {}}
 
 
@@ -69,7 +90,11 @@ def dispatch(state: AgentState) -> list[Send] | str:
     pending = state.get("pending_steps", [])
     if not pending:
         return "assemble"
-    finished = {step_id: result for step_id, result in state.get("results", {}).items() if step_id not in pending}
+    finished = {
+        step_id: result
+        for step_id, result in state.get("results", {}).items()
+        if step_id not in pending
+    }
     round = state.get("round", 0)
     attempts = _attempt_counts(state)
     return [
@@ -118,8 +143,12 @@ async def run_step(task: StepTask, runtime: Runtime[RunContext]) -> dict[str, An
             error=f"dependencies failed: {', '.join(failed)}",
             error_type="DependencyError",
         )
-        context.recorder.event("step_skipped", "run_step", step_id=step.id, round=round, error=outcome.error)
+        context.recorder.event(
+            "step_skipped", "run_step", step_id=step.id, round=round, error=outcome.error
+        )
     else:
-        outcome = await execute_step(step, dependencies, context, round=round, attempt=task["attempt"])
+        outcome = await execute_step(
+            step, dependencies, context, round=round, attempt=task["attempt"]
+        )
     context.board.finish(round, outcome)
     return {"results": {step.id: outcome}}

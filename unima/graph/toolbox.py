@@ -27,7 +27,9 @@ class Toolbox:
         self._lock = threading.Lock()
         for name, tool in self._instances.items():
             if tool.name != name:
-                raise ConfigError(f"tool object {tool!r} is named {tool.name!r}, registered as {name!r}")
+                raise ConfigError(
+                    f"tool object {tool!r} is named {tool.name!r}, registered as {name!r}"
+                )
 
     def names(self) -> list[str]:
         return sorted(set(self._backends) | set(self._instances))

@@ -40,7 +40,9 @@ async def receive(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
             perception = Perception(
                 modality=part.modality, tag=part.tag, failures=(f"{type(error).__name__}: {error}",)
             )
-        perception = perception.model_copy(update={"tag": part.tag, "seconds": time.perf_counter() - clock})
+        perception = perception.model_copy(
+            update={"tag": part.tag, "seconds": time.perf_counter() - clock}
+        )
         context.recorder.event(
             "perception",
             "receive",
@@ -54,7 +56,9 @@ async def receive(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
         return perception
 
     perceptions = await asyncio.gather(*(one(part) for part in request.parts))
-    by_tag = {perception.tag or f"part{index}": perception for index, perception in enumerate(perceptions)}
+    by_tag = {
+        perception.tag or f"part{index}": perception for index, perception in enumerate(perceptions)
+    }
     context.recorder.update(perceptions=by_tag)
     context.recorder.event("node_end", "receive")
     return {"perceptions": by_tag, "round": 0, "feedback": []}
@@ -79,7 +83,9 @@ async def caption(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
     result = result.model_copy(update={"output_spec": spec})
     output_tags = spec.tags(first_output_index(input_tags))
     context.recorder.update(caption=result, output_spec=spec)
-    context.recorder.event("node_end", "caption", output_spec=spec.model_dump(), output_tags=output_tags)
+    context.recorder.event(
+        "node_end", "caption", output_spec=spec.model_dump(), output_tags=output_tags
+    )
     return {"caption": result, "output_spec": spec, "output_tags": output_tags}
 
 
@@ -88,7 +94,10 @@ def _respect_exclusions(proposed: OutputSpec, parsed: OutputSpec) -> OutputSpec:
     excluded = {modality for modality, count in parsed.counts.items() if count == 0}
     if not excluded & {modality for modality, count in proposed.counts.items() if count}:
         return proposed
-    counts = {modality: (0 if modality in excluded else count) for modality, count in proposed.counts.items()}
+    counts = {
+        modality: (0 if modality in excluded else count)
+        for modality, count in proposed.counts.items()
+    }
     return proposed.model_copy(update={"counts": counts, "notes": (*proposed.notes, *parsed.notes)})
 
 
@@ -101,16 +110,25 @@ async def analyse(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
     if not decision.needed:
         report = AnalysisReport(needed=False, reason=decision.reason)
     else:
-        report = await asyncio.to_thread(_run_analysis, decision.code, decision.input_tags, view, context)
+        report = await asyncio.to_thread(
+            _run_analysis, decision.code, decision.input_tags, view, context
+        )
         report = report.model_copy(update={"reason": decision.reason})
     context.recorder.update(analysis=report)
     context.recorder.event(
-        "node_end", "analyse", needed=report.needed, status=report.status, values=report.values, tier=report.sandbox_tier
+        "node_end",
+        "analyse",
+        needed=report.needed,
+        status=report.status,
+        values=report.values,
+        tier=report.sandbox_tier,
     )
     return {"analysis": report}
 
 
-def _run_analysis(code: str, input_tags: tuple[str, ...], view: RequestView, context: RunContext) -> AnalysisReport:
+def _run_analysis(
+    code: str, input_tags: tuple[str, ...], view: RequestView, context: RunContext
+) -> AnalysisReport:
     from unima.tools.sandbox import run_python
 
     files: dict[str, Path] = {}

@@ -35,7 +35,9 @@ def validate_plan(plan: Plan, output_tags: list[str], toolbox: Toolbox) -> list[
     """
     problems: list[str] = []
     ids = Counter(step.id for step in plan.steps)
-    problems += [f"step id {step_id!r} is used {count} times" for step_id, count in ids.items() if count > 1]
+    problems += [
+        f"step id {step_id!r} is used {count} times" for step_id, count in ids.items() if count > 1
+    ]
     known_ids = set(ids)
     for step in plan.steps:
         for dependency in step.depends_on:
@@ -50,7 +52,9 @@ def validate_plan(plan: Plan, output_tags: list[str], toolbox: Toolbox) -> list[
 
     for step in plan.steps:
         if step.tool not in toolbox:
-            problems.append(f"step {step.id!r} uses unknown tool {step.tool!r}; known tools: {', '.join(toolbox.names())}")
+            problems.append(
+                f"step {step.id!r} uses unknown tool {step.tool!r}; known tools: {', '.join(toolbox.names())}"
+            )
             continue
         tool = toolbox.get(step.tool)
         try:
@@ -65,7 +69,9 @@ def validate_plan(plan: Plan, output_tags: list[str], toolbox: Toolbox) -> list[
             try:
                 modality = tag_modality(step.produces)
             except ValueError:
-                problems.append(f"step {step.id!r} produces {step.produces!r}, which is not a placeholder tag")
+                problems.append(
+                    f"step {step.id!r} produces {step.produces!r}, which is not a placeholder tag"
+                )
                 continue
             if modality != tool.modality:
                 problems.append(
@@ -79,12 +85,24 @@ def validate_plan(plan: Plan, output_tags: list[str], toolbox: Toolbox) -> list[
             problems.append(f"no step produces <{tag}>")
         elif produced[tag] > 1:
             problems.append(f"<{tag}> is produced by {produced[tag]} steps; it must be exactly one")
-    problems += [f"step output <{tag}> is not one of the answer's tags" for tag in produced if tag not in output_tags]
+    problems += [
+        f"step output <{tag}> is not one of the answer's tags"
+        for tag in produced
+        if tag not in output_tags
+    ]
 
     in_text = Counter(placeholder_tags(plan.content))
     problems += [f"the text never places <{tag}>" for tag in output_tags if in_text[tag] == 0]
-    problems += [f"the text places <{tag}> {count} times; place it once" for tag, count in in_text.items() if count > 1 and tag in output_tags]
-    problems += [f"the text places <{tag}>, which is not an output of this answer" for tag in in_text if tag not in output_tags]
+    problems += [
+        f"the text places <{tag}> {count} times; place it once"
+        for tag, count in in_text.items()
+        if count > 1 and tag in output_tags
+    ]
+    problems += [
+        f"the text places <{tag}>, which is not an output of this answer"
+        for tag in in_text
+        if tag not in output_tags
+    ]
     return problems
 
 

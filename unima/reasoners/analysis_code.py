@@ -23,7 +23,7 @@ ANALYSIS_CUES = re.compile(
 )
 TABLE_SUFFIXES = {".csv", ".tsv"}
 
-PROGRAM = '''\
+PROGRAM = """\
 import csv, json, math, statistics
 from pathlib import Path
 
@@ -84,19 +84,23 @@ figure.tight_layout()
 Path("outputs").mkdir(exist_ok=True)
 figure.savefig("outputs/analysis.png")
 print("{marker}" + json.dumps({{"labels": labels, "values": values, "report": report}}))
-'''
+"""
 
 
 def decide_analysis(view: RequestView, question: str) -> AnalysisDecision:
     """Analysis is needed when the question asks for numbers and the inputs hold some."""
     cue = ANALYSIS_CUES.search(question)
     tables = [
-        part for part in view.request.parts if part.path and Path(part.path).suffix.lower() in TABLE_SUFFIXES
+        part
+        for part in view.request.parts
+        if part.path and Path(part.path).suffix.lower() in TABLE_SUFFIXES
     ]
     if tables and cue:
         part = tables[0]
         code = _program(source=Path(part.path or "").name, labels=[], values=[], question=question)
-        return AnalysisDecision(True, f"{cue.group(0)!r} asked about the table <{part.tag}>", code, (part.tag or "",))
+        return AnalysisDecision(
+            True, f"{cue.group(0)!r} asked about the table <{part.tag}>", code, (part.tag or "",)
+        )
     texts = [perception.text for perception in view.perceptions.values() if perception.text]
     pairs = []
     for text in [*texts, question]:
@@ -107,18 +111,24 @@ def decide_analysis(view: RequestView, question: str) -> AnalysisDecision:
         labels = [label for label, _ in pairs]
         values = [value for _, value in pairs]
         code = _program(source="", labels=labels, values=values, question=question)
-        return AnalysisDecision(True, f"{cue.group(0)!r} asked about {len(values)} labelled numbers", code)
+        return AnalysisDecision(
+            True, f"{cue.group(0)!r} asked about {len(values)} labelled numbers", code
+        )
     if cue and len(numbers_in(question)) >= 3:
         values = numbers_in(question)
         labels = [str(index + 1) for index in range(len(values))]
         code = _program(source="", labels=labels, values=values, question=question)
         return AnalysisDecision(True, f"{cue.group(0)!r} with numbers in the question", code)
-    return AnalysisDecision(False, "no data to analyse" if cue else "the question asks for no computation")
+    return AnalysisDecision(
+        False, "no data to analyse" if cue else "the question asks for no computation"
+    )
 
 
 def _program(*, source: str, labels: list[str], values: list[float], question: str) -> str:
     forecast = bool(re.search(r"\b(forecast|predict|next)\b", question, re.IGNORECASE))
-    return PROGRAM.format(forecast=forecast, source=source, labels=labels, values=values, marker=VALUES_MARKER)
+    return PROGRAM.format(
+        forecast=forecast, source=source, labels=labels, values=values, marker=VALUES_MARKER
+    )
 
 
 def parse_values(stdout: str) -> dict[str, object]:

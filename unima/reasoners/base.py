@@ -25,7 +25,9 @@ class RequestView:
         for part in self.request.parts:
             perception = self.perceptions.get(part.tag or "")
             if perception is None:
-                lines.append(f"<{part.tag}>: a {part.modality} input ({part.mime or 'unknown type'}).")
+                lines.append(
+                    f"<{part.tag}>: a {part.modality} input ({part.mime or 'unknown type'})."
+                )
                 continue
             line = f"<{part.tag}>: {perception.summary or 'a ' + part.modality + ' input.'}"
             if perception.text.strip():

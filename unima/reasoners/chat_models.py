@@ -14,7 +14,9 @@ from typing import Any
 from unima.errors import ConfigError, MissingExtraError
 
 # scheme://host[:port][/path] then ":" then the model name (which may itself contain colons).
-COMPATIBLE_PATTERN = re.compile(r"^(?P<base>https?://[^/:\s]+(?::\d+)?(?:/[^:\s]*)?):(?P<model>\S+)$")
+COMPATIBLE_PATTERN = re.compile(
+    r"^(?P<base>https?://[^/:\s]+(?::\d+)?(?:/[^:\s]*)?):(?P<model>\S+)$"
+)
 
 
 def parse_chat_spec(spec: str) -> tuple[str, str | None, str]:
@@ -34,22 +36,39 @@ def parse_chat_spec(spec: str) -> tuple[str, str | None, str]:
                 "e.g. openai-compatible:http://localhost:8000/v1:Qwen2.5-7B-Instruct"
             )
         return provider, match.group("base"), match.group("model")
-    raise ConfigError(f"unknown chat model provider {provider!r} in {spec!r}; known: openai, openai-compatible")
+    raise ConfigError(
+        f"unknown chat model provider {provider!r} in {spec!r}; known: openai, openai-compatible"
+    )
 
 
 def chat_model_from_spec(spec: str, *, timeout_s: float = 120.0, temperature: float = 0.0) -> Any:
     """A LangChain chat model for ``spec``."""
     provider, base_url, model = parse_chat_spec(spec)
+    from pydantic import SecretStr
+
     try:
         from langchain_openai import ChatOpenAI
     except ImportError as error:
-        raise MissingExtraError(f"the {provider} chat model", "openai", "langchain_openai") from error
+        raise MissingExtraError(
+            f"the {provider} chat model", "openai", "langchain_openai"
+        ) from error
     if provider == "openai":
         key = os.environ.get("OPENAI_API_KEY")
         if not key:
             raise ConfigError(f"{spec!r} needs OPENAI_API_KEY in the environment")
-        return ChatOpenAI(model=model, api_key=key, timeout=timeout_s, max_retries=1, temperature=temperature)
+        return ChatOpenAI(
+            model=model,
+            api_key=SecretStr(key),
+            timeout=timeout_s,
+            max_retries=1,
+            temperature=temperature,
+        )
     key = os.environ.get("UNIMA_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "not-needed"
     return ChatOpenAI(
-        model=model, base_url=base_url, api_key=key, timeout=timeout_s, max_retries=1, temperature=temperature
+        model=model,
+        base_url=base_url,
+        api_key=SecretStr(key),
+        timeout=timeout_s,
+        max_retries=1,
+        temperature=temperature,
     )

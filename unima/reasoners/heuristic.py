@@ -49,10 +49,18 @@ HEURISTIC_NOTE = (
     "without a language model; connect one with --llm for a fuller explanation.)"
 )
 VERBS = {
-    "explain": "an explanation of", "describe": "a description of", "summarise": "a summary of",
-    "summarize": "a summary of", "compare": "a comparison of", "compute": "the computation of",
-    "calculate": "the calculation of", "design": "a design for", "analyse": "an analysis of",
-    "analyze": "an analysis of", "show": "a view of", "illustrate": "an illustration of",
+    "explain": "an explanation of",
+    "describe": "a description of",
+    "summarise": "a summary of",
+    "summarize": "a summary of",
+    "compare": "a comparison of",
+    "compute": "the computation of",
+    "calculate": "the calculation of",
+    "design": "a design for",
+    "analyse": "an analysis of",
+    "analyze": "an analysis of",
+    "show": "a view of",
+    "illustrate": "an illustration of",
 }
 
 
@@ -135,12 +143,16 @@ class HeuristicReasoner(Reasoner):
                 "labels": list(arguments.get("labels", []))[:4] or ["Overview"],
             }
         elif step.tool == "compose_video":
-            arguments["scenes"] = list(arguments.get("scenes", []))[:2] or [{"caption": "Overview", "duration_s": 3.0}]
+            arguments["scenes"] = list(arguments.get("scenes", []))[:2] or [
+                {"caption": "Overview", "duration_s": 3.0}
+            ]
             arguments["fps"] = 8
         elif step.tool == "render_document":
             order = ["pdf", "docx", "markdown"]
             current = arguments.get("format", "pdf")
-            arguments["format"] = order[min(order.index(current) + 1, 2)] if current in order else "markdown"
+            arguments["format"] = (
+                order[min(order.index(current) + 1, 2)] if current in order else "markdown"
+            )
         elif step.tool == "run_code":
             description = shorten(arguments.get("description", "") or "the answer", 80)
             arguments["code"] = f"print({description!r})\n"
@@ -161,7 +173,9 @@ class HeuristicReasoner(Reasoner):
 
     @staticmethod
     def _input_text(view: RequestView) -> str:
-        return " ".join(perception.text for perception in view.perceptions.values() if perception.text)
+        return " ".join(
+            perception.text for perception in view.perceptions.values() if perception.text
+        )
 
     @staticmethod
     def _prose(view: RequestView) -> str:
@@ -189,7 +203,11 @@ class HeuristicReasoner(Reasoner):
             (p.text for p in view.perceptions.values() if p.modality == "code" and p.text), ""
         )
         extents = next(
-            (p.meta.get("extents") for p in view.perceptions.values() if p.modality == "threeD" and p.meta.get("extents")),
+            (
+                p.meta.get("extents")
+                for p in view.perceptions.values()
+                if p.modality == "threeD" and p.meta.get("extents")
+            ),
             None,
         )
         return Evidence(
@@ -206,24 +224,36 @@ class HeuristicReasoner(Reasoner):
             mesh_extents=list(extents or []),
         )
 
-    def _body(self, view: RequestView, caption: Caption, evidence: Evidence, analysis: AnalysisReport) -> str:
+    def _body(
+        self, view: RequestView, caption: Caption, evidence: Evidence, analysis: AnalysisReport
+    ) -> str:
         paragraphs = [caption.paraphrase]
         summaries = []
         for part in view.request.parts:
             perception = view.perceptions.get(part.tag or "")
             if perception is not None and perception.summary:
-                summaries.append(f"the {part.modality} input {part.tag}: {perception.summary.rstrip('.')}")
+                summaries.append(
+                    f"the {part.modality} input {part.tag}: {perception.summary.rstrip('.')}"
+                )
         if summaries:
             paragraphs.append("From the inputs — " + "; ".join(summaries) + ".")
         if evidence.data_report:
-            shown = ", ".join(f"{name} = {value}" for name, value in list(evidence.data_report.items())[:8])
-            paragraphs.append(f"The analysis of the data ({len(evidence.data_values)} values) found: {shown}.")
+            shown = ", ".join(
+                f"{name} = {value}" for name, value in list(evidence.data_report.items())[:8]
+            )
+            paragraphs.append(
+                f"The analysis of the data ({len(evidence.data_values)} values) found: {shown}."
+            )
         elif analysis.needed and analysis.status != "ok":
             paragraphs.append(f"The data analysis could not run ({analysis.status}).")
         if evidence.key_points:
-            paragraphs.append("Key points: " + " ".join(
-                point if point.endswith((".", "!", "?")) else point + "." for point in evidence.key_points
-            ))
+            paragraphs.append(
+                "Key points: "
+                + " ".join(
+                    point if point.endswith((".", "!", "?")) else point + "."
+                    for point in evidence.key_points
+                )
+            )
         return "\n\n".join(paragraphs)
 
     def _arguments(
@@ -241,7 +271,9 @@ class HeuristicReasoner(Reasoner):
             arguments, spec = image_arguments(evidence, index)
             return arguments, spec, []
         if modality == "audio":
-            arguments, spec = speech_arguments(script if index == 0 else f"In short: {evidence.topic}.")
+            arguments, spec = speech_arguments(
+                script if index == 0 else f"In short: {evidence.topic}."
+            )
             return arguments, spec, []
         if modality == "video":
             image_step = first_step.get("image")
@@ -251,7 +283,13 @@ class HeuristicReasoner(Reasoner):
         if modality == "document":
             figures = [f"make_{tag}" for tag in by_modality.get("image", [])]
             text = view.request.text.lower()
-            format = "docx" if re.search(r"\b(docx|word document)\b", text) else "markdown" if "markdown" in text else "pdf"
+            format = (
+                "docx"
+                if re.search(r"\b(docx|word document)\b", text)
+                else "markdown"
+                if "markdown" in text
+                else "pdf"
+            )
             arguments, spec = document_arguments(evidence, body, figures, format)
             return arguments, spec, figures
         if modality == "code":

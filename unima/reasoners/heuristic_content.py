@@ -12,8 +12,12 @@ from typing import Any
 
 from unima.reasoners.text_tools import key_terms, shorten, strip_placeholders, year_events
 
-PROCESS_CUE = re.compile(r"\b(how|process|steps?|stages?|cycle|forms?|works?|flow|pipeline|sequence|procedure)\b", re.I)
-TREND_CUE = re.compile(r"\b(trend|over time|growth|forecast|timeline of values|per year|monthly|yearly)\b", re.I)
+PROCESS_CUE = re.compile(
+    r"\b(how|process|steps?|stages?|cycle|forms?|works?|flow|pipeline|sequence|procedure)\b", re.I
+)
+TREND_CUE = re.compile(
+    r"\b(trend|over time|growth|forecast|timeline of values|per year|monthly|yearly)\b", re.I
+)
 TIMELINE_CUE = re.compile(r"\b(timeline|history|chronolog\w*|when did)\b", re.I)
 
 
@@ -39,7 +43,7 @@ def image_arguments(evidence: Evidence, index: int) -> tuple[dict[str, Any], str
     title = shorten(evidence.topic[:1].upper() + evidence.topic[1:], 80)
     if evidence.data_values and index == 0:
         kind = "line_chart" if TREND_CUE.search(evidence.question) else "bar_chart"
-        arguments = {
+        arguments: dict[str, Any] = {
             "kind": kind,
             "title": title,
             "labels": [shorten(label, 24) for label in evidence.data_labels],
@@ -47,7 +51,10 @@ def image_arguments(evidence: Evidence, index: int) -> tuple[dict[str, Any], str
             "y_label": "value",
             "caption": _report_caption(evidence.data_report),
         }
-        return arguments, f"A {kind.replace('_', ' ')} of the {len(evidence.data_values)} values found in the inputs."
+        return (
+            arguments,
+            f"A {kind.replace('_', ' ')} of the {len(evidence.data_values)} values found in the inputs.",
+        )
     events = year_events(evidence.input_text or evidence.question)
     if (TIMELINE_CUE.search(evidence.question) and len(events) >= 2) and index == 0:
         arguments = {
@@ -57,11 +64,18 @@ def image_arguments(evidence: Evidence, index: int) -> tuple[dict[str, Any], str
             "values": [year for _, year in events],
         }
         return arguments, f"A timeline of {len(events)} dated events from the inputs."
-    steps = [shorten(point, 48) for point in evidence.key_points[:5]] or [term.title() for term in evidence.terms[:5]]
+    steps = [shorten(point, 48) for point in evidence.key_points[:5]] or [
+        term.title() for term in evidence.terms[:5]
+    ]
     if len(steps) < 2:
         steps = [*steps, *[term.title() for term in evidence.terms[: 3 - len(steps)]], "Result"][:3]
     if PROCESS_CUE.search(evidence.question) and index % 2 == 0 and len(evidence.key_points) >= 3:
-        arguments = {"kind": "flowchart", "title": title, "labels": steps, "caption": f"The stages of {evidence.topic}."}
+        arguments = {
+            "kind": "flowchart",
+            "title": title,
+            "labels": steps,
+            "caption": f"The stages of {evidence.topic}.",
+        }
         return arguments, f"A flowchart of the stages: {' → '.join(steps)}."
     if index % 2 == 1:
         arguments = {
@@ -81,7 +95,11 @@ def image_arguments(evidence: Evidence, index: int) -> tuple[dict[str, Any], str
 
 
 def _report_caption(report: dict[str, Any]) -> str:
-    shown = [f"{name} {report[name]:g}" for name in ("mean", "median", "min", "max") if isinstance(report.get(name), int | float)]
+    shown = [
+        f"{name} {report[name]:g}"
+        for name in ("mean", "median", "min", "max")
+        if isinstance(report.get(name), int | float)
+    ]
     return ", ".join(shown)
 
 
@@ -105,7 +123,9 @@ def speech_arguments(script: str) -> tuple[dict[str, Any], str]:
 def video_arguments(
     evidence: Evidence, script: str, image_step: str | None, audio_step: str | None
 ) -> tuple[dict[str, Any], str]:
-    scenes = [{"caption": shorten(point, 110), "duration_s": 3.0} for point in evidence.key_points[:4]]
+    scenes = [
+        {"caption": shorten(point, 110), "duration_s": 3.0} for point in evidence.key_points[:4]
+    ]
     if not scenes:
         scenes = [{"caption": shorten(evidence.topic, 110), "duration_s": 3.0}]
     arguments: dict[str, Any] = {"title": shorten(evidence.topic, 80), "scenes": scenes}
@@ -127,11 +147,21 @@ def document_arguments(
     sections = [{"heading": "Question", "body": strip_placeholders(evidence.question)}]
     sections.append({"heading": "Answer", "body": strip_placeholders(answer_text)})
     if evidence.key_points:
-        sections.append({"heading": "Key points", "body": "\n".join(f"- {point}" for point in evidence.key_points)})
+        sections.append(
+            {
+                "heading": "Key points",
+                "body": "\n".join(f"- {point}" for point in evidence.key_points),
+            }
+        )
     tables = []
     if evidence.data_values:
-        rows = [[label, value] for label, value in zip(evidence.data_labels, evidence.data_values, strict=False)]
-        tables.append({"caption": "Data found in the inputs", "columns": ["label", "value"], "rows": rows})
+        rows = [
+            [label, value]
+            for label, value in zip(evidence.data_labels, evidence.data_values, strict=False)
+        ]
+        tables.append(
+            {"caption": "Data found in the inputs", "columns": ["label", "value"], "rows": rows}
+        )
     if evidence.data_report:
         rows = [[name, value] for name, value in evidence.data_report.items()]
         tables.append({"caption": "Computed values", "columns": ["measure", "value"], "rows": rows})
@@ -142,14 +172,21 @@ def document_arguments(
         "tables": tables,
         "figure_steps": figure_steps,
     }
-    return arguments, f"A {format.upper()} report with {len(sections)} sections and {len(tables)} tables."
+    return (
+        arguments,
+        f"A {format.upper()} report with {len(sections)} sections and {len(tables)} tables.",
+    )
 
 
 def code_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
     """The analysis program when there is one; else a program that prints the key points."""
     if evidence.analysis_code:
         return (
-            {"code": evidence.analysis_code, "filename": "analysis.py", "description": "The data analysis behind the answer."},
+            {
+                "code": evidence.analysis_code,
+                "filename": "analysis.py",
+                "description": "The data analysis behind the answer.",
+            },
             "The Python program that computed the values in the answer.",
         )
     points = evidence.key_points or [evidence.topic]
@@ -173,7 +210,11 @@ def code_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
     if evidence.input_code:
         lines[0] = '"""Notes on the input program, with its key points as data."""'
     return (
-        {"code": "\n".join(lines), "filename": "answer.py", "description": "The key points as a runnable program."},
+        {
+            "code": "\n".join(lines),
+            "filename": "answer.py",
+            "description": "The key points as a runnable program.",
+        },
         "A runnable Python program that prints the answer's key points.",
     )
 
@@ -196,24 +237,55 @@ MESH_TEMPLATES: dict[str, list[dict[str, Any]]] = {
         {"shape": "sphere", "radius": 8, "position": [0, 0, 0]},
         {"shape": "sphere", "radius": 5, "position": [18, 0, 0]},
         {"shape": "sphere", "radius": 5, "position": [-9, 15.6, 0]},
-        {"shape": "cylinder", "radius": 1.5, "height": 14, "position": [9, 0, 0], "rotation_deg": [0, 90, 0]},
-        {"shape": "cylinder", "radius": 1.5, "height": 14, "position": [-4.5, 7.8, 0], "rotation_deg": [0, 90, 120]},
+        {
+            "shape": "cylinder",
+            "radius": 1.5,
+            "height": 14,
+            "position": [9, 0, 0],
+            "rotation_deg": [0, 90, 0],
+        },
+        {
+            "shape": "cylinder",
+            "radius": 1.5,
+            "height": 14,
+            "position": [-4.5, 7.8, 0],
+            "rotation_deg": [0, 90, 120],
+        },
     ],
     "planet": [
         {"shape": "sphere", "radius": 20, "position": [0, 0, 0]},
-        {"shape": "torus", "radius": 32, "minor_radius": 2, "position": [0, 0, 0], "rotation_deg": [20, 0, 0]},
+        {
+            "shape": "torus",
+            "radius": 32,
+            "minor_radius": 2,
+            "position": [0, 0, 0],
+            "rotation_deg": [20, 0, 0],
+        },
     ],
 }
 MESH_KEYWORDS = {
-    "bracket": "bracket", "shelf": "bracket", "house": "house", "building": "house", "roof": "house",
-    "tower": "tower", "rocket": "tower", "lighthouse": "tower", "molecule": "molecule", "atom": "molecule",
-    "water": "molecule", "planet": "planet", "saturn": "planet", "orbit": "planet",
+    "bracket": "bracket",
+    "shelf": "bracket",
+    "house": "house",
+    "building": "house",
+    "roof": "house",
+    "tower": "tower",
+    "rocket": "tower",
+    "lighthouse": "tower",
+    "molecule": "molecule",
+    "atom": "molecule",
+    "water": "molecule",
+    "planet": "planet",
+    "saturn": "planet",
+    "orbit": "planet",
 }
 
 
 def mesh_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
     text = f"{evidence.question} {evidence.input_text}".lower()
-    template = next((name for word, name in MESH_KEYWORDS.items() if re.search(rf"\b{word}", text)), None)
+    template = next(
+        (name for word, name in MESH_KEYWORDS.items() if re.search(rf"\b{word}", text)), None
+    )
     if template:
         parts = [dict(part) for part in MESH_TEMPLATES[template]]
         spec = f"A 3D model of a {template} built from {len(parts)} primitives."

@@ -74,14 +74,16 @@ class LlmReasoner(Reasoner):
         on_call: Any = None,
     ) -> None:
         self.model = model
-        self.tools = tools or (lambda: [])
+        self.tools: Any = tools or (lambda: [])
         self.repair_attempts = repair_attempts
         self.on_call = on_call
         self.fallback = HeuristicReasoner()
         self.name = f"llm:{getattr(model, 'model_name', None) or getattr(model, 'model', None) or type(model).__name__}"
 
     def caption(self, view: RequestView, output_spec: OutputSpec) -> Caption:
-        spec_text = ", ".join(f"{count} {modality}" for modality, count in output_spec.counts.items() if count)
+        spec_text = ", ".join(
+            f"{count} {modality}" for modality, count in output_spec.counts.items() if count
+        )
         try:
             reply = self._ask(
                 "caption",
@@ -96,8 +98,14 @@ class LlmReasoner(Reasoner):
             return self.fallback.caption(view, output_spec)
         spec = output_spec
         if not output_spec.stated and reply.output_counts is not None:
-            counts = {m: max(0, min(int(c), 5)) for m, c in reply.output_counts.items() if m in MEDIA_MODALITIES and c}
-            spec = OutputSpec(counts=counts, stated=False, evidence=("proposed by the language model",))
+            counts = {
+                m: max(0, min(int(c), 5))
+                for m, c in reply.output_counts.items()
+                if m in MEDIA_MODALITIES and c
+            }
+            spec = OutputSpec(
+                counts=counts, stated=False, evidence=("proposed by the language model",)
+            )
         return Caption(
             dense_caption=reply.dense_caption,
             paraphrase=reply.paraphrase,
@@ -107,10 +115,18 @@ class LlmReasoner(Reasoner):
         )
 
     def analyse(self, view: RequestView, caption: Caption) -> AnalysisDecision:
-        files = [(part.tag, Path(part.path).name) for part in view.request.parts if part.tag and part.path]
+        files = [
+            (part.tag, Path(part.path).name)
+            for part in view.request.parts
+            if part.tag and part.path
+        ]
         try:
             reply = self._ask(
-                "analyse", AnalysisReply, request_text=view.request.text, dense_caption=caption.dense_caption, files=files
+                "analyse",
+                AnalysisReply,
+                request_text=view.request.text,
+                dense_caption=caption.dense_caption,
+                files=files,
             )
         except ReasonerError as error:
             logger.warning("analyse reply unusable, using the heuristic decision: %s", error)
@@ -119,7 +135,10 @@ class LlmReasoner(Reasoner):
             return self.fallback.analyse(view, caption)
         known = {tag for tag, _ in files}
         return AnalysisDecision(
-            reply.needed, reply.reason, reply.code, tuple(tag for tag in reply.input_tags if tag in known)
+            reply.needed,
+            reply.reason,
+            reply.code,
+            tuple(tag for tag in reply.input_tags if tag in known),
         )
 
     def plan(
@@ -141,20 +160,27 @@ class LlmReasoner(Reasoner):
             tools=self.tools(),
             feedback=feedback,
         )
-        return Plan(content=reply.content, content_specs=reply.content_specs, steps=reply.steps, reasoner=self.name)
+        return Plan(
+            content=reply.content,
+            content_specs=reply.content_specs,
+            steps=reply.steps,
+            reasoner=self.name,
+        )
 
     def repair_step(self, step: Step, problem: str, plan: Plan) -> dict[str, Any]:
-        schema = next((tool["arguments_schema"] for tool in self.tools() if tool["name"] == step.tool), {})
+        schema: dict[str, Any] = next(
+            (tool["arguments_schema"] for tool in self.tools() if tool["name"] == step.tool), {}
+        )
         try:
             reply = self._ask("repair_step", RepairReply, step=step, problem=problem, schema=schema)
         except ReasonerError:
             return self.fallback.repair_step(step, problem, plan)
         return reply.arguments
 
-    def _ask(self, step: str, reply_model: type[ReplyT], **variables: Any) -> ReplyT:
+    def _ask(self, prompt_name: str, reply_model: type[ReplyT], **variables: Any) -> ReplyT:
         from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-        system, user = render_prompt(step, **variables)
+        system, user = render_prompt(prompt_name, **variables)
         messages: list[Any] = [SystemMessage(system), HumanMessage(user)]
         last_error = ""
         for _ in range(self.repair_attempts + 1):
@@ -162,17 +188,22 @@ class LlmReasoner(Reasoner):
             try:
                 answer = self.model.invoke(messages)
             except Exception as error:  # network, rate limits, server errors: a reasoner failure
-                raise ReasonerError(f"{step}: the chat model call failed: {type(error).__name__}: {error}") from error
+                raise ReasonerError(
+                    f"{prompt_name}: the chat model call failed: {type(error).__name__}: {error}"
+                ) from error
             text = answer.content if isinstance(answer.content, str) else str(answer.content)
             if self.on_call is not None:
-                self.on_call(step, time.perf_counter() - clock, text)
+                self.on_call(prompt_name, time.perf_counter() - clock, text)
             try:
                 return reply_model.model_validate(extract_json(text))
             except (ReasonerError, ValidationError) as error:
                 last_error = str(error)
                 messages += [
                     AIMessage(text),
-                    HumanMessage(f"That reply was not valid: {last_error[:800]}. Reply again with only the JSON object."),
+                    HumanMessage(
+                        f"That reply was not valid: {last_error[:800]}. Reply again with only the JSON object."
+                    ),
                 ]
-        raise ReasonerError(f"{step}: no valid reply after {self.repair_attempts + 1} attempts: {last_error[:300]}")
-
+        raise ReasonerError(
+            f"{prompt_name}: no valid reply after {self.repair_attempts + 1} attempts: {last_error[:300]}"
+        )

@@ -30,12 +30,14 @@ def _environment() -> Any:
     return environment
 
 
-def render_prompt(step: str, **variables: Any) -> tuple[str, str]:
-    """Render ``prompts/<step>.j2``; returns (system text, user text)."""
-    text = _environment().get_template(f"{step}.j2").render(**variables)
+def render_prompt(template_name: str, **variables: Any) -> tuple[str, str]:
+    """Render ``prompts/<template_name>.j2``; returns (system text, user text)."""
+    text = _environment().get_template(f"{template_name}.j2").render(**variables)
     system, separator, user = text.partition("\n---\n")
     if not separator:
-        raise ReasonerError(f"prompt template {step}.j2 has no '---' line between system and user parts")
+        raise ReasonerError(
+            f"prompt template {template_name}.j2 has no '---' line between system and user parts"
+        )
     return system.strip(), user.strip()
 
 

@@ -12,7 +12,9 @@ REASONERS: Registry[type[Reasoner]] = Registry("reasoner")
 REASONERS.register("heuristic", "unima.reasoners.heuristic:HeuristicReasoner")
 
 
-def resolve_reasoner(choice: Any, *, tools: Any = None, settings: Any = None, on_call: Any = None) -> Reasoner:
+def resolve_reasoner(
+    choice: Any, *, tools: Any = None, settings: Any = None, on_call: Any = None
+) -> Reasoner:
     """A reasoner from a name, a chat model spec, a LangChain chat model or a ``Reasoner``.
 
     Args:

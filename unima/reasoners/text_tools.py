@@ -79,9 +79,14 @@ def topic_of(question: str) -> str:
     asking = [s for s in sentences if s.endswith("?") or ASKING_PATTERN.match(s)]
     sentence = (asking or sentences or [question])[0]
     # "the mean score in <document1>" is about the mean score; the tag is where, not what.
-    sentence = re.sub(r"\s*\b(in|from|of|on|shown in|given in)?\s*" + PLACEHOLDER_PATTERN.pattern, "", sentence)
-    sentence = re.split(r",?\s+and\s+(?=(?:then\s+)?(?:plot|draw|show|give|make|list|compute|calculate|"
-                        r"summari[sz]e|explain|describe|suggest|create|write)\b)", sentence)[0]
+    sentence = re.sub(
+        r"\s*\b(in|from|of|on|shown in|given in)?\s*" + PLACEHOLDER_PATTERN.pattern, "", sentence
+    )
+    sentence = re.split(
+        r",?\s+and\s+(?=(?:then\s+)?(?:plot|draw|show|give|make|list|compute|calculate|"
+        r"summari[sz]e|explain|describe|suggest|create|write)\b)",
+        sentence,
+    )[0]
     is_question = sentence.endswith("?")
     sentence = re.sub(r"\s+,", ",", strip_placeholders(sentence)).rstrip(".?!")
     if not is_question:
@@ -108,7 +113,9 @@ def numbers_in(text: str) -> list[float]:
 def labelled_numbers(text: str, limit: int = 24) -> list[tuple[str, float]]:
     """``label value`` pairs from lines or phrases such as ``Alice 82`` or ``Q1: 10.5``."""
     pairs: list[tuple[str, float]] = []
-    for match in re.finditer(r"([A-Za-z][A-Za-z _\-]{0,30}?)\s*[:=|,]?\s+(-?\d+(?:\.\d+)?)(?![\d.])", text):
+    for match in re.finditer(
+        r"([A-Za-z][A-Za-z _\-]{0,30}?)\s*[:=|,]?\s+(-?\d+(?:\.\d+)?)(?![\d.])", text
+    ):
         label = match.group(1).strip(" _-:|,")
         if label.lower() in STOPWORDS or not label:
             continue
@@ -132,7 +139,11 @@ def year_events(text: str, limit: int = 8) -> list[tuple[str, float]]:
     for sentence in split_sentences(text):
         for year in YEAR_PATTERN.findall(sentence):
             label = YEAR_PATTERN.sub("", sentence)
-            label = re.sub(r"\b(in|around|by|from|until|circa|c\.)\s*(?=[,.]|$)", "", label).strip(" ,.;")
+            label = re.sub(r"\b(in|around|by|from|until|circa|c\.)\s*(?=[,.]|$)", "", label).strip(
+                " ,.;"
+            )
             events.append((shorten(label, 40) or year, float(year)))
     unique = {year: label for label, year in events}
-    return sorted(((label, year) for year, label in unique.items()), key=lambda item: item[1])[:limit]
+    return sorted(((label, year) for year, label in unique.items()), key=lambda item: item[1])[
+        :limit
+    ]

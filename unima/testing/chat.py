@@ -45,8 +45,12 @@ class ScriptedChatModel(BaseChatModel):
     def calls(self) -> list[tuple[str, list[BaseMessage]]]:
         return self._calls
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
-        system = next((str(message.content) for message in messages if message.type == "system"), "")
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
+        system = next(
+            (str(message.content) for message in messages if message.type == "system"), ""
+        )
         step = step_of(system) or "unknown"
         self._calls.append((step, list(messages)))
         reply = self._reply(step, messages)

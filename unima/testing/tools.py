@@ -27,7 +27,14 @@ FAKE_TOOL_NAMES = {
     "code": "run_code",
     "threeD": "generate_mesh",
 }
-SUFFIX = {"image": ".png", "audio": ".wav", "video": ".mp4", "document": ".pdf", "code": ".py", "threeD": ".glb"}
+SUFFIX = {
+    "image": ".png",
+    "audio": ".wav",
+    "video": ".mp4",
+    "document": ".pdf",
+    "code": ".py",
+    "threeD": ".glb",
+}
 
 
 class FakeArguments(ToolArguments):
@@ -87,14 +94,22 @@ class FakeTool(Tool):
         if failing:
             raise ToolError("scripted failure", tool=self.name)
         payload = json.dumps(
-            {"tool": self.name, "arguments": arguments.model_dump(), "inputs": sorted(a.sha256 for a in context.dependencies.values())},
+            {
+                "tool": self.name,
+                "arguments": arguments.model_dump(),
+                "inputs": sorted(a.sha256 for a in context.dependencies.values()),
+            },
             sort_keys=True,
         ).encode()
         path = context.work_dir / f"fake{SUFFIX[self.modality]}"
         path.write_bytes(payload)
         with self._lock:
             self.run_log.append((context.tag, started, time.perf_counter()))
-        return ToolOutput(path=path, mime="application/octet-stream", meta={"digest": hashlib.sha256(payload).hexdigest()})
+        return ToolOutput(
+            path=path,
+            mime="application/octet-stream",
+            meta={"digest": hashlib.sha256(payload).hexdigest()},
+        )
 
     def verify(self, output: ToolOutput, arguments: Any, context: ToolContext) -> Verification:
         with self._lock:
@@ -107,5 +122,7 @@ class FakeTool(Tool):
 
 def fake_toolbox(**options: Any) -> Toolbox:
     """A toolbox of fake tools for every modality; ``options`` go to every ``FakeTool``."""
-    tools = {FAKE_TOOL_NAMES[modality]: FakeTool(modality, **options) for modality in FAKE_TOOL_NAMES}
+    tools: dict[str, Tool] = {
+        FAKE_TOOL_NAMES[modality]: FakeTool(modality, **options) for modality in FAKE_TOOL_NAMES
+    }
     return Toolbox(tools=tools)

@@ -38,7 +38,9 @@ class TraceRecorder:
         round: int = 0,
         **data: Any,
     ) -> TraceEvent:
-        event = TraceEvent(kind=kind, node=node, time=time.time(), step_id=step_id, round=round, data=data)
+        event = TraceEvent(
+            kind=kind, node=node, time=time.time(), step_id=step_id, round=round, data=data
+        )
         with self._lock:
             self.trace.events.append(event)
         for listener in self._listeners:

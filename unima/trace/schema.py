@@ -45,10 +45,13 @@ class PlanGraph(Record):
     reasoner: str = ""
 
 
+Decision = Literal["accept", "retry_steps", "replan", "give_up"]
+
+
 class JudgeRound(Record):
     round: int
     check: CheckResult
-    decision: Literal["accept", "retry_steps", "replan", "reanalyse", "give_up"]
+    decision: Decision
     target_steps: list[str] = Field(default_factory=list)
     reason: str = ""
 
@@ -56,7 +59,7 @@ class JudgeRound(Record):
 class Trace(Record):
     """A whole run, as written to ``traces/<run id>.json``."""
 
-    schema_version: Literal[1] = TRACE_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     run_id: str
     unima_version: str
     started_at: float

@@ -47,7 +47,9 @@ def render_trace(trace: Trace, console: Any = None) -> None:
 
     console = console or Console()
     elapsed = (trace.finished_at or trace.started_at) - trace.started_at
-    console.print(f"[bold]Run {trace.run_id}[/bold]  status: {trace.status}  reasoner: {trace.reasoner}  {elapsed:.2f} s")
+    console.print(
+        f"[bold]Run {trace.run_id}[/bold]  status: {trace.status}  reasoner: {trace.reasoner}  {elapsed:.2f} s"
+    )
     if trace.error:
         console.print(f"[red]error ({trace.error_type}): {trace.error}[/red]")
     if trace.request is not None:
@@ -58,15 +60,24 @@ def render_trace(trace: Trace, console: Any = None) -> None:
             console.print(f"  <{part.tag}> {part.modality} {part.path or ''}  {summary}")
     if trace.output_spec is not None:
         spec = trace.output_spec
-        counts = ", ".join(f"{count} {modality}" for modality, count in spec.counts.items() if count) or "text only"
-        console.print(f"[bold]Output spec[/bold] ({'stated' if spec.stated else 'inferred'}): {counts}")
+        counts = (
+            ", ".join(f"{count} {modality}" for modality, count in spec.counts.items() if count)
+            or "text only"
+        )
+        console.print(
+            f"[bold]Output spec[/bold] ({'stated' if spec.stated else 'inferred'}): {counts}"
+        )
         for note in spec.notes:
             console.print(f"  note: {note}")
     if trace.analysis is not None and trace.analysis.needed:
-        console.print(f"[bold]Analysis:[/bold] {trace.analysis.status} ({trace.analysis.sandbox_tier}) {trace.analysis.values.get('report', '')}")
+        console.print(
+            f"[bold]Analysis:[/bold] {trace.analysis.status} ({trace.analysis.sandbox_tier}) {trace.analysis.values.get('report', '')}"
+        )
     if trace.plans:
         plan = trace.plans[-1]
-        tree = Tree(f"[bold]Plan[/bold] ({plan.reasoner}, {len(plan.nodes)} steps, {len(trace.plans)} version(s))")
+        tree = Tree(
+            f"[bold]Plan[/bold] ({plan.reasoner}, {len(plan.nodes)} steps, {len(trace.plans)} version(s))"
+        )
         children: dict[str, list[str]] = defaultdict(list)
         for source, target in plan.edges:
             children[source].append(target)
@@ -99,13 +110,17 @@ def render_trace(trace: Trace, console: Any = None) -> None:
             )
         console.print(table)
     for judge_round in trace.rounds:
-        console.print(f"judge round {judge_round.round}: {judge_round.decision} — {judge_round.reason}")
+        console.print(
+            f"judge round {judge_round.round}: {judge_round.decision} — {judge_round.reason}"
+        )
     if trace.response is not None:
         console.print("[bold]Answer:[/bold]")
         console.print(trace.response.content, markup=False)
         for tag, artifact in trace.response.artifacts.items():
             passed = artifact.verification.passed if artifact.verification else None
-            console.print(f"  <{tag}> {artifact.modality} {artifact.mime} {artifact.path} verified={passed}")
+            console.print(
+                f"  <{tag}> {artifact.modality} {artifact.mime} {artifact.path} verified={passed}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
