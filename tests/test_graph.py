@@ -177,3 +177,48 @@ def test_empty_request_is_an_input_error_and_the_trace_is_written(tmp_path: Path
 def test_missing_input_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"nothing-here\.png"):
         agent_with().respond(["Describe <image1>.", tmp_path / "nothing-here.png"])
+
+
+def test_a_hanging_tool_times_out_and_is_reported() -> None:
+    toolbox = fake_toolbox(latency_by_tag={"image1": 3.0})
+    agent = UniMA(tools=toolbox, step_timeout_s=0.3, max_judge_rounds=0)
+    response = agent.respond("Explain clouds. Include one image and one audio clip.")
+    assert response.status == "partial"
+    assert "audio1" in response.artifacts and "image1" not in response.artifacts
+    assert any("timed out after 0.3 s" in problem for problem in response.problems)
+
+
+def test_mixed_inputs_bind_to_their_placeholders(tmp_path: Path) -> None:
+    import io
+    import wave
+
+    from PIL import Image
+
+    sound = io.BytesIO()
+    with wave.open(sound, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(8000)
+        writer.writeframes(b"\x00\x10" * 8000)
+    picture = Image.new("RGB", (64, 48), "orange")
+    response = agent_with().respond(
+        ["Compare <image1> with the sound <audio1>. Include one diagram.", picture, (sound.getvalue(), "audio/wav")]
+    )
+    trace = load_trace(response.trace_path)
+    assert trace.request is not None
+    parts = {part.tag: part for part in trace.request.parts}
+    assert parts["image1"].modality == "image" and parts["audio1"].modality == "audio"
+    assert list(response.artifacts) == ["image2"]  # output numbering continues after the input
+
+
+def test_async_and_nested_event_loop_use() -> None:
+    import asyncio
+
+    agent = agent_with()
+
+    async def inside_a_loop() -> tuple[str, str]:
+        awaited = await agent.arespond("Describe dunes. Include one picture.")
+        blocking = agent.respond("Describe dunes. Include one picture.")  # safe inside a loop
+        return awaited.status, blocking.status
+
+    assert asyncio.run(inside_a_loop()) == ("ok", "ok")

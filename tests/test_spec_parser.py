@@ -365,6 +365,8 @@ def test_negations_exclude(text: str, modalities: set[str]) -> None:
         "The answer should contain no media.",
         "No attachments.",
         "Respond with text and nothing else.",
+        "Explain how tides work, in text only.",
+        "Explain how tides work as plain text.",
     ],
 )
 def test_text_only_excludes_every_medium(text: str) -> None:

@@ -192,8 +192,11 @@ class SpecReader:
             return
         answer_words = grammar.ANSWER_NOUNS | {"respond", "reply", "answer", "write"}
         sentence_words = self.words[sentence.start : sentence.end]
+        # "..., in text only" / "as plain text" state the answer's form even without a verb.
+        framed = start > sentence.start and self.words[start - 1] in ("in", "as")
         if (
             sentence.scope
+            or framed
             or start == sentence.start
             or any(word in answer_words for word in sentence_words)
         ):

@@ -96,19 +96,24 @@ def render_trace(trace: Trace, console: Any = None) -> None:
     rows = _step_rows(trace)
     if rows:
         table = Table("round", "step", "tool", "backend", "status", "seconds", "verified", "error")
+        versions: dict[str, str] = {}
         for row in rows:
             verified = {True: "yes", False: "no", None: "-"}[row.get("verified")]
             table.add_row(
                 str(row["round"]),
                 row["step"],
                 row.get("tool", ""),
-                f"{row.get('backend', '')} {row.get('version', '')}".strip(),
+                row.get("backend", ""),
                 row.get("status", "?"),
                 f"{row.get('seconds', 0.0):.2f}",
                 verified,
                 (row.get("error") or "")[:80],
             )
+            if row.get("backend") and row.get("version"):
+                versions[row["backend"]] = row["version"]
         console.print(table)
+        for backend, version in versions.items():
+            console.print(f"  {backend}: {version}", highlight=False)
     for judge_round in trace.rounds:
         console.print(
             f"judge round {judge_round.round}: {judge_round.decision} — {judge_round.reason}"
