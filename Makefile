@@ -11,10 +11,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python system-packages
+install: $(BIN)/python
+	@bash scripts/system-packages.sh --runtime
 	$(BIN)/python -m pip install --quiet -e .
 
-install-dev: $(BIN)/python system-packages
+install-dev: $(BIN)/python
+	@bash scripts/system-packages.sh
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 
 system-packages:
@@ -38,6 +40,7 @@ typecheck: install-dev
 
 bench: install-dev
 	$(BIN)/python benchmarks/overhead.py
+	$(BIN)/python benchmarks/perception.py
 
 clean:
 	rm -rf $(VENV) out .unima .pytest_cache

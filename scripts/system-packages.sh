@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages unima needs at run time and in tests, when they are missing.
-# bubblewrap: the code sandbox; libseccomp2: its syscall filter (loaded by pyseccomp).
+# bubblewrap: the code sandbox; libseccomp2: its syscall filter (loaded by pyseccomp);
+# chromium: the headless browser the trace HTML viewer test loads its page in (tests only;
+# pass --runtime to skip it).
 # Without root we cannot install; say what to do instead.
 set -euo pipefail
 needed=()
@@ -8,6 +10,10 @@ command -v bwrap >/dev/null 2>&1 || needed+=(bubblewrap)
 # grep without -q reads all of ldconfig's output, so pipefail never sees a SIGPIPE.
 if ! /sbin/ldconfig -p 2>/dev/null | grep 'libseccomp\.so\.2' >/dev/null; then
   needed+=(libseccomp2)
+fi
+if [ "${1:-}" != "--runtime" ] && ! command -v chromium >/dev/null 2>&1 \
+  && ! command -v chromium-browser >/dev/null 2>&1; then
+  needed+=(chromium)
 fi
 if [ ${#needed[@]} -eq 0 ]; then
   exit 0

@@ -14,6 +14,7 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UNIMA_TRACE_DIR", str(tmp_path / "traces"))
     monkeypatch.setenv("UNIMA_ARTIFACT_DIR", str(tmp_path / "artifacts"))
+    monkeypatch.setenv("UNIMA_PERCEPTION_SCRATCH_DIR", str(tmp_path / "perception"))
     monkeypatch.delenv("UNIMA_REASONER", raising=False)
 
 

@@ -56,3 +56,33 @@ def test_trace_view_of_a_non_trace_fails_cleanly(tmp_path: Path) -> None:
     bogus.write_text("{}")
     result = runner.invoke(app, ["trace", "view", str(bogus)])
     assert result.exit_code == 1 and "not a unima trace" in result.output
+
+
+def test_resume_cache_and_trace_commands(tmp_path: Path) -> None:
+    first = runner.invoke(
+        app, ["run", "Describe a comet. Include a 3D model.", "--run-id", "comet"]
+    )
+    assert first.exit_code == 0, first.output
+    assert "make_threeD1" in first.output  # the live progress named the step
+    again = runner.invoke(app, ["run", "--resume", "comet"])
+    assert again.exit_code == 0 and "<threeD1>" in again.output
+    cached = runner.invoke(app, ["run", "Describe a comet. Include a 3D model."])
+    assert cached.exit_code == 0 and "cached" in cached.output
+    traces = sorted((tmp_path / "traces").glob("*.json"))
+    assert len(traces) == 2
+    html = runner.invoke(
+        app, ["trace", "view", str(traces[0]), "--html", str(tmp_path / "page.html")]
+    )
+    assert html.exit_code == 0, html.output
+    assert "<svg" in (tmp_path / "page.html").read_text()
+    diff = runner.invoke(app, ["trace", "diff", str(traces[0]), str(traces[1])])
+    assert diff.exit_code == 0, diff.output
+    info = runner.invoke(app, ["cache", "info"])
+    assert info.exit_code == 0 and "1 entries" in info.output
+    prune = runner.invoke(app, ["cache", "prune", "--max-bytes", "0"])
+    assert prune.exit_code == 0 and "removed 1 entries and 1 files" in prune.output
+
+
+def test_run_needs_text_or_resume() -> None:
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 1 and "--resume" in result.output

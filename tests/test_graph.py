@@ -202,7 +202,11 @@ def test_mixed_inputs_bind_to_their_placeholders(tmp_path: Path) -> None:
         writer.writeframes(b"\x00\x10" * 8000)
     picture = Image.new("RGB", (64, 48), "orange")
     response = agent_with().respond(
-        ["Compare <image1> with the sound <audio1>. Include one diagram.", picture, (sound.getvalue(), "audio/wav")]
+        [
+            "Compare <image1> with the sound <audio1>. Include one diagram.",
+            picture,
+            (sound.getvalue(), "audio/wav"),
+        ]
     )
     trace = load_trace(response.trace_path)
     assert trace.request is not None
@@ -222,3 +226,73 @@ def test_async_and_nested_event_loop_use() -> None:
         return awaited.status, blocking.status
 
     assert asyncio.run(inside_a_loop()) == ("ok", "ok")
+
+
+def test_identical_steps_are_served_from_the_cache() -> None:
+    toolbox = fake_toolbox()
+    agent = UniMA(tools=toolbox)
+    first = agent.respond("Explain dunes. Include one image and one audio clip.")
+    second = agent.respond("Explain dunes. Include one image and one audio clip.")
+    image_tool = toolbox.get("generate_image")
+    assert isinstance(image_tool, FakeTool) and image_tool.runs == 1
+    assert second.artifacts["image1"].sha256 == first.artifacts["image1"].sha256
+    statuses = [
+        e.data["status"] for e in load_trace(second.trace_path).events if e.kind == "step_end"
+    ]
+    assert statuses == ["cached", "cached"]
+    uncached = UniMA(tools=toolbox, cache=False).respond(
+        "Explain dunes. Include one image and one audio clip."
+    )
+    assert uncached.status == "ok" and image_tool.runs == 2
+
+
+def test_a_changed_dependency_misses_the_cache() -> None:
+    toolbox = fake_toolbox()
+    agent = UniMA(tools=toolbox)
+    agent.respond("Explain dunes. Include one image and one video.")
+    agent.respond("Explain sand dunes and wind. Include one image and one video.")
+    video_tool = toolbox.get("compose_video")
+    assert isinstance(video_tool, FakeTool) and video_tool.runs == 2
+
+
+def test_cache_prune_removes_least_recently_used_files(tmp_path: Path) -> None:
+    from unima.trace.cache import ArtifactCache
+
+    toolbox = fake_toolbox()
+    agent = UniMA(tools=toolbox)
+    agent.respond("Explain dunes. Include one image.")
+    agent.respond("Explain rivers. Include one audio clip.")
+    cache = ArtifactCache(agent.settings.resolved_cache_path())
+    entries, size = cache.stats()
+    assert entries == 2 and size > 0
+    report = cache.prune(max_bytes=size - 1)
+    assert report.entries_removed == 1 and report.files_removed == 1 and report.entries_left == 1
+    again = agent.respond("Explain dunes. Include one image.")  # its entry was the oldest: re-run
+    image_tool = toolbox.get("generate_image")
+    assert isinstance(image_tool, FakeTool) and image_tool.runs == 2 and again.status == "ok"
+
+
+def test_stream_yields_events_as_they_happen_then_the_response() -> None:
+    from unima import Response
+    from unima.trace.schema import TraceEvent
+
+    items = list(agent_with().stream("Explain dunes. Include one image and one audio clip."))
+    response = items[-1]
+    assert isinstance(response, Response) and response.status == "ok"
+    events = items[:-1]
+    assert all(isinstance(event, TraceEvent) for event in events)
+    kinds = [event.kind for event in events]
+    assert kinds[0] == "node_start" and events[0].node == "receive"
+    assert kinds.count("step_start") == 2 and kinds.count("step_end") == 2
+    assert (
+        kinds.index("step_start")
+        < kinds.index("step_end")
+        < kinds.index("check")
+        < kinds.index("judge")
+    )
+    assert [event.kind for event in load_trace(response.trace_path).events] == kinds
+
+
+def test_stream_raises_the_runs_error() -> None:
+    with pytest.raises(InputError):
+        list(agent_with().stream(""))

@@ -22,6 +22,30 @@ from unima.perception import ALLOWED_FORMATS, PERCEIVERS, Perceiver, perceive
 from unima.perception.sniff import MAX_FILE_BYTES, Sniffed, sniff
 from unima.types import MEDIA_MODALITIES, Part, Perception
 
+MINIMAL_PERCEIVERS = {
+    "text": "MinimalTextPerceiver",
+    "image": "MinimalImagePerceiver",
+    "audio": "MinimalAudioPerceiver",
+    "video": "MinimalVideoPerceiver",
+    "document": "MinimalDocumentPerceiver",
+    "code": "MinimalCodePerceiver",
+    "threeD": "MinimalMeshPerceiver",
+}
+
+
+@pytest.fixture(autouse=True)
+def _minimal_perceivers():
+    """This file tests the minimal (fallback) perceivers: pin them in the registry."""
+    saved_targets, saved_loaded = dict(PERCEIVERS._targets), dict(PERCEIVERS._loaded)
+    for modality, name in MINIMAL_PERCEIVERS.items():
+        PERCEIVERS.register(modality, f"unima.perception.minimal:{name}", replace=True)
+    yield
+    PERCEIVERS._targets.clear()
+    PERCEIVERS._targets.update(saved_targets)
+    PERCEIVERS._loaded.clear()
+    PERCEIVERS._loaded.update(saved_loaded)
+
+
 CSV_TEXT = "name,score\nann,90\nbob,85.5\ncid,70\ndan,62\neve,99\nfay,77\n"
 PYTHON_TEXT = (
     "import os\nfrom collections import deque\n\n\n"
@@ -708,3 +732,23 @@ def test_property_perceive_never_crashes(tmp_path: Path, prefix: bytes, tail: by
     except InputError:
         return
     assert perception.summary
+
+
+@pytest.mark.parametrize(
+    "error",
+    [NotImplementedError("zip file version 11.8"), RuntimeError("encrypted"), zlib.error("bad")],
+)
+def test_odd_zip_errors_are_input_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    from docx import Document
+
+    path = tmp_path / "doc.docx"
+    Document().save(path)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", broken)
+    with pytest.raises(InputError, match=r"doc\.docx"):
+        sniff(path)

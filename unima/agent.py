@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import queue
 import shutil
+import threading
 import time
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 from unima import __version__
 from unima.config import Settings, load_settings
-from unima.errors import InputError, UnimaError
+from unima.errors import InputError, TraceError, UnimaError
+from unima.graph.checkpoint import finished_step_results, open_checkpointer
 from unima.graph.context import RunContext, StepBoard
 from unima.graph.toolbox import Toolbox
 from unima.reasoners.heuristic import HeuristicReasoner
 from unima.reasoners.resolve import resolve_reasoner
+from unima.trace.cache import ArtifactCache
 from unima.trace.recorder import TraceRecorder
-from unima.trace.schema import Trace
+from unima.trace.schema import Trace, TraceEvent, load_trace
 from unima.trace.store import ArtifactStore
 from unima.types import Artifact, CheckResult, Request, Response
 
@@ -37,6 +43,11 @@ class UniMA:
         settings: a ``Settings`` object; by default read from ``UNIMA_*`` variables.
         tools: a ``Toolbox``, or tool objects by tool name (they replace the embedded backends).
         tool_backends: tool name to backend name, e.g. ``{"generate_image": "diffusers"}``.
+        perception_llm: a vision-capable chat model that adds a dense caption to each image,
+            video, 3D or scanned-document input: a spec (``"openai:gpt-4o-mini"``,
+            ``"openai-compatible:http://localhost:8000/v1:Qwen2.5-VL-7B-Instruct"``), a LangChain
+            chat model, or a ``unima.perception.vision_llm.PerceptionModel``. ``None`` (the
+            default) keeps the embedded, offline perception only.
         **overrides: settings fields to override (``trace_dir=...``, ``max_judge_rounds=...``).
 
     Example:
@@ -53,6 +64,7 @@ class UniMA:
         settings: Settings | None = None,
         tools: Toolbox | dict[str, Any] | None = None,
         tool_backends: dict[str, str] | None = None,
+        perception_llm: Any = None,
         **overrides: Any,
     ) -> None:
         base = settings or load_settings()
@@ -66,6 +78,12 @@ class UniMA:
             reasoner if reasoner is not None else self.settings.reasoner,
             tools=self.toolbox.describe,
             settings=self.settings,
+        )
+        from unima.perception.configure import resolve_perception_model
+
+        self.perception_model = resolve_perception_model(
+            perception_llm if perception_llm is not None else self.settings.perception_llm,
+            timeout_s=self.settings.llm_timeout_s,
         )
         self._graph: Any = None
 
@@ -97,67 +115,207 @@ class UniMA:
 
         Args:
             inputs: a string; a list mixing strings, paths, PIL images and ``(bytes, mime)``
-                pairs; a UniM instance dict (with ``media_root``); or a ``Request``.
+                pairs; a UniM instance dict (with ``media_root``); or a ``Request``. ``None``
+                with the ``run_id`` of an interrupted run resumes that run.
             media_root: the folder a UniM instance's relative media paths are under.
-            run_id: the run's id (default: a new time-stamped id).
+            run_id: the run's id (default: a new time-stamped id). A run id whose checkpoint
+                is unfinished resumes it; a finished one returns its answer again.
 
         Raises:
             InputError: the inputs cannot be accepted (the trace records why).
             PlanError: no valid plan could be made, even by the heuristic reasoner.
         """
+        response: Response | None = None
+        async for item in self.astream(inputs, media_root=media_root, run_id=run_id):
+            if isinstance(item, Response):
+                response = item
+        assert response is not None  # astream always ends with the response or raises
+        return response
+
+    def stream(
+        self, inputs: Any, *, media_root: str | Path | None = None, run_id: str | None = None
+    ) -> Iterator[TraceEvent | Response]:
+        """``astream`` for synchronous code: events as they happen, then the ``Response``."""
+        items: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        async def produce() -> None:
+            try:
+                async for item in self.astream(inputs, media_root=media_root, run_id=run_id):
+                    items.put(("item", item))
+            except BaseException as error:  # handed to the consumer, raised there
+                items.put(("error", error))
+            finally:
+                items.put(("end", None))
+
+        worker = threading.Thread(target=asyncio.run, args=(produce(),), daemon=True)
+        worker.start()
+        while True:
+            kind, value = items.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                break
+        worker.join()
+
+    async def astream(
+        self, inputs: Any, *, media_root: str | Path | None = None, run_id: str | None = None
+    ) -> AsyncIterator[TraceEvent | Response]:
+        """Answer a request, yielding typed events as nodes and tool steps start and finish.
+
+        Built on LangGraph's streaming: every ``TraceEvent`` the run records inside the graph
+        (node starts and ends, perceptions, step starts and ends, checks, judge decisions)
+        is streamed as it happens; the last item is the ``Response``. Arguments as ``arespond``.
+        """
         settings = self.settings
         run_id = run_id or new_run_id()
-        recorder = TraceRecorder(
-            Trace(
-                run_id=run_id,
-                unima_version=__version__,
-                started_at=time.time(),
-                reasoner=self.reasoner.name,
-                settings=settings.model_dump(mode="json"),
-            ),
-            settings.trace_dir,
-        )
         work_root = Path(settings.artifact_dir).parent / "work" / run_id
-        context: RunContext | None = None
-        try:
-            request = self._build_request(inputs, media_root, work_root / "inputs")
-            recorder.update(request=request)
-            context = RunContext(
-                run_id=run_id,
-                settings=settings,
-                reasoner=self.reasoner,
-                fallback_reasoner=self.fallback_reasoner,
-                toolbox=self.toolbox,
-                store=ArtifactStore(Path(settings.artifact_dir)),
-                recorder=recorder,
-                work_root=work_root / "steps",
-                board=StepBoard(settings.max_parallel_steps),
-            )
-            final = await self.graph.ainvoke(
-                {"request": request}, context=context, config={"recursion_limit": 200}
-            )
-            response = self._response(final, run_id)
-        except BaseException as error:
-            recorder.update(
-                status="failed",
-                error=str(error) or type(error).__name__,
-                error_type=type(error).__name__,
-                finished_at=time.time(),
-            )
-            recorder.event("run_failed", "agent", error=str(error), error_type=type(error).__name__)
-            recorder.write()
-            if isinstance(error, UnimaError | KeyboardInterrupt | asyncio.CancelledError):
-                raise
-            raise UnimaError(
-                f"run {run_id} failed unexpectedly: {type(error).__name__}: {error}"
-            ) from error
-        finally:
-            if context is not None:
-                context.board.close()
-            shutil.rmtree(work_root / "steps", ignore_errors=True)
+        async with self._checkpointer() as checkpointer:
+            graph = self._compiled(checkpointer)
+            config: dict[str, Any] = {"configurable": {"thread_id": run_id}, "recursion_limit": 200}
+            snapshot: Any = await graph.aget_state(config) if checkpointer is not None else None
+            resuming = snapshot is not None and bool(snapshot.values)
+            if resuming:
+                self._check_resumed_request(
+                    snapshot.values["request"], inputs, media_root, run_id, work_root
+                )
+                if not snapshot.next:
+                    yield self._finished_response(snapshot.values, run_id)
+                    return
+            recorder = self._recorder(run_id, resuming)
+            context: RunContext | None = None
+            try:
+                if resuming:
+                    request = snapshot.values["request"]
+                    recorder.event("run_resumed", "agent", next=list(snapshot.next))
+                else:
+                    request = self._build_request(inputs, media_root, work_root / "inputs")
+                    recorder.update(request=request)
+                context = self._context(run_id, recorder, work_root)
+                if resuming:
+                    # Steps that finished before the interruption are not re-run; the steps
+                    # still to run may wait on them.
+                    for result in finished_step_results(snapshot):
+                        context.board.finish(snapshot.values.get("round", 0), result)
+                graph_input = None if resuming else {"request": request}
+                # "sync": each superstep and each finished step is on disk before the run goes
+                # on, so a kill loses at most the steps still running.
+                final: dict[str, Any] = {}
+                async for mode, chunk in graph.astream(
+                    graph_input,
+                    context=context,
+                    config=config,
+                    durability="sync" if checkpointer else None,
+                    stream_mode=["custom", "values"],
+                ):
+                    if mode == "custom":
+                        yield chunk
+                    else:
+                        final = chunk
+                response = self._response(final, run_id)
+            except BaseException as error:
+                recorder.update(
+                    status="failed",
+                    error=str(error) or type(error).__name__,
+                    error_type=type(error).__name__,
+                    finished_at=time.time(),
+                )
+                recorder.event(
+                    "run_failed", "agent", error=str(error), error_type=type(error).__name__
+                )
+                recorder.write()
+                if isinstance(error, UnimaError | KeyboardInterrupt | asyncio.CancelledError):
+                    raise
+                raise UnimaError(
+                    f"run {run_id} failed unexpectedly: {type(error).__name__}: {error}"
+                ) from error
+            finally:
+                if context is not None:
+                    context.board.close()
+                    if context.cache is not None:
+                        context.cache.close()
+                shutil.rmtree(work_root / "steps", ignore_errors=True)
         response.trace_path = str(recorder.path)
         recorder.update(response=response, status=response.status, finished_at=time.time())
         recorder.write()
+        yield response
+
+    def _context(self, run_id: str, recorder: TraceRecorder, work_root: Path) -> RunContext:
+        settings = self.settings
+        return RunContext(
+            run_id=run_id,
+            settings=settings,
+            reasoner=self.reasoner,
+            fallback_reasoner=self.fallback_reasoner,
+            toolbox=self.toolbox,
+            store=ArtifactStore(Path(settings.artifact_dir)),
+            recorder=recorder,
+            work_root=work_root / "steps",
+            board=StepBoard(settings.max_parallel_steps),
+            perception_model=self.perception_model,
+            cache=ArtifactCache(settings.resolved_cache_path()) if settings.cache else None,
+        )
+
+    def _recorder(self, run_id: str, resuming: bool) -> TraceRecorder:
+        """A recorder for a new run, or one continuing the trace an interrupted run left."""
+        settings = self.settings
+        path = Path(settings.trace_dir) / f"{run_id}.json"
+        if resuming and path.is_file():
+            try:
+                trace = load_trace(path)
+                trace.status = "running"
+                return TraceRecorder(trace, settings.trace_dir, autosave=True)
+            except TraceError:
+                pass  # a trace cut off mid-write: start a new one for the resumed part
+        trace = Trace(
+            run_id=run_id,
+            unima_version=__version__,
+            started_at=time.time(),
+            reasoner=self.reasoner.name,
+            settings=settings.model_dump(mode="json"),
+        )
+        return TraceRecorder(trace, settings.trace_dir, autosave=settings.checkpoint)
+
+    def _check_resumed_request(
+        self,
+        stored: Request,
+        inputs: Any,
+        media_root: str | Path | None,
+        run_id: str,
+        work_root: Path,
+    ) -> None:
+        """Refuse to continue run ``run_id`` with inputs other than the ones it started with."""
+        if inputs is None:
+            return
+        given = self._build_request(inputs, media_root, work_root / "inputs")
+        if given.text != stored.text or [p.sha256 for p in given.parts] != [
+            p.sha256 for p in stored.parts
+        ]:
+            raise InputError(
+                f"run {run_id!r} was started with a different request ({stored.text[:60]!r}); "
+                "resume it without inputs, or use a new run id"
+            )
+
+    @contextlib.asynccontextmanager
+    async def _checkpointer(self) -> AsyncIterator[Any]:
+        if not self.settings.checkpoint:
+            yield None
+            return
+        async with open_checkpointer(self.settings.resolved_checkpoint_path()) as saver:
+            yield saver
+
+    def _compiled(self, checkpointer: Any) -> Any:
+        from unima.graph.build import build_graph
+
+        if checkpointer is None:
+            return self.graph
+        return build_graph(checkpointer=checkpointer)
+
+    def _finished_response(self, values: dict[str, Any], run_id: str) -> Response:
+        """The response of a run that already finished (asking again is idempotent)."""
+        response = self._response(values, run_id)
+        response.trace_path = str(Path(self.settings.trace_dir) / f"{run_id}.json")
         return response
 
     @staticmethod

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
         description="Content-addressed store for generated files.",
     )
     reasoner: str = "heuristic"
+    perception_llm: str | None = Field(
+        default=None,
+        description="A vision chat model spec that adds a caption to each perceived input.",
+    )
     max_judge_rounds: int = Field(default=2, ge=0, le=10)
     max_parallel_steps: int = Field(default=4, ge=1, le=64)
     step_timeout_s: float = Field(default=180.0, gt=0)
@@ -36,6 +40,26 @@ class Settings(BaseSettings):
         description="Allow code to run with no isolation when no sandbox tier works.",
     )
     seed: int = 0
+    cache: bool = Field(default=True, description="Reuse artifacts of identical tool steps.")
+    cache_path: Path | None = Field(
+        default=None,
+        description="The cache database; default: cache.sqlite beside the artifact store.",
+    )
+    cache_max_bytes: int = Field(
+        default=5 << 30, ge=0, description="Prune the cache past this size."
+    )
+
+    checkpoint: bool = Field(default=True, description="Checkpoint runs so they can resume.")
+    checkpoint_path: Path | None = Field(
+        default=None,
+        description="The checkpoint database; default: checkpoints.sqlite beside the artifact store.",
+    )
+
+    def resolved_checkpoint_path(self) -> Path:
+        return self.checkpoint_path or Path(self.artifact_dir).parent / "checkpoints.sqlite"
+
+    def resolved_cache_path(self) -> Path:
+        return self.cache_path or Path(self.artifact_dir).parent / "cache.sqlite"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -6,10 +6,12 @@ import asyncio
 import concurrent.futures
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from unima.config import Settings
 from unima.graph.toolbox import Toolbox
 from unima.reasoners.base import Reasoner
+from unima.trace.cache import ArtifactCache
 from unima.trace.recorder import TraceRecorder
 from unima.trace.store import ArtifactStore
 from unima.types import StepResult
@@ -76,3 +78,6 @@ class RunContext:
     recorder: TraceRecorder
     work_root: Path
     board: StepBoard
+    # A ``unima.perception.vision_llm.PerceptionModel`` that captions inputs, or None.
+    perception_model: Any = None
+    cache: ArtifactCache | None = None

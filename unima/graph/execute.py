@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from unima.errors import ToolError, VerificationError
 from unima.graph.context import RunContext
 from unima.tools.base import Tool, ToolContext, ToolOutput
+from unima.trace.cache import cache_key
 from unima.types import Artifact, Step, StepResult, Verification
 
 logger = logging.getLogger(__name__)
@@ -87,41 +88,24 @@ async def execute_step(
     result: StepResult
     try:
         arguments = tool.parse_arguments(step.arguments)
-        async with context.board.semaphore:
-            loop = asyncio.get_running_loop()
-            clock = time.perf_counter()  # the step's time is the tool's, not its wait for a slot
-            started_at = time.time()
-            output, verification = await asyncio.wait_for(
-                loop.run_in_executor(
-                    context.board.executor, _run_and_verify, tool, arguments, tool_context
-                ),
-                timeout=context.settings.step_timeout_s,
-            )
-        stored_path, sha256, size = context.store.put_file(Path(output.path))
-        artifact = Artifact(
-            tag=step.produces,
-            modality=tool.modality,
-            path=str(stored_path.resolve()),
-            mime=output.mime,
-            sha256=sha256,
-            size_bytes=size,
-            step_id=step.id,
-            meta=output.meta,
-            verification=verification,
+        key = cache_key(
+            tool=step.tool,
+            backend=tool.backend,
+            backend_version=base["backend_version"],
+            arguments=arguments.model_dump(mode="json"),
+            seed=context.settings.seed,
+            input_sha256={step_id: artifact.sha256 for step_id, artifact in dependencies.items()},
         )
-        if verification.passed:
-            result = StepResult(**base, status="ok", artifact=artifact)
-        else:
-            failure = VerificationError(
-                "; ".join(verification.problems) or "verification failed", tool=step.tool
-            )
+        cached = await asyncio.to_thread(context.cache.get, key) if context.cache else None
+        if cached is not None:
+            artifact = cached.model_copy(update={"tag": step.produces, "step_id": step.id})
             result = StepResult(
-                **base,
-                status="failed",
-                artifact=artifact,
-                error=str(failure),
-                error_type="VerificationError",
+                **base, status="cached", artifact=artifact, output={"cache_key": key}
             )
+        else:
+            result = await _run_tool(step, tool, arguments, tool_context, context, base)
+            if result.status == "ok" and result.artifact is not None and context.cache is not None:
+                await asyncio.to_thread(context.cache.put, key, result.artifact)
     except ValidationError as error:
         result = StepResult(
             **base,
@@ -150,9 +134,10 @@ async def execute_step(
         )
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-    result = result.model_copy(
-        update={"started_at": started_at, "seconds": time.perf_counter() - clock}
-    )
+    if not result.seconds:  # failures and cache hits: the whole attempt's time
+        result = result.model_copy(
+            update={"started_at": started_at, "seconds": time.perf_counter() - clock}
+        )
     recorder.event(
         "step_end",
         "run_step",
@@ -163,5 +148,54 @@ async def execute_step(
         error=result.error or None,
         artifact=result.artifact.model_dump() if result.artifact else None,
         output_sha256=result.artifact.sha256 if result.artifact else None,
+        cache_key=result.output.get("cache_key"),
     )
     return result
+
+
+async def _run_tool(
+    step: Step,
+    tool: Tool,
+    arguments: Any,
+    tool_context: ToolContext,
+    context: RunContext,
+    base: dict[str, Any],
+) -> StepResult:
+    """Run the tool on the step pool, verify and store its file."""
+    async with context.board.semaphore:
+        loop = asyncio.get_running_loop()
+        clock = time.perf_counter()  # the step's time is the tool's, not its wait for a slot
+        started_at = time.time()
+        output, verification = await asyncio.wait_for(
+            loop.run_in_executor(
+                context.board.executor, _run_and_verify, tool, arguments, tool_context
+            ),
+            timeout=context.settings.step_timeout_s,
+        )
+        seconds = time.perf_counter() - clock
+    stored_path, sha256, size = context.store.put_file(Path(output.path))
+    artifact = Artifact(
+        tag=step.produces,
+        modality=tool.modality,
+        path=str(stored_path.resolve()),
+        mime=output.mime,
+        sha256=sha256,
+        size_bytes=size,
+        step_id=step.id,
+        meta=output.meta,
+        verification=verification,
+    )
+    timing: dict[str, Any] = {"started_at": started_at, "seconds": seconds}
+    if verification.passed:
+        return StepResult(**base, **timing, status="ok", artifact=artifact)
+    failure = VerificationError(
+        "; ".join(verification.problems) or "verification failed", tool=step.tool
+    )
+    return StepResult(
+        **base,
+        **timing,
+        status="failed",
+        artifact=artifact,
+        error=str(failure),
+        error_type="VerificationError",
+    )

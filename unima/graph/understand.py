@@ -40,6 +40,11 @@ async def receive(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
             perception = Perception(
                 modality=part.modality, tag=part.tag, failures=(f"{type(error).__name__}: {error}",)
             )
+        if context.perception_model is not None:
+            # The model's failures are recorded in the perception by ``describe``, never raised.
+            perception = await asyncio.to_thread(
+                context.perception_model.describe, perception, part, request.text
+            )
         perception = perception.model_copy(
             update={"tag": part.tag, "seconds": time.perf_counter() - clock}
         )

@@ -30,12 +30,12 @@ logger = logging.getLogger(__name__)
 # Modality -> perceiver class, as "module:Class" strings resolved on first use.
 PERCEIVERS: Registry[type[Perceiver]] = Registry("perceiver")
 PERCEIVERS.register("text", "unima.perception.minimal:MinimalTextPerceiver")
-PERCEIVERS.register("image", "unima.perception.minimal:MinimalImagePerceiver")
-PERCEIVERS.register("audio", "unima.perception.minimal:MinimalAudioPerceiver")
-PERCEIVERS.register("video", "unima.perception.minimal:MinimalVideoPerceiver")
-PERCEIVERS.register("document", "unima.perception.minimal:MinimalDocumentPerceiver")
-PERCEIVERS.register("code", "unima.perception.minimal:MinimalCodePerceiver")
-PERCEIVERS.register("threeD", "unima.perception.minimal:MinimalMeshPerceiver")
+PERCEIVERS.register("image", "unima.perception.image:ImagePerceiver")
+PERCEIVERS.register("audio", "unima.perception.audio:AudioPerceiver")
+PERCEIVERS.register("video", "unima.perception.video:VideoPerceiver")
+PERCEIVERS.register("document", "unima.perception.document:DocumentPerceiver")
+PERCEIVERS.register("code", "unima.perception.code:CodePerceiver")
+PERCEIVERS.register("threeD", "unima.perception.mesh:MeshPerceiver")
 
 _instances: dict[type[Perceiver], Perceiver] = {}
 _instances_lock = threading.Lock()

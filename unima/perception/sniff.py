@@ -20,6 +20,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from unima.errors import InputError
@@ -260,7 +261,15 @@ def _sniff_zip(archive_source: Path | io.BytesIO, shown: str) -> Sniffed:
     try:
         with zipfile.ZipFile(archive_source) as archive:
             names = set(check_zip(archive, shown))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+    ) as error:
         raise InputError(
             f"the file starts like a ZIP archive but is damaged ({error})", source=shown
         ) from None

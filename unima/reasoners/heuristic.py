@@ -23,6 +23,7 @@ from unima.reasoners.heuristic_content import (
     speech_arguments,
     video_arguments,
 )
+from unima.reasoners.perception_facts import data_view, direct_answer, input_facts, mesh_extents
 from unima.reasoners.text_tools import (
     core_question,
     key_terms,
@@ -75,6 +76,9 @@ class HeuristicReasoner(Reasoner):
         dense = f"The request asks: {strip_placeholders(question)}"
         if lines:
             dense += " Inputs: " + " ".join(lines)
+        facts = input_facts(view)
+        if facts:
+            dense += " Read from the inputs: " + " ".join(facts)
         return Caption(
             dense_caption=dense,
             paraphrase=self._paraphrase(question),
@@ -84,7 +88,9 @@ class HeuristicReasoner(Reasoner):
         )
 
     def analyse(self, view: RequestView, caption: Caption) -> AnalysisDecision:
-        return decide_analysis(view, core_question(view.request.text))
+        # Structured data first (a chart's paired bar values, a document's table), so the
+        # analysis never runs on axis ticks or page numbers mixed into the raw text.
+        return decide_analysis(data_view(view), core_question(view.request.text))
 
     def plan(
         self,
@@ -179,11 +185,14 @@ class HeuristicReasoner(Reasoner):
 
     @staticmethod
     def _prose(view: RequestView) -> str:
-        """Input text that reads as sentences (not tables or source code)."""
+        """Input text that reads as sentences (not tables, charts or source code)."""
         return " ".join(
             perception.text
             for perception in view.perceptions.values()
-            if perception.text and perception.modality != "code" and "table" not in perception.meta
+            if perception.text
+            and perception.modality != "code"
+            and "table" not in perception.meta
+            and "chart" not in perception.meta
         )
 
     def _evidence(self, view: RequestView, caption: Caption, analysis: AnalysisReport) -> Evidence:
@@ -204,9 +213,9 @@ class HeuristicReasoner(Reasoner):
         )
         extents = next(
             (
-                p.meta.get("extents")
+                mesh_extents(p)
                 for p in view.perceptions.values()
-                if p.modality == "threeD" and p.meta.get("extents")
+                if p.modality == "threeD" and mesh_extents(p)
             ),
             None,
         )
@@ -228,6 +237,9 @@ class HeuristicReasoner(Reasoner):
         self, view: RequestView, caption: Caption, evidence: Evidence, analysis: AnalysisReport
     ) -> str:
         paragraphs = [caption.paraphrase]
+        answer = direct_answer(evidence.question, evidence.data_report)
+        if answer:
+            paragraphs.append(answer)
         summaries = []
         for part in view.request.parts:
             perception = view.perceptions.get(part.tag or "")
@@ -237,6 +249,9 @@ class HeuristicReasoner(Reasoner):
                 )
         if summaries:
             paragraphs.append("From the inputs — " + "; ".join(summaries) + ".")
+        facts = input_facts(view)
+        if facts:
+            paragraphs.append(" ".join(facts))
         if evidence.data_report:
             shown = ", ".join(
                 f"{name} = {value}" for name, value in list(evidence.data_report.items())[:8]

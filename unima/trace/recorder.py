@@ -19,9 +19,16 @@ from unima.types import Plan
 class TraceRecorder:
     """Builds one ``Trace`` and writes it to ``<trace_dir>/<run_id>.json``."""
 
-    def __init__(self, trace: Trace, trace_dir: Path) -> None:
+    # Events after which an autosaving recorder writes the file, so a killed run leaves a
+    # trace of everything up to its last finished node or step.
+    AUTOSAVE_KINDS = frozenset(
+        {"node_end", "step_start", "step_end", "step_skipped", "judge", "run_resumed"}
+    )
+
+    def __init__(self, trace: Trace, trace_dir: Path, *, autosave: bool = False) -> None:
         self.trace = trace
         self.path = Path(trace_dir) / f"{trace.run_id}.json"
+        self.autosave = autosave
         self._lock = threading.Lock()
         self._listeners: list[Any] = []
 
@@ -45,6 +52,9 @@ class TraceRecorder:
             self.trace.events.append(event)
         for listener in self._listeners:
             listener(event)
+        _stream(event)
+        if self.autosave and kind in self.AUTOSAVE_KINDS:
+            self.write()
         return event
 
     def update(self, **fields: Any) -> None:
@@ -73,3 +83,14 @@ class TraceRecorder:
             text = self.trace.model_dump_json(indent=2)
         atomic_write_text(self.path, text)
         return self.path
+
+
+def _stream(event: TraceEvent) -> None:
+    """Send ``event`` to LangGraph's stream (``stream_mode="custom"``) when inside a graph run."""
+    from langgraph.config import get_stream_writer
+
+    try:
+        writer = get_stream_writer()
+    except RuntimeError:  # outside a graph node (e.g. the agent's own events)
+        return
+    writer(event)

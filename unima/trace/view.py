@@ -1,144 +1,266 @@
-"""The terminal view of a trace: request, spec, plan steps in order, judge rounds, answer."""
+"""The terminal view of a trace: request, spec, the plan in dependency order, judge, answer.
+
+Everything the user or a model wrote (request, plan text, errors) is printed as plain
+``rich.text.Text``, never parsed as console markup, so a request containing ``[red]`` prints as
+written.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from unima.trace.attempts import (
+    PIPELINE_NODES,
+    StepAttempt,
+    event_notices,
+    node_spans,
+    plan_order,
+    run_seconds,
+    step_attempts,
+)
 from unima.trace.schema import Trace, load_trace
 
+ERROR_PREVIEW_CHARS = 300
 
-def _step_rows(trace: Trace) -> list[dict[str, Any]]:
-    """One row per step attempt, in the order the attempts started."""
-    rows: dict[tuple[str, int], dict[str, Any]] = {}
-    for event in trace.events:
-        if event.step_id is None:
-            continue
-        key = (event.step_id, event.round)
-        row = rows.setdefault(key, {"step": event.step_id, "round": event.round, "attempts": 0})
-        if event.kind == "step_start":
-            row.update(
-                tool=event.data.get("tool", ""),
-                backend=event.data.get("backend", ""),
-                version=event.data.get("backend_version", ""),
-                started=event.time,
+
+def _line(*pieces: str | tuple[str, str]) -> Any:
+    """A ``Text`` from plain strings and ``(text, style)`` pairs, never parsing markup."""
+    from rich.text import Text
+
+    return Text.assemble(*pieces)
+
+
+def _verification_label(verification: dict[str, Any] | None) -> str:
+    if verification is None:
+        return "not verified"
+    if verification.get("passed"):
+        return "verified"
+    problems = "; ".join(str(problem) for problem in verification.get("problems") or ())
+    return f"verification failed: {problems}" if problems else "verification failed"
+
+
+def _attempt_line(attempt: StepAttempt) -> Any:
+    style = {"ok": "green", "cached": "cyan", "failed": "red", "skipped": "yellow"}.get(
+        attempt.status, "magenta"
+    )
+    backend = " ".join(part for part in (attempt.backend, attempt.backend_version) if part)
+    pieces: list[str | tuple[str, str]] = [
+        f"round {attempt.round} · attempt {attempt.attempt} · ",
+        (attempt.status, f"bold {style}"),
+    ]
+    if backend:
+        pieces.append(f" · {backend}")
+    if attempt.status != "skipped":
+        pieces.append(f" · {attempt.seconds:.2f} s")
+    if attempt.artifact is not None:
+        pieces.append(f" · {_verification_label(attempt.verification)}")
+    return _line(*pieces)
+
+
+def _print_header(trace: Trace, console: Any) -> None:
+    status_style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(trace.status, "")
+    console.print(
+        _line(
+            ("Run ", "bold"),
+            (trace.run_id, "bold"),
+            "  status: ",
+            (trace.status, f"bold {status_style}"),
+            f"  reasoner: {trace.reasoner or '-'}  unima {trace.unima_version}",
+            f"  {run_seconds(trace):.2f} s",
+        )
+    )
+    if trace.error:
+        console.print(_line((f"error ({trace.error_type or 'error'}): {trace.error}", "red")))
+
+
+def _print_request(trace: Trace, console: Any) -> None:
+    if trace.request is None:
+        return
+    console.print(_line(("Request: ", "bold"), trace.request.text))
+    for part in trace.request.parts:
+        perception = trace.perceptions.get(part.tag or "")
+        where = part.path or ("inline text" if part.text is not None else "")
+        pieces: list[str | tuple[str, str]] = [f"  <{part.tag}> {part.modality} {where}"]
+        if perception is not None:
+            pieces.append(f" — {perception.summary or 'no summary'}")
+            pieces.append(f" ({perception.backend or 'no backend'}, {perception.seconds:.2f} s)")
+            for failure in perception.failures:
+                pieces.append((f"\n    failure: {failure}", "red"))
+        console.print(_line(*pieces))
+
+
+def _print_understanding(trace: Trace, console: Any) -> None:
+    spec = trace.output_spec
+    if spec is not None:
+        counts = ", ".join(
+            f"{count} {modality}" for modality, count in spec.counts.items() if count
+        )
+        console.print(
+            _line(
+                ("Output spec", "bold"),
+                f" ({'stated' if spec.stated else 'inferred'}): {counts or 'text only'}",
             )
-            row["attempts"] += 1
-        elif event.kind in ("step_end", "step_skipped"):
-            artifact = event.data.get("artifact") or {}
-            verification = artifact.get("verification") or {}
-            row.update(
-                status=event.data.get("status", "skipped" if event.kind == "step_skipped" else ""),
-                seconds=event.data.get("seconds", 0.0),
-                error=event.data.get("error") or "",
-                verified=verification.get("passed"),
-                path=artifact.get("path", ""),
+        )
+        for evidence in spec.evidence:
+            console.print(_line(f"  evidence: {evidence}"))
+        for note in spec.notes:
+            console.print(_line(f"  note: {note}"))
+    if trace.caption is not None:
+        console.print(_line(("Caption: ", "bold"), trace.caption.paraphrase))
+    analysis = trace.analysis
+    if analysis is not None:
+        if analysis.needed:
+            values = ", ".join(f"{name}={value}" for name, value in analysis.values.items())
+            tier = f" in {analysis.sandbox_tier}" if analysis.sandbox_tier else ""
+            console.print(
+                _line(("Analysis: ", "bold"), f"{analysis.status}{tier}; {values or 'no values'}")
             )
-    return sorted(rows.values(), key=lambda row: (row["round"], row.get("started", 0.0)))
+        else:
+            console.print(_line(("Analysis: ", "bold"), f"not needed ({analysis.reason})"))
+    spans = node_spans(trace)
+    timings = [
+        f"{node} {end - start:.2f} s"
+        for node in PIPELINE_NODES
+        for start, end in [spans.get(node, (None, None))]
+        if start is not None and end is not None
+    ]
+    if timings:
+        console.print(_line(("Pipeline: ", "bold"), " · ".join(timings)))
+
+
+def _print_plan(trace: Trace, console: Any) -> None:
+    from rich.tree import Tree
+
+    if not trace.plans:
+        return
+    plan = trace.plans[-1]
+    versions = len(trace.plans)
+    tree = Tree(
+        _line(
+            ("Plan", "bold"),
+            f" ({plan.reasoner or 'unknown reasoner'}, {len(plan.nodes)} steps, "
+            f"{versions} version{'s' if versions != 1 else ''})",
+        )
+    )
+    nodes = {str(node["id"]): node for node in plan.nodes}
+    attempts_by_step: dict[str, list[StepAttempt]] = {}
+    for attempt in step_attempts(trace):
+        attempts_by_step.setdefault(attempt.step_id, []).append(attempt)
+    for layer in plan_order(plan):
+        for step_id in layer:
+            node = nodes[step_id]
+            produces = f" → <{node['produces']}>" if node.get("produces") else ""
+            after = ", ".join(node.get("depends_on") or ())
+            branch = tree.add(
+                _line(
+                    (step_id, "bold"),
+                    f"  {node.get('tool', '?')}{produces}",
+                    (f"  after {after}" if after else "", "dim"),
+                )
+            )
+            attempts = attempts_by_step.get(step_id, [])
+            if not attempts:
+                branch.add(_line(("not run", "yellow")))
+            for attempt in attempts:
+                leaf = branch.add(_attempt_line(attempt))
+                if attempt.error:
+                    leaf.add(_line((f"error: {attempt.error[:ERROR_PREVIEW_CHARS]}", "red")))
+    console.print(tree)
+
+
+def _print_judge(trace: Trace, console: Any) -> None:
+    notices = event_notices(trace)
+    if notices:
+        console.print(_line(("Notices", "bold")))
+        for notice in notices:
+            console.print(_line(f"  {notice[:ERROR_PREVIEW_CHARS]}"))
+    if trace.rounds:
+        console.print(_line(("Judge", "bold")))
+    for judge_round in trace.rounds:
+        targets = (
+            f" (re-running {', '.join(judge_round.target_steps)})"
+            if judge_round.target_steps
+            else ""
+        )
+        console.print(
+            _line(
+                f"  round {judge_round.round}: ",
+                (judge_round.decision, "bold"),
+                f" — {judge_round.reason}{targets}",
+            )
+        )
+        for problem in judge_round.check.problems:
+            console.print(_line(f"    problem: {problem[:ERROR_PREVIEW_CHARS]}"))
+
+
+def _print_answer(trace: Trace, console: Any) -> None:
+    response = trace.response
+    if response is None:
+        return
+    console.print(_line(("Answer", "bold"), f" ({response.status}):"))
+    console.print(_line(response.content))
+    for problem in response.problems:
+        console.print(_line(("problem: ", "red"), problem))
+    if response.artifacts:
+        console.print(_line(("Artifacts", "bold")))
+    for tag, artifact in response.artifacts.items():
+        verification = artifact.verification.model_dump() if artifact.verification else None
+        console.print(
+            _line(
+                (f"  <{tag}>", "bold"),
+                f" {artifact.modality} {artifact.mime} {artifact.size_bytes} bytes"
+                f" sha256 {artifact.sha256[:12]} · {_verification_label(verification)}",
+            )
+        )
+        # The path on its own line, so a narrow terminal wraps it instead of cutting it.
+        console.print(_line(f"    {artifact.path}"), overflow="fold")
 
 
 def render_trace(trace: Trace, console: Any = None) -> None:
-    """Print ``trace`` with rich to ``console`` (default: standard output)."""
+    """Print ``trace`` to ``console`` (a ``rich.console.Console``; default: standard output).
+
+    Shows the request and its perceptions, the output spec, the plan as a tree in dependency
+    order with every attempt of every step (backend, status, seconds, verification, error),
+    notices, the judge's rounds, and the answer with its artifacts.
+    """
     from rich.console import Console
-    from rich.table import Table
-    from rich.tree import Tree
 
     console = console or Console()
-    elapsed = (trace.finished_at or trace.started_at) - trace.started_at
-    console.print(
-        f"[bold]Run {trace.run_id}[/bold]  status: {trace.status}  reasoner: {trace.reasoner}  {elapsed:.2f} s"
-    )
-    if trace.error:
-        console.print(f"[red]error ({trace.error_type}): {trace.error}[/red]")
-    if trace.request is not None:
-        console.print(f"[bold]Request:[/bold] {trace.request.text}")
-        for part in trace.request.parts:
-            perception = trace.perceptions.get(part.tag or "")
-            summary = perception.summary if perception else ""
-            console.print(f"  <{part.tag}> {part.modality} {part.path or ''}  {summary}")
-    if trace.output_spec is not None:
-        spec = trace.output_spec
-        counts = (
-            ", ".join(f"{count} {modality}" for modality, count in spec.counts.items() if count)
-            or "text only"
-        )
-        console.print(
-            f"[bold]Output spec[/bold] ({'stated' if spec.stated else 'inferred'}): {counts}"
-        )
-        for note in spec.notes:
-            console.print(f"  note: {note}")
-    if trace.analysis is not None and trace.analysis.needed:
-        console.print(
-            f"[bold]Analysis:[/bold] {trace.analysis.status} ({trace.analysis.sandbox_tier}) {trace.analysis.values.get('report', '')}"
-        )
-    if trace.plans:
-        plan = trace.plans[-1]
-        tree = Tree(
-            f"[bold]Plan[/bold] ({plan.reasoner}, {len(plan.nodes)} steps, {len(trace.plans)} version(s))"
-        )
-        children: dict[str, list[str]] = defaultdict(list)
-        for source, target in plan.edges:
-            children[source].append(target)
-        roots = [node["id"] for node in plan.nodes if not node.get("depends_on")]
-        nodes = {node["id"]: node for node in plan.nodes}
-
-        def add(branch: Any, step_id: str) -> None:
-            node = nodes[step_id]
-            child = branch.add(f"{step_id}: {node['tool']} → {node.get('produces') or '-'}")
-            for target in children.get(step_id, []):
-                add(child, target)
-
-        for root in roots:
-            add(tree, root)
-        console.print(tree)
-    rows = _step_rows(trace)
-    if rows:
-        table = Table("round", "step", "tool", "backend", "status", "seconds", "verified", "error")
-        versions: dict[str, str] = {}
-        for row in rows:
-            verified = {True: "yes", False: "no", None: "-"}[row.get("verified")]
-            table.add_row(
-                str(row["round"]),
-                row["step"],
-                row.get("tool", ""),
-                row.get("backend", ""),
-                row.get("status", "?"),
-                f"{row.get('seconds', 0.0):.2f}",
-                verified,
-                (row.get("error") or "")[:80],
-            )
-            if row.get("backend") and row.get("version"):
-                versions[row["backend"]] = row["version"]
-        console.print(table)
-        for backend, version in versions.items():
-            console.print(f"  {backend}: {version}", highlight=False)
-    for judge_round in trace.rounds:
-        console.print(
-            f"judge round {judge_round.round}: {judge_round.decision} — {judge_round.reason}"
-        )
-    if trace.response is not None:
-        console.print("[bold]Answer:[/bold]")
-        console.print(trace.response.content, markup=False)
-        for tag, artifact in trace.response.artifacts.items():
-            passed = artifact.verification.passed if artifact.verification else None
-            console.print(
-                f"  <{tag}> {artifact.modality} {artifact.mime} {artifact.path} verified={passed}"
-            )
+    _print_header(trace, console)
+    _print_request(trace, console)
+    _print_understanding(trace, console)
+    _print_plan(trace, console)
+    _print_judge(trace, console)
+    _print_answer(trace, console)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python traces/view.py TRACE``: print a trace file."""
-    arguments = sys.argv[1:] if argv is None else argv
-    if len(arguments) != 1:
-        print("usage: python traces/view.py TRACE.json", file=sys.stderr)
-        return 2
-    from unima.errors import TraceError
+    """``python traces/view.py TRACE [--html OUT]``: print a trace, or write its HTML page."""
+    from unima.errors import UnimaError
 
+    parser = argparse.ArgumentParser(
+        prog="python traces/view.py", description="Show a unima trace file."
+    )
+    parser.add_argument("trace", type=Path, help="a trace JSON file (traces/<run id>.json)")
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="OUT",
+        help="write one self-contained HTML page to OUT (a .html file or a folder)",
+    )
+    arguments = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        trace = load_trace(Path(arguments[0]))
-    except TraceError as error:
+        trace = load_trace(arguments.trace)
+        if arguments.html is not None:
+            from unima.trace.html import write_trace_html
+
+            page = write_trace_html(trace, arguments.html)
+            print(page)
+            return 0
+    except UnimaError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     render_trace(trace)

@@ -11,6 +11,7 @@ import csv
 import math
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -240,7 +241,14 @@ def reject_doctype(path: Path) -> None:
                         f"part {info.filename!r} has a DOCTYPE, which OOXML forbids (an XML entity attack?)",
                         source=shown,
                     )
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+    ) as error:
         raise InputError(f"the OOXML archive is damaged ({error})", source=shown) from None
 
 

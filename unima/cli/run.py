@@ -1,4 +1,4 @@
-"""The ``unima`` command: ``run`` a request, ``trace view`` a run."""
+"""``unima run TEXT``: answer a request with a live view of the reasoning, then print the answer."""
 
 from __future__ import annotations
 
@@ -6,23 +6,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(
-    help="UniMA: any-to-any multimodal answers with traceable reasoning.", no_args_is_help=True
-)
-trace_app = typer.Typer(help="Read saved traces.", no_args_is_help=True)
-app.add_typer(trace_app, name="trace")
-console = Console()
-error_console = Console(stderr=True)
+from unima.cli.app import console, fail
+from unima.cli.progress import RunProgress
 
 
-@app.command()
 def run(
     text: Annotated[
-        str, typer.Argument(help="The request, with <image1>-style placeholders for inputs.")
-    ],
+        str | None,
+        typer.Argument(
+            help="The request, with <image1>-style placeholders for inputs (omit with --resume)."
+        ),
+    ] = None,
     inputs: Annotated[
         list[Path] | None, typer.Option("--input", "-i", help="An input file (repeatable).")
     ] = None,
@@ -35,6 +31,21 @@ def run(
             "--llm", help="Reasoner: heuristic, openai:MODEL or openai-compatible:URL:MODEL."
         ),
     ] = None,
+    perception_llm: Annotated[
+        str | None,
+        typer.Option(
+            "--perception-llm",
+            help="Vision model that captions the inputs: openai:MODEL or "
+            "openai-compatible:URL:MODEL (default: embedded perception only).",
+        ),
+    ] = None,
+    resume: Annotated[
+        str | None, typer.Option("--resume", help="Continue the interrupted run with this run id.")
+    ] = None,
+    run_id: Annotated[
+        str | None, typer.Option("--run-id", help="Name the run (default: time-stamped).")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-run every tool step.")] = False,
     trace_dir: Annotated[
         Path | None, typer.Option("--trace-dir", help="Where the trace is written.")
     ] = None,
@@ -45,20 +56,38 @@ def run(
     """Answer a request and print the interleaved answer, its artifacts and the trace path."""
     from unima.agent import UniMA
     from unima.errors import UnimaError
+    from unima.types import Response
 
+    if text is None and resume is None:
+        raise fail("give the request TEXT, or --resume RUN_ID to continue an interrupted run")
     overrides: dict[str, Any] = {}
     if trace_dir is not None:
         overrides["trace_dir"] = trace_dir
     if max_rounds is not None:
         overrides["max_judge_rounds"] = max_rounds
-    request: object = [text, *inputs] if inputs else text
+    if no_cache:
+        overrides["cache"] = False
+    request: Any = None
+    if text is not None:
+        request = [text, *inputs] if inputs else text
+    response: Response | None = None
     try:
-        agent = UniMA(reasoner=llm, **overrides)
-        with console.status("answering ..."):
-            response = agent.respond(request)
+        agent = UniMA(reasoner=llm, perception_llm=perception_llm, **overrides)
+        with RunProgress(console) as progress:
+            for item in agent.stream(request, run_id=resume or run_id):
+                if isinstance(item, Response):
+                    response = item
+                else:
+                    progress.update(item)
     except UnimaError as error:
-        error_console.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
+    assert response is not None
+    _print_response(response, out)
+    if response.status == "failed":
+        raise typer.Exit(1)
+
+
+def _print_response(response: Any, out: Path | None) -> None:
     console.rule("answer")
     console.print(response.content, markup=False, highlight=False)
     table = Table("tag", "modality", "file", "verified")
@@ -79,25 +108,5 @@ def run(
         console.print(
             f"response: {saved / 'response.json'}  (answer.md, answer.html, media/)", soft_wrap=True
         )
+    console.print(f"run: {response.run_id}", highlight=False)
     console.print(f"trace: {response.trace_path}", soft_wrap=True, highlight=False)
-    if response.status == "failed":
-        raise typer.Exit(1)
-
-
-@trace_app.command("view")
-def trace_view(path: Annotated[Path, typer.Argument(help="A trace JSON file.")]) -> None:
-    """Print a readable summary of a trace."""
-    from unima.errors import TraceError
-    from unima.trace.schema import load_trace
-    from unima.trace.view import render_trace
-
-    try:
-        trace = load_trace(path)
-    except TraceError as error:
-        error_console.print(f"error: {error}")
-        raise typer.Exit(1) from error
-    render_trace(trace, console)
-
-
-def main() -> None:
-    app()

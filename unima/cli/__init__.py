@@ -1,0 +1,24 @@
+"""The ``unima`` command: ``run`` a request, ``perceive`` files, read ``trace``s, manage the ``cache``.
+
+One module per command group; this module only assembles them.
+"""
+
+from __future__ import annotations
+
+from unima.cli.app import app
+from unima.cli.cache import cache_app
+from unima.cli.perceive import perceive
+from unima.cli.run import run
+from unima.cli.trace import trace_app
+
+app.command()(run)
+app.command()(perceive)
+app.add_typer(trace_app, name="trace")
+app.add_typer(cache_app, name="cache")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,49 @@
+"""LangGraph checkpoints in SQLite, so a run killed part-way resumes where it stopped.
+
+Checkpoints hold the graph state, which holds records (paths and hashes), never media bytes.
+Only unima's own record types are allowed to be rebuilt from a checkpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+# The record types graph state carries; deserialising anything else from a checkpoint is refused.
+CHECKPOINT_TYPES = (
+    "Request", "Part", "Perception", "OutputSpec", "Caption", "AnalysisReport", "Plan", "Step",
+    "StepResult", "Artifact", "Verification", "CheckResult",
+)  # fmt: skip
+
+
+def checkpoint_serializer() -> Any:
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    return JsonPlusSerializer(
+        allowed_msgpack_modules=[("unima.types", name) for name in CHECKPOINT_TYPES]
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_checkpointer(path: Path) -> AsyncIterator[Any]:
+    """An ``AsyncSqliteSaver`` on ``path`` (created if missing), closed on exit."""
+    import aiosqlite
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with aiosqlite.connect(str(path)) as connection:
+        await connection.execute("PRAGMA journal_mode=WAL")
+        saver = AsyncSqliteSaver(connection, serde=checkpoint_serializer())
+        await saver.setup()
+        yield saver
+
+
+def finished_step_results(snapshot: Any) -> list[Any]:
+    """Results of ``run_step`` tasks that finished before the run was interrupted."""
+    results = []
+    for task in getattr(snapshot, "tasks", ()):
+        if task.name == "run_step" and isinstance(task.result, dict):
+            results.extend(task.result.get("results", {}).values())
+    return results

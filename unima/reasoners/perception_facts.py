@@ -1,0 +1,293 @@
+"""What the heuristic reasoner reads out of perceptions: chart values, transcripts, tables, meshes.
+
+The embedded perceivers leave structured facts in ``Perception.meta`` (``chart`` and ``ocr``
+from images, ``segments`` from audio, ``on_screen_text`` from video, ``table``/``tables`` from
+documents, counts and extents from meshes). This module turns them into
+
+- labelled numbers for the analysis step (``data_view``), so a chart's bar values or a
+  document's score column are analysed rather than whatever numbers the raw OCR text holds;
+- one plain sentence per input that quotes what it says or shows (``input_facts``);
+- a direct answer sentence from the analysis report (``direct_answer``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from unima.reasoners.base import RequestView
+from unima.reasoners.text_tools import shorten
+from unima.types import Perception
+
+MAX_SERIES = 24
+QUOTE_CHARS = 600
+# Question cue -> (report key, phrase, report key of the label that goes with it).
+ANSWER_CUES: tuple[tuple[re.Pattern[str], str, str, str | None], ...] = (
+    (
+        re.compile(r"\b(highest|maximum|largest|biggest|most|max|top|peak)\b", re.I),
+        "max",
+        "highest value",
+        "argmax",
+    ),
+    (
+        re.compile(r"\b(lowest|minimum|smallest|least|min|fewest)\b", re.I),
+        "min",
+        "lowest value",
+        "argmin",
+    ),
+    (re.compile(r"\b(mean|average)\b", re.I), "mean", "mean", None),
+    (re.compile(r"\bmedian\b", re.I), "median", "median", None),
+    (re.compile(r"\b(total|sum)\b", re.I), "sum", "total", None),
+    (
+        re.compile(r"\b(standard deviation|stdev|spread)\b", re.I),
+        "stdev",
+        "standard deviation",
+        None,
+    ),
+    (
+        re.compile(r"\b(forecast|predict\w*|next)\b", re.I),
+        "forecast_next",
+        "forecast for the next value",
+        None,
+    ),
+)
+
+
+def number_text(value: Any) -> str:
+    """``45.0`` as ``45``, ``80.4`` as ``80.4``; anything else as given."""
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _number(text: Any) -> float | None:
+    from unima.perception.image_chart import parse_number
+
+    return parse_number(str(text)) if text is not None else None
+
+
+def chart_series(perception: Perception) -> list[tuple[str, float]]:
+    """(category, value) pairs of a bar chart whose bars carry value labels, read by position.
+
+    Each category label (under the plot) is paired with the one number printed above it in
+    its own column; axis ticks lie outside every column. No series when any column has no
+    number or several, since a guess would put wrong numbers in the answer.
+    """
+    chart = perception.meta.get("chart")
+    lines = perception.meta.get("ocr")
+    if not isinstance(chart, dict) or not isinstance(lines, list) or not chart.get("labels"):
+        return []
+    boxes = [
+        (str(line.get("text", "")), _box(line.get("box")))
+        for line in lines
+        if isinstance(line, dict)
+    ]
+    labels = []
+    for name in chart["labels"]:
+        box = next((box for text, box in boxes if text == name and box), None)
+        if box is None:
+            return []
+        labels.append((name, box))
+    labels.sort(key=lambda item: item[1][0])
+    centers = [(box[0] + box[2]) / 2 for _, box in labels]
+    gaps = [right - left for left, right in itertools.pairwise(centers)]
+    half = (min(gaps) if gaps else labels[0][1][2] - labels[0][1][0]) / 2
+    ticks = {float(value) for value in chart.get("axis_numbers", [])}
+    numbers = [(value, box) for text, box in boxes if box and (value := _number(text)) is not None]
+    series = []
+    for (name, label_box), center in zip(labels, centers, strict=True):
+        above = [
+            value
+            for value, box in numbers
+            if abs((box[0] + box[2]) / 2 - center) < half and box[3] <= label_box[1]
+        ]
+        in_column = [value for value in above if value not in ticks] or above
+        if len(in_column) != 1:
+            return []
+        series.append((name, in_column[0]))
+    return series[:MAX_SERIES]
+
+
+def _box(points: Any) -> tuple[float, float, float, float] | None:
+    """(left, top, right, bottom) of a four-corner OCR box."""
+    try:
+        xs = [float(point[0]) for point in points]
+        ys = [float(point[1]) for point in points]
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (min(xs), min(ys), max(xs), max(ys)) if xs and ys else None
+
+
+def table_series(perception: Perception) -> tuple[list[tuple[str, float]], str]:
+    """(label, value) pairs of the first table with a numeric column, and that column's name."""
+    tables: list[list[list[Any]]] = []
+    single = perception.meta.get("table")
+    if isinstance(single, dict) and isinstance(single.get("rows"), list):
+        tables.append([list(single.get("columns") or []), *single["rows"]])
+    for table in perception.meta.get("tables") or []:
+        if isinstance(table, dict) and isinstance(table.get("rows"), list):
+            tables.append(table["rows"])
+    for rows in tables:
+        rows = [list(row) for row in rows if isinstance(row, list | tuple) and row]
+        if len(rows) < 2:
+            continue
+        header = rows[0] if any(_number(cell) is None for cell in rows[0]) else []
+        body = rows[1:] if header else rows
+        width = min(len(row) for row in body)
+        numeric = [
+            column
+            for column in range(width)
+            if all(_number(row[column]) is not None for row in body)
+        ]
+        if not numeric:
+            continue
+        value_column = numeric[-1]
+        label_column = next((column for column in range(width) if column not in numeric), None)
+        pairs = [
+            (
+                str(row[label_column]) if label_column is not None else str(index),
+                float(_number(row[value_column]) or 0.0),
+            )
+            for index, row in enumerate(body, 1)
+        ]
+        name = str(header[value_column]) if header and value_column < len(header) else "value"
+        return pairs[:MAX_SERIES], name
+    return [], ""
+
+
+def data_view(view: RequestView) -> RequestView:
+    """``view`` with each perception's text replaced by its structured data, where it has some.
+
+    The analysis step reads labelled numbers from perception text; a chart's raw OCR text mixes
+    axis ticks with bar values, so a chart gives its paired series (or nothing when the values
+    cannot be paired) and a document its table's label and number columns.
+    """
+    perceptions = {}
+    for tag, perception in view.perceptions.items():
+        series = chart_series(perception)
+        if not series and perception.modality != "image":
+            series, _ = table_series(perception)
+        if series:
+            text = "\n".join(f"{label}: {number_text(value)}" for label, value in series)
+            perception = perception.model_copy(update={"text": text})
+        elif isinstance(perception.meta.get("chart"), dict):
+            perception = perception.model_copy(update={"text": ""})
+        perceptions[tag] = perception
+    # Inputs with data first: the analysis step uses the first text with labelled numbers.
+    ordered = dict(sorted(perceptions.items(), key=lambda item: not _has_series(item[1])))
+    return RequestView(view.request, ordered)
+
+
+def _has_series(perception: Perception) -> bool:
+    return bool(chart_series(perception) or table_series(perception)[0])
+
+
+def input_facts(view: RequestView) -> list[str]:
+    """One sentence per input quoting what it says or shows, for the answer's body."""
+    facts = []
+    for part in view.request.parts:
+        perception = view.perceptions.get(part.tag or "")
+        if perception is None:
+            continue
+        # The bare tag: "<image1>" in an answer would place the input as an output.
+        sentence = _facts_of(perception, part.tag or f"the {part.modality}")
+        if sentence:
+            facts.append(sentence)
+    return facts
+
+
+def _facts_of(perception: Perception, name: str) -> str:
+    meta = perception.meta
+    if perception.modality == "image":
+        found = meta.get("chart")
+        chart: dict[str, Any] = found if isinstance(found, dict) else {}
+        series = chart_series(perception)
+        if series:
+            high = max(series, key=lambda item: item[1])
+            low = min(series, key=lambda item: item[1])
+            title = f" “{chart['title']}”" if chart.get("title") else ""
+            listed = ", ".join(f"{label} {number_text(value)}" for label, value in series)
+            return (
+                f"The chart{title} in {name} shows {listed} (highest {high[0]} at "
+                f"{number_text(high[1])}, lowest {low[0]} at {number_text(low[1])})."
+            )
+        if chart.get("y_axis"):
+            axis = [number_text(value) for value in sorted(chart["y_axis"])]
+            labels = ", ".join(chart.get("labels") or [])
+            return (
+                f"The chart in {name} has a value axis from {axis[0]} to {axis[-1]}"
+                + (f" over the categories {labels}" if labels else "")
+                + "; its bars carry no printed values, so exact values are not read."
+            )
+        if perception.text.strip():
+            return f"The text in {name} reads: “{shorten(perception.text, QUOTE_CHARS)}”."
+        return ""
+    if perception.modality == "audio":
+        spoken = _spoken(perception)
+        return f"The speaker in {name} says: “{spoken}”." if spoken else ""
+    if perception.modality == "video":
+        pieces = []
+        spoken = _spoken(perception)
+        if spoken:
+            pieces.append(f"the narration of {name} says: “{spoken}”")
+        on_screen = [str(text) for text in meta.get("on_screen_text") or []]
+        if on_screen:
+            shown = "; ".join(on_screen[:12])
+            pieces.append(f"the text on screen reads: “{shorten(shown, QUOTE_CHARS)}”")
+        return (pieces[0][0].upper() + "; ".join(pieces)[1:] + ".") if pieces else ""
+    if perception.modality == "document":
+        series, column = table_series(perception)
+        if series:
+            listed = ", ".join(f"{label} {number_text(value)}" for label, value in series)
+            return f"The table in {name} gives {column}: {listed}."
+        return ""
+    if perception.modality == "threeD":
+        extents = mesh_extents(perception)
+        if extents:
+            size = " x ".join(number_text(round(value, 2)) for value in extents)
+            return f"The 3D model {name} measures {size} units."
+    return ""
+
+
+def _spoken(perception: Perception) -> str:
+    segments = perception.meta.get("segments") or []
+    spoken = " ".join(
+        str(segment.get("text", "")).strip() for segment in segments if isinstance(segment, dict)
+    ).strip()
+    if not spoken and perception.modality == "audio":
+        spoken = perception.text
+    return shorten(spoken, QUOTE_CHARS) if spoken else ""
+
+
+def mesh_extents(perception: Perception) -> list[float]:
+    """The model's size along x, y and z, from whichever key the mesh perceiver wrote."""
+    for key in ("extents", "size", "dimensions"):
+        value = perception.meta.get(key)
+        if isinstance(value, list | tuple) and len(value) >= 3:
+            try:
+                return [float(item) for item in value[:3]]
+            except (TypeError, ValueError):
+                continue
+    bounds = perception.meta.get("bounds")
+    if isinstance(bounds, list | tuple) and len(bounds) == 2:
+        try:
+            return [
+                float(high) - float(low) for low, high in zip(bounds[0], bounds[1], strict=True)
+            ]
+        except (TypeError, ValueError):
+            return []
+    return []
+
+
+def direct_answer(question: str, report: dict[str, Any]) -> str:
+    """Sentences that answer the question's numeric ask from the analysis report."""
+    sentences = []
+    for pattern, key, phrase, label_key in ANSWER_CUES:
+        if key not in report or not pattern.search(question):
+            continue
+        label = (
+            f" ({report[label_key]})"
+            if label_key and report.get(label_key) not in (None, "")
+            else ""
+        )
+        sentences.append(f"The {phrase} is {number_text(report[key])}{label}.")
+    return " ".join(sentences)
