@@ -41,6 +41,7 @@ typecheck: install-dev
 bench: install-dev
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/perception.py
+	$(BIN)/python benchmarks/cache.py
 
 clean:
 	rm -rf $(VENV) out .unima .pytest_cache

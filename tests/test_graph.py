@@ -296,3 +296,12 @@ def test_stream_yields_events_as_they_happen_then_the_response() -> None:
 def test_stream_raises_the_runs_error() -> None:
     with pytest.raises(InputError):
         list(agent_with().stream(""))
+
+
+def test_the_cache_is_kept_under_its_size_bound() -> None:
+    from unima.trace.cache import ArtifactCache
+
+    agent = UniMA(tools=fake_toolbox(), cache_max_bytes=0)
+    agent.respond("Explain dunes. Include one image.")
+    cache = ArtifactCache(agent.settings.resolved_cache_path())
+    assert cache.stats() == (0, 0)

@@ -234,12 +234,19 @@ class UniMA:
                 if context is not None:
                     context.board.close()
                     if context.cache is not None:
+                        self._bound_cache(context.cache)
                         context.cache.close()
                 shutil.rmtree(work_root / "steps", ignore_errors=True)
         response.trace_path = str(recorder.path)
         recorder.update(response=response, status=response.status, finished_at=time.time())
         recorder.write()
         yield response
+
+    def _bound_cache(self, cache: ArtifactCache) -> None:
+        """Keep the cache under ``cache_max_bytes`` (least recently used entries go first)."""
+        _, size = cache.stats()
+        if size > self.settings.cache_max_bytes:
+            cache.prune(self.settings.cache_max_bytes)
 
     def _context(self, run_id: str, recorder: TraceRecorder, work_root: Path) -> RunContext:
         settings = self.settings
