@@ -6,7 +6,9 @@ One module per command group; this module only assembles them.
 from __future__ import annotations
 
 from unima.cli.app import app
+from unima.cli.bench import bench_app
 from unima.cli.cache import cache_app
+from unima.cli.eval import eval_app
 from unima.cli.perceive import perceive
 from unima.cli.run import run
 from unima.cli.trace import trace_app
@@ -15,6 +17,8 @@ app.command()(run)
 app.command()(perceive)
 app.add_typer(trace_app, name="trace")
 app.add_typer(cache_app, name="cache")
+app.add_typer(bench_app, name="bench")
+app.add_typer(eval_app, name="eval")
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ ALLOWED_FORMATS: dict[str, frozenset[str]] = {
     "video": frozenset({"mp4", "mov", "avi", "webm", "mkv", "ogv"}),
     "document": frozenset({"pdf", "docx", "xlsx", "csv", "tsv", "markdown", "txt"}),
     "code": frozenset({"source"}),
-    "threeD": frozenset({"glb", "ply", "stl", "obj", "off"}),
+    "threeD": frozenset({"glb", "gltf", "ply", "stl", "obj", "off"}),
 }
 
 # Largest accepted file per modality (reliability notes §3.4).
@@ -23,6 +23,11 @@ MAX_FILE_BYTES: dict[str, int] = {
     "code": 10 * 2**20,
     "threeD": 500 * 2**20,
 }
+
+# A glTF JSON file (``.gltf``) is parsed whole by the sniffer, the header scan and trimesh, so it
+# has its own, lower cap; its external ``.bin`` buffers fall under ``MAX_FILE_BYTES["threeD"]``.
+# The JSON chunk of a GLB is capped lower still (16 MiB): its geometry lives in the binary chunk.
+MAX_GLTF_JSON_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)

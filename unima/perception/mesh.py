@@ -29,12 +29,14 @@ from unima.perception.mesh_references import scan_references
 from unima.perception.minimal.common import article, format_of
 from unima.types import Part, Perception
 
-_FORMAT_NAMES = {"obj": "OBJ", "ply": "PLY", "off": "OFF", "stl": "STL", "glb": "GLB"}
+_FORMAT_NAMES = {
+    "obj": "OBJ", "ply": "PLY", "off": "OFF", "stl": "STL", "glb": "GLB", "gltf": "glTF",
+}  # fmt: skip
 _NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
 
 class MeshPerceiver(Perceiver):
-    """OBJ (with MTL), PLY meshes and point clouds, STL, GLB and OFF through trimesh.
+    """OBJ (with MTL), PLY meshes and point clouds, STL, GLB, glTF JSON and OFF through trimesh.
 
     Attributes:
         timeout_s: Wall-clock limit of the isolated decode.
@@ -73,6 +75,7 @@ class MeshPerceiver(Perceiver):
                 file_format,
                 str(self._projection_folder(findings.meta["sha256"])),
                 references.allowed,
+                references.buffers,
                 timeout_s=self.timeout_s,
                 memory_bytes=self.memory_bytes,
                 source=str(path),

@@ -18,21 +18,28 @@ from typing import Any
 
 from unima.errors import InputError
 
-MAX_RESOURCE_BYTES = 64 * 2**20
+MAX_RESOURCE_BYTES = 64 * 2**20  # a texture or material file
+MAX_BUFFER_BYTES = 500 * 2**20  # a glTF buffer holds the geometry: as large as a 3D file
 MAX_COMPONENT_ROUNDS = 200
 MAX_FACES_FOR_COMPONENTS = 5_000_000
 
 
 def decode_mesh(
-    path: str, file_format: str, projection_dir: str, allowed: dict[str, str]
+    path: str,
+    file_format: str,
+    projection_dir: str,
+    allowed: dict[str, str],
+    buffers: list[str] | None = None,
 ) -> dict[str, Any]:
     """Load a 3D file with trimesh and measure it.
 
     Args:
         path: The model file.
-        file_format: The sniffed format (``obj``, ``ply``, ``stl``, ``glb``, ``off``).
+        file_format: The sniffed format (``obj``, ``ply``, ``stl``, ``glb``, ``gltf``, ``off``).
         projection_dir: Folder for ``front.png``, ``top.png`` and ``side.png``.
         allowed: External references approved by the confinement scan (name -> real path).
+        buffers: The allowed names that are glTF buffers (read up to ``MAX_BUFFER_BYTES``
+            instead of ``MAX_RESOURCE_BYTES``).
 
     Returns:
         JSON-serialisable facts: kind, counts, bounds, extents, watertightness, bodies,
@@ -45,7 +52,9 @@ def decode_mesh(
     import trimesh
 
     with open(path, "rb") as handle:
-        loaded = trimesh.load(handle, file_type=file_format, resolver=_resolver(allowed))
+        loaded = trimesh.load(
+            handle, file_type=file_format, resolver=_resolver(allowed, buffers or [])
+        )
     facts: dict[str, Any] = {"failures": []}
     if isinstance(loaded, trimesh.Scene):
         facts["geometry_count"] = len(loaded.geometry)
@@ -160,42 +169,48 @@ def count_components(faces: Any, vertex_count: int) -> int | None:
     return None
 
 
-def _resolver(allowed: dict[str, str]) -> Any:
+def _resolver(allowed: dict[str, str], buffers: list[str]) -> Any:
     from trimesh.resolvers import Resolver
 
     class ConfinedResolver(Resolver):
         """Serves the approved files only; every other name is 'not found'."""
 
-        def __init__(self, files: dict[str, str]) -> None:
+        def __init__(self, files: dict[str, str], large: set[str]) -> None:
             self.files = dict(files)
+            self.large = set(large)
 
         def get(self, key: str) -> bytes:
             name = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
             real_path = self.files.get(name)
             if real_path is None:
                 raise FileNotFoundError(f"{name!r} is not an approved reference of this model")
+            limit = MAX_BUFFER_BYTES if name in self.large else MAX_RESOURCE_BYTES
             with open(real_path, "rb") as handle:
-                data = handle.read(MAX_RESOURCE_BYTES + 1)
-            if len(data) > MAX_RESOURCE_BYTES:
-                raise FileNotFoundError(f"{name!r} is over {MAX_RESOURCE_BYTES} bytes")
+                data = handle.read(limit + 1)
+            if len(data) > limit:
+                raise FileNotFoundError(f"{name!r} is over {limit} bytes")
             return data
 
         def write(self, name: str, data: Any) -> None:
             raise PermissionError("perception never writes beside the model")
 
         def namespaced(self, namespace: str) -> ConfinedResolver:
+            def inner(name: str) -> str:
+                return name[len(namespace) :].lstrip("/")
+
             return ConfinedResolver(
                 {
-                    name[len(namespace) :].lstrip("/"): real
+                    inner(name): real
                     for name, real in self.files.items()
                     if name.startswith(namespace)
-                }
+                },
+                {inner(name) for name in self.large if name.startswith(namespace)},
             )
 
         def keys(self) -> list[str]:
             return list(self.files)
 
-    return ConfinedResolver(allowed)
+    return ConfinedResolver(allowed, set(buffers))
 
 
 def _texture_size(visual: Any) -> list[int] | None:

@@ -1,18 +1,25 @@
 """Confine the external files a 3D model references to the model's own folder.
 
 OBJ names material libraries (``mtllib``) whose ``map_Kd`` lines name textures, PLY names a
-``comment TextureFile``, and GLB buffers and images may carry a ``uri``. trimesh's default
-resolver follows those names wherever they point, so a hostile model could make unima read
-``/etc/passwd``, ``../../secret.png`` or fetch a URL. Before trimesh sees the file, this module
-scans it (bounded reads, no mesh parsing) and sorts every reference into:
+``comment TextureFile``, and glTF buffers and images (in a GLB or a ``.gltf`` file) may carry a
+``uri``. trimesh's default resolver follows those names wherever they point, so a hostile model
+could make unima read ``/etc/passwd``, ``../../secret.png`` or fetch a URL. Before trimesh sees
+the file, this module scans it (bounded reads, no mesh parsing) and sorts every reference into:
 
 - allowed: a relative name that resolves (realpath) to a regular file inside the folder;
 - refused: absolute, ``..``, a URL scheme, a NUL byte, or a link that resolves outside;
 - missing: safe but absent (the loader just goes without it).
 
 ``ConfinedResolver`` (in ``unima.perception.mesh_decode``) then serves only the allowed names.
-glTF ``data:`` URIs are embedded bytes, not references: they are accepted when bounded (the GLB
-JSON chunk itself is capped at 16 MiB by the header scan), and anything larger is refused.
+glTF ``data:`` URIs are embedded bytes, not references: base64 ones are accepted when bounded
+(``MAX_DATA_URI_CHARACTERS``, the GLB JSON chunk itself is capped at 16 MiB by the header scan
+and a ``.gltf`` file at ``MAX_GLTF_JSON_BYTES``), a larger one refuses the whole model, and one
+that is not base64 is recorded as refused (trimesh would ask the resolver for it by name).
+
+A refused or missing glTF *buffer* leaves trimesh without geometry: the perceiver then records
+the refusal and keeps the header-scan counts (the same path as any failed decode); a refused
+*image* only costs the texture. Buffer names are listed in ``References.buffers`` so the
+resolver can allow them the size of a 3D file rather than of a texture.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from unima.errors import InputError
+from unima.perception.minimal.meshes import read_gltf_json
 
 MAX_SCAN_BYTES = 64 * 2**20
 MAX_MATERIAL_FILE_BYTES = 4 * 2**20
@@ -47,6 +55,7 @@ class References:
     allowed: dict[str, str] = field(default_factory=dict)  # name as written -> real path
     refused: list[dict[str, str]] = field(default_factory=list)  # {"name", "reason"}
     missing: list[str] = field(default_factory=list)
+    buffers: list[str] = field(default_factory=list)  # allowed names that are glTF buffers
 
     def names(self) -> list[str]:
         """Every reference as written, allowed or not, in first-seen order."""
@@ -82,8 +91,9 @@ def scan_references(path: Path, file_format: str) -> References:
     """Sort the external references of the model at ``path`` (see the module docstring).
 
     Raises:
-        InputError: For a GLB whose JSON chunk cannot be read, or an embedded ``data:`` URI
-            over the size limit.
+        InputError: For a GLB whose JSON chunk or a ``.gltf`` file whose JSON cannot be read
+            (over its limit, not JSON, not an object), or an embedded ``data:`` URI over the
+            size limit.
     """
     references = References()
     if file_format == "obj":
@@ -94,9 +104,11 @@ def scan_references(path: Path, file_format: str) -> References:
     elif file_format == "ply":
         for texture in _ply_texture_files(path):
             _admit(references, path.parent, texture)
-    elif file_format == "glb":
-        for uri in _glb_uris(path):
-            _admit(references, path.parent, uri)
+    elif file_format in ("glb", "gltf"):
+        document = _glb_document(path) if file_format == "glb" else read_gltf_json(path)
+        for key, uri in _gltf_uris(document, str(path), references):
+            if _admit(references, path.parent, uri) and key == "buffers":
+                references.buffers.append(uri)
     return references
 
 
@@ -160,7 +172,7 @@ def _ply_texture_files(path: Path) -> list[str]:
     return textures
 
 
-def _glb_uris(path: Path) -> list[str]:
+def _glb_document(path: Path) -> dict[str, object]:
     shown = str(path)
     with path.open("rb") as handle:
         header = handle.read(20)
@@ -177,7 +189,14 @@ def _glb_uris(path: Path) -> list[str]:
             ) from None
     if not isinstance(document, dict):
         raise InputError("the GLB JSON chunk is not an object", source=shown)
-    uris: list[str] = []
+    return document
+
+
+def _gltf_uris(
+    document: dict[str, object], shown: str, references: References
+) -> list[tuple[str, str]]:
+    """(``"buffers"`` or ``"images"``, uri) of every file reference; checks ``data:`` URIs."""
+    uris: list[tuple[str, str]] = []
     for key in ("buffers", "images"):
         items = document.get(key)
         for item in items if isinstance(items, list) else []:
@@ -190,6 +209,10 @@ def _glb_uris(path: Path) -> list[str]:
                         f"an embedded data: URI in {key} is {len(uri)} characters, over the limit",
                         source=shown,
                     )
+                if ";base64," not in uri[:200]:
+                    references.refused.append(
+                        {"name": uri[:200], "reason": "a data: URI that is not base64"}
+                    )
                 continue
-            uris.append(uri)
+            uris.append((key, uri))
     return uris

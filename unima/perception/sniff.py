@@ -3,7 +3,9 @@
 A ``.png`` that holds TIFF or a ``.mp3`` that holds PNG is common and sometimes hostile, so the
 modality and format come from the first bytes. The name only matters for text, where bytes
 cannot tell a CSV table from Python source: there the extension and the content decide together
-(``unima.perception.sniff_text``).
+(``unima.perception.sniff_text``). glTF JSON is text too, and is recognised by its content (a
+JSON object with an ``asset.version`` of ``2.x``); only a file named ``.gltf`` that fails that
+test is refused instead of being read as text.
 
 Every format must be in ``ALLOWED_FORMATS`` and under ``MAX_FILE_BYTES`` for its modality;
 anything else is refused with an ``InputError`` naming the file and what was found.
@@ -25,8 +27,8 @@ from pathlib import Path
 
 from unima.errors import InputError
 from unima.paths import require_regular_file
-from unima.perception.formats import ALLOWED_FORMATS, MAX_FILE_BYTES, Sniffed
-from unima.perception.sniff_text import classify_text, guess_language, sniff_text
+from unima.perception.formats import ALLOWED_FORMATS, MAX_FILE_BYTES, MAX_GLTF_JSON_BYTES, Sniffed
+from unima.perception.sniff_text import classify_text, guess_language, sniff_gltf, sniff_text
 
 # Bounds on the ZIP central directory of OOXML files (a zip bomb is refused before any parse).
 ZIP_MAX_ENTRIES = 5000
@@ -86,10 +88,31 @@ def sniff(
         archive_source = path if path is not None else io.BytesIO(bytes(source))  # type: ignore[arg-type]
         found = _sniff_zip(archive_source, shown)
     if found is None:
+        found = sniff_gltf(
+            data,
+            size,
+            name=name or "",
+            shown=shown,
+            read_all=lambda: _read_all(source, MAX_GLTF_JSON_BYTES, shown),
+        )
+    if found is None:
         found = sniff_text(
             data, complete=size <= len(data), name=name or "", hint=hint, shown=shown
         )
     return _admit(found, size, shown)
+
+
+def _read_all(source: Path | str | bytes, limit: int, shown: str) -> bytes:
+    """Up to ``limit`` bytes of the whole file, for formats judged on more than the sample."""
+    if isinstance(source, bytes):
+        return source[:limit]
+    try:
+        with Path(source).open("rb") as handle:
+            return handle.read(limit)
+    except OSError as error:
+        raise InputError(
+            f"cannot read the file ({error.strerror or error})", source=shown
+        ) from None
 
 
 def _admit(found: Sniffed, size: int, shown: str) -> Sniffed:

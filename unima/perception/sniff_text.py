@@ -1,5 +1,9 @@
 """Text files: decode strictly as UTF-8, then tell text meshes, documents and source code apart.
 
+glTF JSON (``.gltf``) is recognised by its content, before the other text checks, by
+``sniff_gltf``: a JSON object whose ``asset`` object has a ``version`` of ``2.x``. A file named
+``.gltf`` that is not such JSON (truncated, garbage, glTF 1.0) is refused rather than read as text.
+
 Bytes cannot tell a CSV table from Python source, so here the extension and the content decide
 together: a known document extension (``.csv``, ``.md``, ``.txt`` ...) wins, then a known code
 extension or a shebang, then simple content patterns; pygments names the language.
@@ -8,12 +12,14 @@ extension or a shebang, then simple content patterns; pygments names the languag
 from __future__ import annotations
 
 import codecs
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
-from unima.perception.formats import Sniffed
+from unima.perception.formats import MAX_GLTF_JSON_BYTES, Sniffed
 
 TEXT_DOCUMENT_EXTENSIONS: dict[str, tuple[str, str]] = {
     ".csv": ("csv", "text/csv"),
@@ -28,6 +34,10 @@ TEXT_DOCUMENT_EXTENSIONS: dict[str, tuple[str, str]] = {
 }
 
 _OBJ_KEYWORDS = {"v", "vt", "vn", "vp", "f", "l", "p", "o", "g", "s", "usemtl", "mtllib", "#"}
+# ``"asset": {... "version": "2.0"`` near the top: enough to call a cut-short sample glTF.
+_GLTF_ASSET_VERSION = re.compile(rb'"asset"\s*:\s*\{[^{}]*"version"\s*:\s*"(\d+)\.\d+"')
+# Top-level keys only glTF documents have together with an ``asset``.
+_GLTF_KEYS = {"accessors", "bufferViews", "buffers", "meshes", "nodes", "scenes"}
 _CODE_LINE = re.compile(
     r"^\s*(def |class |import |from \S+ import |function |const |let |var |#include|public |"
     r"private |package |fn |func |return\b|if \(|for \(|while \()"
@@ -35,6 +45,62 @@ _CODE_LINE = re.compile(
 _MARKDOWN_LINE = re.compile(
     r"^(#{1,6}\s|\s*[-*+]\s|\s*\d+\.\s|```|>\s)|\[[^\]]+\]\([^)]+\)|\*\*[^*]+\*\*"
 )
+
+
+def sniff_gltf(
+    head: bytes, size: int, *, name: str, shown: str, read_all: Callable[[], bytes]
+) -> Sniffed | None:
+    """glTF 2.0 JSON by content; ``None`` for anything else (which stays text).
+
+    The JSON is parsed whole (up to ``MAX_GLTF_JSON_BYTES``) when the head starts an object and
+    either mentions ``"asset"`` or the file is named ``.gltf``; ``read_all`` supplies the bytes
+    beyond the sample.
+
+    Raises:
+        InputError: For a file that claims to be glTF (named ``.gltf``, or an ``asset`` version in
+            its head) but is not valid glTF 2.0 JSON, or is over the size limit.
+    """
+    named = Path(name).suffix.lower() == ".gltf"
+    body = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if not body.startswith(b"{") or not (named or b'"asset"' in head):
+        if named:
+            raise InputError(
+                "a .gltf file must hold a glTF 2.0 JSON object, and this one does not start with '{'",
+                source=shown,
+            )
+        return None
+    claimed = named or _GLTF_ASSET_VERSION.search(head) is not None
+    if size > MAX_GLTF_JSON_BYTES:
+        if claimed:
+            raise InputError(
+                f"the glTF JSON is {size} bytes, over the {MAX_GLTF_JSON_BYTES}-byte limit "
+                "(export the model as GLB, whose geometry is binary)",
+                source=shown,
+            )
+        return None
+    data = head if size <= len(head) else read_all()
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        if claimed:
+            raise InputError(f"the glTF file is not valid JSON ({error})", source=shown) from None
+        return None
+    asset = document.get("asset") if isinstance(document, dict) else None
+    version = asset.get("version") if isinstance(asset, dict) else None
+    if not isinstance(version, str):
+        if named:
+            raise InputError(
+                "the .gltf file has no asset.version string, so it is not glTF 2.0 JSON",
+                source=shown,
+            )
+        return None
+    if not re.fullmatch(r"2\.\d+", version):
+        if named or _GLTF_KEYS & set(document):
+            raise InputError(
+                f"glTF version {version[:20]!r} is not accepted (only 2.x)", source=shown
+            )
+        return None
+    return Sniffed("threeD", "model/gltf+json", "gltf")
 
 
 def sniff_text(data: bytes, *, complete: bool, name: str, hint: str | None, shown: str) -> Sniffed:
@@ -71,13 +137,6 @@ def _sniff_text_mesh(text: str, extension: str, shown: str) -> Sniffed | None:
         return Sniffed("threeD", "model/x-off", "off")
     if text.lstrip().startswith("solid") and ("facet" in text[:8192] or "endsolid" in text):
         return Sniffed("threeD", "model/stl", "stl")
-    if extension == ".gltf" or (
-        extension == ".json" and '"asset"' in text[:4096] and '"buffers"' in text
-    ):
-        raise InputError(
-            "glTF JSON files may reference external files; export the model as GLB instead",
-            source=shown,
-        )
     keywords = [line.split()[0] for line in lines if not line.startswith("#")]
     if keywords and "v" in keywords:
         known = sum(1 for keyword in keywords if keyword in _OBJ_KEYWORDS)

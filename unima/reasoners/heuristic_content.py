@@ -135,7 +135,7 @@ def video_arguments(
         arguments["narration_step"] = audio_step
     else:
         arguments["narration"] = script
-    spec = f"A short video of {len(scenes)} captioned scenes"
+    spec = f"A short video of {len(scenes)} captioned scene{'' if len(scenes) == 1 else 's'}"
     spec += " over the diagram" if image_step else ""
     spec += ", narrated." if (audio_step or script) else "."
     return arguments, spec

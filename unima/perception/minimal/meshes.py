@@ -2,8 +2,9 @@
 
 OBJ is scanned line by line (bounded); PLY and OFF declare their counts in a header, which is
 checked against the file size (a tiny file declaring 10^8 vertices is refused); binary STL's
-count was checked against the size by the sniffer; GLB's JSON chunk is read (bounded) and its
-accessors counted. External references (OBJ ``mtllib``, glTF ``uri``) are listed, never followed.
+count was checked against the size by the sniffer; GLB's JSON chunk and a ``.gltf`` file's JSON
+are read (bounded) and their accessors counted, without loading any buffer. External references
+(OBJ ``mtllib``, glTF ``uri``) are listed, never followed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from unima.errors import InputError
 from unima.perception.base import Findings
+from unima.perception.formats import MAX_GLTF_JSON_BYTES
 from unima.perception.minimal.common import article, clean_metadata
 
 MAX_ELEMENTS = 20_000_000
@@ -46,6 +48,7 @@ _FORMAT_NAMES = {
     "off": "OFF",
     "stl": "STL",
     "glb": "glTF binary (GLB)",
+    "gltf": "glTF JSON",
 }
 
 
@@ -62,6 +65,7 @@ def describe_mesh(path: Path, file_format: str, findings: Findings) -> str:
         "off": _off_counts,
         "stl": _stl_counts,
         "glb": _glb_counts,
+        "gltf": _gltf_counts,
     }
     if file_format not in readers:
         raise InputError(f"no 3D perceiver reads {file_format} files", source=str(path))
@@ -255,22 +259,61 @@ def _glb_counts(path: Path) -> dict[str, Any]:
             ) from None
     if not isinstance(document, dict):
         raise InputError("the GLB JSON chunk is not an object", source=shown)
-    accessors = document.get("accessors") or []
+    return gltf_document_counts(document)
+
+
+def _gltf_counts(path: Path) -> dict[str, Any]:
+    return gltf_document_counts(read_gltf_json(path))
+
+
+def read_gltf_json(path: Path) -> dict[str, Any]:
+    """The parsed JSON object of a ``.gltf`` file, read up to ``MAX_GLTF_JSON_BYTES``.
+
+    Raises:
+        InputError: When the file is over the limit, not valid UTF-8 JSON, or not an object.
+    """
+    shown = str(path)
+    with path.open("rb") as handle:
+        data = handle.read(MAX_GLTF_JSON_BYTES + 1)
+    if len(data) > MAX_GLTF_JSON_BYTES:
+        raise InputError(
+            f"the glTF JSON is over the {MAX_GLTF_JSON_BYTES}-byte limit", source=shown
+        )
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise InputError(f"the glTF file is not valid JSON ({error})", source=shown) from None
+    if not isinstance(document, dict):
+        raise InputError("the glTF JSON is not an object", source=shown)
+    return document
+
+
+def gltf_document_counts(document: dict[str, Any]) -> dict[str, Any]:
+    """Vertex and face counts of a glTF JSON document from its accessors (buffers unread).
+
+    Faces are counted for triangle primitives (mode 4) only: ``indices`` count / 3, or the
+    ``POSITION`` count / 3 for unindexed ones. Malformed entries count as zero.
+    """
+    accessors = document.get("accessors")
+    accessors = accessors if isinstance(accessors, list) else []
     vertices = faces = 0
-    meshes = [mesh for mesh in document.get("meshes") or [] if isinstance(mesh, dict)]
+    meshes = [mesh for mesh in _list(document, "meshes") if isinstance(mesh, dict)]
     for mesh in meshes:
-        for primitive in [item for item in mesh.get("primitives") or [] if isinstance(item, dict)]:
+        for primitive in [item for item in _list(mesh, "primitives") if isinstance(item, dict)]:
+            attributes = primitive.get("attributes")
             position = _accessor_count(
-                accessors, (primitive.get("attributes") or {}).get("POSITION")
+                accessors, attributes.get("POSITION") if isinstance(attributes, dict) else None
             )
             vertices += position
             if primitive.get("mode", 4) == 4:  # triangles
                 indices = _accessor_count(accessors, primitive.get("indices"))
                 faces += (indices or position) // 3
+    asset = document.get("asset")
+    generator = asset.get("generator") if isinstance(asset, dict) else None
     references = [
         clean_metadata(item["uri"])
         for key in ("buffers", "images")
-        for item in document.get(key) or []
+        for item in _list(document, key)
         if isinstance(item, dict)
         and isinstance(item.get("uri"), str)
         and not item["uri"].startswith("data:")
@@ -279,11 +322,17 @@ def _glb_counts(path: Path) -> dict[str, Any]:
         "vertex_count": vertices,
         "face_count": faces,
         "mesh_count": len(meshes),
-        "node_count": len(document.get("nodes") or []),
-        "material_count": len(document.get("materials") or []),
-        "generator": clean_metadata((document.get("asset") or {}).get("generator", "")),
+        "node_count": len(_list(document, "nodes")),
+        "material_count": len(_list(document, "materials")),
+        "generator": clean_metadata(generator if isinstance(generator, str) else ""),
         "external_references": references,
     }
+
+
+def _list(container: dict[str, Any], key: str) -> list[Any]:
+    """``container[key]`` when it is a list; ``[]`` for anything else (hostile JSON)."""
+    value = container.get(key)
+    return value if isinstance(value, list) else []
 
 
 def _accessor_count(accessors: list[Any], index: Any) -> int:
@@ -293,5 +342,6 @@ def _accessor_count(accessors: list[Any], index: Any) -> int:
         and isinstance(accessors[index], dict)
     ):
         count = accessors[index].get("count", 0)
-        return count if isinstance(count, int) and count >= 0 else 0
+        is_number = isinstance(count, int) and not isinstance(count, bool)
+        return count if is_number and count >= 0 else 0
     return 0

@@ -1,0 +1,196 @@
+"""Throughput and overhead of the benchmark harness (``unima bench run``).
+
+Three measurements, taken in one run so the ratios compare numbers from the same machine and
+moment (the harness shares its cores with whatever else runs; rerun on a quiet machine for
+figures to publish):
+
+1. Scaling: instances per minute with 1 and 2 local workers, for the UniMA agent with its fake
+   tools (CPU-bound Python, ~50 ms an instance) on generated text-only instances. Goal: the
+   2-worker rate at least 1.8x the 1-worker rate (needs 2 idle cores).
+2. Runner overhead per instance: a model that answers at once (one tiny file), so the time
+   per instance is what the runner adds: task hand-off to the worker process, publishing the
+   files (fsync, rename), the SQLite row and the fsync'd event line.
+3. Local vs Ray: the same instant model on 2 local workers and on a local Ray with 2 CPUs.
+
+Rates are measured from the first result to the last; start-up (dataset, manifest, worker
+processes or Ray, the first instance) is reported separately as "start s".
+
+Usage::
+
+    .venv/bin/python benchmarks/harness.py [--quick] [--no-ray] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.console import Console
+from rich.table import Table
+
+from unima.bench.models import ModelAdapter, PredictionResult
+from unima.bench.runner import RunOptions, run_benchmark
+
+
+class InstantModel(ModelAdapter):
+    """Answers at once with a 16-byte file: the model costs nothing, the runner everything."""
+
+    name: ClassVar[str] = "instant"
+
+    def describe(self) -> dict[str, Any]:
+        return {"adapter": "instant"}
+
+    def predict(self, instance: Any, media_root: Path, out_dir: Path) -> PredictionResult:
+        path = out_dir / "image1.png"
+        path.write_bytes(b"\x89PNG instant!!!!")
+        return PredictionResult(content="See <image1>.", modal={"image1": path})
+
+
+class Clock:
+    """Observer: when the first instance was dispatched and when the last result arrived."""
+
+    def __init__(self) -> None:
+        self.created = time.monotonic()
+        self.first_result = 0.0
+        self.last = 0.0
+        self.finished = 0
+
+    def started(self, total: int, finished: int) -> None:
+        pass
+
+    def attempt_finished(self, result: Any, final: bool) -> None:
+        self.finished += 1
+        self.last = time.monotonic()
+        if self.finished == 1:
+            self.first_result = self.last
+
+
+def make_instances(folder: Path, count: int) -> Path:
+    records = [
+        {
+            "domain": "natural_science",
+            "subdomain": "math",
+            "id": str(number),
+            "input": {
+                "content": f"Explain why {number} is or is not prime. Include one image.",
+                "modal": {},
+            },
+            "output": {"content": "-", "modal": {}},
+        }
+        for number in range(1, count + 1)
+    ]
+    (folder / "natural_science" / "math").mkdir(parents=True, exist_ok=True)
+    path = folder / "instances.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return path
+
+
+def measure(
+    data: Path, out: Path, model: Any, options: dict[str, Any], run: RunOptions
+) -> dict[str, float]:
+    clock = Clock()
+    summary = run_benchmark(
+        data, out, model, model_options=options, media_root=data.parent, options=run, observer=clock
+    )
+    if summary.counts.get("done") != clock.finished:
+        raise RuntimeError(f"not every instance finished: {summary.counts}")
+    # Rates run from the first result to the last, so they leave out the start-up (dataset,
+    # manifest, worker processes, the first instance's imports), reported as start_s.
+    steady = clock.finished - 1
+    span = clock.last - clock.first_result
+    return {
+        "instances": clock.finished,
+        "per_minute": 60 * steady / span,
+        "per_instance_ms": 1000 * span / steady,
+        "total_s": summary.seconds,
+        "start_s": clock.first_result - clock.created,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer instances")
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray measurement")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    arguments = parser.parse_args()
+    agent_count, instant_count = (24, 60) if arguments.quick else (80, 300)
+    console = Console()
+    figures: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="unima-harness-bench-") as folder:
+        root = Path(folder)
+        os.environ.setdefault("UNIMA_TRACE_DIR", str(root / "agent-traces"))
+        agent_data = make_instances(root / "agent-data", agent_count)
+        instant_data = make_instances(root / "instant-data", instant_count)
+        # Warm-up: the first run pays imports and the sandbox self-test in this process.
+        measure(agent_data, root / "warm", "unima", {"tools": "fake"}, RunOptions(workers=1))
+        for workers in (1, 2):
+            figures[f"unima-fake, {workers} local worker(s)"] = measure(
+                agent_data,
+                root / f"agent-{workers}",
+                "unima",
+                {"tools": "fake"},
+                RunOptions(workers=workers),
+            )
+        for workers in (1, 2):
+            figures[f"instant, {workers} local worker(s)"] = measure(
+                instant_data,
+                root / f"instant-{workers}",
+                InstantModel("instant"),
+                {},
+                RunOptions(workers=workers),
+            )
+        if not arguments.no_ray:
+            figures["instant, Ray 2 CPUs"] = measure(
+                instant_data,
+                root / "instant-ray",
+                InstantModel("instant"),
+                {},
+                RunOptions(workers=2, executor="ray"),
+            )
+    table = Table(
+        "run",
+        "instances",
+        "per minute",
+        "ms / instance",
+        "start s",
+        "total s",
+        title=f"unima bench harness ({platform.node()}, {os.cpu_count()} CPUs)",
+    )
+    for name, figure in figures.items():
+        table.add_row(
+            name,
+            str(int(figure["instances"])),
+            f"{figure['per_minute']:.0f}",
+            f"{figure['per_instance_ms']:.1f}",
+            f"{figure['start_s']:.1f}",
+            f"{figure['total_s']:.1f}",
+        )
+    console.print(table)
+    one = figures["unima-fake, 1 local worker(s)"]["per_minute"]
+    two = figures["unima-fake, 2 local worker(s)"]["per_minute"]
+    ratios = {"scaling_2_over_1": two / one}
+    console.print(f"scaling, 2 workers over 1 (unima-fake): {two / one:.2f}x (goal >= 1.8x)")
+    console.print(
+        "runner overhead per instance (instant model, 1 worker): "
+        f"{figures['instant, 1 local worker(s)']['per_instance_ms']:.1f} ms"
+    )
+    if "instant, Ray 2 CPUs" in figures:
+        ray_ms = figures["instant, Ray 2 CPUs"]["per_instance_ms"]
+        local_ms = figures["instant, 2 local worker(s)"]["per_instance_ms"]
+        ratios["ray_over_local"] = ray_ms / local_ms
+        console.print(
+            f"Ray vs local (instant, 2 workers): {ray_ms:.1f} ms vs {local_ms:.1f} ms "
+            f"per instance ({ray_ms / local_ms:.2f}x)"
+        )
+    if arguments.json:
+        arguments.json.write_text(json.dumps({"figures": figures, "ratios": ratios}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

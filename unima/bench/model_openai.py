@@ -1,0 +1,254 @@
+"""Any chat MLLM behind an OpenAI-compatible API (``--model openai-compatible:BASE_URL:MODEL``).
+
+The request is built by ``unima.bench.openai_request`` (inputs as content parts, the placeholder
+protocol in the system prompt) and the answer read by ``unima.bench.openai_reply`` (media
+decoded, sniffed, saved and bound to their placeholders). The key comes from
+``UNIMA_LLM_API_KEY`` (or ``OPENAI_API_KEY``); local servers usually accept any value.
+
+The call is a plain ``POST BASE_URL/chat/completions`` through httpx rather than through a
+client library, because a reply carrying base64 media can be large: the body is read in chunks
+and refused past ``max_reply_bytes`` instead of being buffered whole. Connection errors, 429 and
+5xx answers are retried ``max_retries`` times with exponential back-off.
+
+Options (plain values):
+    temperature (0.0), max_tokens (None: the server's default), timeout_s (300),
+    max_retries (2), send_audio (False), allow_urls (False), max_media_bytes (50 MiB),
+    max_media_items (24), max_reply_bytes (256 MiB), max_images_per_input (4),
+    max_image_side (1024), max_image_bytes (1.5 MB), max_text_chars (6000),
+    max_audio_seconds (60), extra_body (a dict merged into the request body, e.g. vLLM's
+    ``{"top_k": 1}`` or ``{"modalities": ["text", "audio"]}``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+import json
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from unima.bench.models import ModelAdapter, ModelError, PredictionResult, package_versions
+from unima.bench.openai_reply import ReplyLimits, read_reply
+from unima.bench.openai_request import RequestLimits, build_request
+from unima.errors import ConfigError
+
+if TYPE_CHECKING:
+    from unima.bench.dataset import UnimInstance
+
+# Option name -> (type, default). Types are checked so a typo'd CLI value fails at start-up.
+OPTIONS: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "temperature": ((int, float), 0.0),
+    "max_tokens": ((int, type(None)), None),
+    "timeout_s": ((int, float), 300.0),
+    "max_retries": (int, 2),
+    "send_audio": (bool, False),
+    "allow_urls": (bool, False),
+    "max_media_bytes": (int, 50 * 2**20),
+    "max_media_items": (int, 24),
+    "max_reply_bytes": (int, 256 * 2**20),
+    "max_images_per_input": (int, 4),
+    "max_image_side": (int, 1024),
+    "max_image_bytes": (int, 1_500_000),
+    "max_text_chars": (int, 6_000),
+    "max_audio_seconds": ((int, float), 60.0),
+    "extra_body": ((dict, type(None)), None),
+}
+RETRIED_STATUS = {408, 409, 429, 500, 502, 503, 504}
+
+
+class OpenAICompatibleModel(ModelAdapter):
+    """A chat model served with the OpenAI chat-completions API, asked for interleaved answers."""
+
+    name: ClassVar[str] = "openai-compatible"
+
+    def __init__(self, spec: str, **options: Any) -> None:
+        from unima.reasoners.chat_models import parse_chat_spec
+
+        super().__init__(spec, **options)
+        provider, base_url, model = parse_chat_spec(spec)
+        if provider != "openai-compatible" or base_url is None:
+            raise ConfigError(f"expected openai-compatible:BASE_URL:MODEL, got {spec!r}")
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.settings = _checked_options(options)
+        self.request_limits = RequestLimits(
+            max_images_per_input=self.settings["max_images_per_input"],
+            max_image_side=self.settings["max_image_side"],
+            max_image_bytes=self.settings["max_image_bytes"],
+            max_text_chars=self.settings["max_text_chars"],
+            send_audio=self.settings["send_audio"],
+            max_audio_seconds=float(self.settings["max_audio_seconds"]),
+        )
+        self.reply_limits = ReplyLimits(
+            max_media_bytes=self.settings["max_media_bytes"],
+            max_media_items=self.settings["max_media_items"],
+            allow_urls=self.settings["allow_urls"],
+            url_timeout_s=float(self.settings["timeout_s"]),
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "adapter": self.name,
+            "spec": self.spec,
+            "base_url": self.base_url,
+            "model": self.model,
+            "options": {key: value for key, value in sorted(self.settings.items())},
+            "versions": package_versions("httpx"),
+        }
+
+    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> PredictionResult:
+        built = build_request(
+            instance,
+            media_root,
+            self.request_limits,
+            allow_urls=self.reply_limits.allow_urls,
+            max_media_bytes=self.reply_limits.max_media_bytes,
+        )
+        body: dict[str, Any] = {
+            **(self.settings["extra_body"] or {}),
+            "model": self.model,
+            "messages": built.messages,
+            "temperature": self.settings["temperature"],
+        }
+        if self.settings["max_tokens"] is not None:
+            body["max_tokens"] = self.settings["max_tokens"]
+        reply = self._post(body)
+        text, audio, notes = _message_of(reply)
+        result = read_reply(text, out_dir, self.reply_limits, audio=audio)
+        problems = (*built.problems, *notes, *result.problems)
+        status = result.status
+        if status == "ok" and problems:
+            status = "partial"
+        return PredictionResult(
+            content=result.content, modal=result.modal, status=status, problems=problems
+        )
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST the request; the parsed JSON reply. Retries transient failures."""
+        import httpx
+
+        key = os.environ.get("UNIMA_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
+        url = f"{self.base_url}/chat/completions"
+        attempts = self.settings["max_retries"] + 1
+        last_error = ""
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(min(2.0 ** (attempt - 1), 30.0))
+            try:
+                with (
+                    httpx.Client(timeout=float(self.settings["timeout_s"])) as client,
+                    client.stream(
+                        "POST", url, json=body, headers={"Authorization": f"Bearer {key}"}
+                    ) as response,
+                ):
+                    data = self._read_bounded(response)
+                    if response.status_code in RETRIED_STATUS:
+                        last_error = f"HTTP {response.status_code}: {_snippet(data)}"
+                        continue
+                    if response.status_code != 200:
+                        raise ModelError(
+                            f"{url} answered HTTP {response.status_code}: {_snippet(data)}; "
+                            "check the model name, the key (UNIMA_LLM_API_KEY) and the request"
+                        )
+            except httpx.HTTPError as error:
+                last_error = f"{type(error).__name__}: {error}"
+                continue
+            try:
+                parsed = json.loads(data)
+            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise ModelError(f"{url} answered with a body that is not JSON ({error})") from None
+            if not isinstance(parsed, dict):
+                raise ModelError(f"{url} answered with JSON that is not an object")
+            return parsed
+        raise ModelError(f"{url} failed after {attempts} attempt(s): {last_error}")
+
+    def _read_bounded(self, response: Any) -> bytes:
+        limit = self.settings["max_reply_bytes"]
+        received = bytearray()
+        for chunk in response.iter_bytes():
+            received.extend(chunk)
+            if len(received) > limit:
+                raise ModelError(
+                    f"the reply is over max_reply_bytes={limit}; raise the option if that is "
+                    "expected (large generated media)"
+                )
+        return bytes(received)
+
+
+def _message_of(reply: dict[str, Any]) -> tuple[str, bytes | None, list[str]]:
+    """The assistant text, any returned audio, and notes on the reply's shape."""
+    choices = reply.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ModelError(f"the reply has no choices: {_snippet(json.dumps(reply).encode())}")
+    message = choices[0].get("message") or {}
+    notes = []
+    if choices[0].get("finish_reason") == "length":
+        notes.append("the reply was cut at max_tokens; raise max_tokens")
+    content = message.get("content")
+    if isinstance(content, list):
+        # Some servers return content parts; the text parts are the answer.
+        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    text = content if isinstance(content, str) else ""
+    audio = None
+    audio_entry = message.get("audio")
+    if isinstance(audio_entry, dict) and isinstance(audio_entry.get("data"), str):
+        try:
+            audio = base64.b64decode(audio_entry["data"], validate=True)
+        except (binascii.Error, ValueError):
+            notes.append("the returned audio is not valid base64; ignored")
+        if not text and isinstance(audio_entry.get("transcript"), str):
+            text = audio_entry["transcript"]
+    return text, audio, notes
+
+
+def _checked_options(options: dict[str, Any]) -> dict[str, Any]:
+    settings = {name: default for name, (_, default) in OPTIONS.items()}
+    for name, value in options.items():
+        if name not in OPTIONS:
+            close = difflib.get_close_matches(name, list(OPTIONS), n=2)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise ConfigError(f"unknown option {name!r} for the openai-compatible model.{hint}")
+        expected = OPTIONS[name][0]
+        if isinstance(value, str):
+            value = _from_text(name, value, _as_tuple(expected))
+        if isinstance(value, bool) and expected is not bool and bool not in _as_tuple(expected):
+            raise ConfigError(f"option {name}={value!r} must be a number, not a boolean")
+        if not isinstance(value, expected):
+            raise ConfigError(f"option {name}={value!r} has the wrong type")
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            raise ConfigError(f"option {name}={value!r} must not be negative")
+        settings[name] = value
+    return settings
+
+
+def _from_text(name: str, text: str, expected: tuple[type, ...]) -> Any:
+    """A CLI string (``--model-option send_audio=true``) as the option's type."""
+    lowered = text.strip().lower()
+    if bool in expected:
+        if lowered in ("true", "yes", "1", "on"):
+            return True
+        if lowered in ("false", "no", "0", "off"):
+            return False
+    if type(None) in expected and lowered in ("none", "null", ""):
+        return None
+    readers: list[Any] = [json.loads] if dict in expected else []
+    readers += [kind for kind in (int, float) if kind in expected]
+    for reader in readers:
+        try:
+            return reader(text)
+        except ValueError:  # json.JSONDecodeError is a ValueError too
+            continue
+    raise ConfigError(
+        f"cannot read option {name}={text!r} as {' or '.join(t.__name__ for t in expected)}"
+    )
+
+
+def _as_tuple(expected: type | tuple[type, ...]) -> tuple[type, ...]:
+    return expected if isinstance(expected, tuple) else (expected,)
+
+
+def _snippet(data: bytes) -> str:
+    return data[:300].decode("utf-8", errors="replace")

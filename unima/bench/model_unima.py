@@ -1,0 +1,168 @@
+"""The UniMA agent as a benchmark model (``--model unima``).
+
+Options (all plain values, so the adapter can be rebuilt in a worker process):
+
+- ``reasoner``: ``"heuristic"`` or a chat model spec (``"openai:gpt-4o-mini"``,
+  ``"openai-compatible:BASE_URL:MODEL"``); default: the ``UNIMA_REASONER`` setting.
+- ``perception_llm``: a vision chat model spec that captions inputs; default: none.
+- ``tools``: ``"fake"`` for ``unima.testing.fake_toolbox()`` (zero-latency fake tools, for tests
+  and harness benchmarks); default: the embedded backends.
+- ``tool_backends``: tool name to backend name (``{"generate_image": "diffusers"}``).
+- any other name: a ``unima.config.Settings`` field to override (``max_judge_rounds=1``).
+
+The agent is built on the first ``predict`` and reused for the adapter's lifetime.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from unima.bench.models import ModelAdapter, PredictionResult, package_versions, save_file
+from unima.errors import ConfigError
+
+if TYPE_CHECKING:
+    from unima.agent import UniMA
+    from unima.bench.dataset import UnimInstance
+
+AGENT_OPTIONS = ("reasoner", "perception_llm", "tools", "tool_backends")
+TOOL_CHOICES = ("fake",)
+VERSIONED_DISTRIBUTIONS = ("langgraph", "langchain-core", "langchain-openai", "pillow")
+
+
+class UnimaModel(ModelAdapter):
+    """Runs ``UniMA.respond`` on each instance and copies its answer into the output folder."""
+
+    name: ClassVar[str] = "unima"
+
+    def __init__(self, spec: str, **options: Any) -> None:
+        super().__init__(spec, **options)
+        if spec != "unima":
+            raise ConfigError(f"the unima model spec takes no arguments: use 'unima', not {spec!r}")
+        tools = options.get("tools")
+        if tools is not None and tools not in TOOL_CHOICES:
+            raise ConfigError(
+                f"unknown tools option {tools!r} for --model unima; use 'fake' or leave it out"
+            )
+        backends = options.get("tool_backends")
+        if backends is not None and not (
+            isinstance(backends, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in backends.items())
+        ):
+            raise ConfigError(
+                f"tool_backends must map tool names to backend names, not {backends!r}"
+            )
+        self.overrides = {k: v for k, v in options.items() if k not in AGENT_OPTIONS}
+        self._check_overrides()
+        self._agent: UniMA | None = None
+
+    def _check_overrides(self) -> None:
+        import difflib
+
+        from unima.config import Settings
+
+        known = set(Settings.model_fields)
+        for name in self.overrides:
+            if name not in known:
+                close = difflib.get_close_matches(name, sorted(known), n=2)
+                hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+                raise ConfigError(f"unknown option {name!r} for --model unima.{hint}")
+
+    @property
+    def agent(self) -> UniMA:
+        """The agent, built on first use (it imports LangGraph and may load a chat model)."""
+        if self._agent is None:
+            from pydantic import ValidationError
+
+            from unima.agent import UniMA
+            from unima.config import load_settings
+
+            try:
+                settings = load_settings(**self.overrides)
+            except ValidationError as error:
+                raise ConfigError(f"invalid settings for --model unima: {error}") from None
+            tools = None
+            if self.options.get("tools") == "fake":
+                from unima.testing import fake_toolbox
+
+                tools = fake_toolbox()
+            self._agent = UniMA(
+                reasoner=self.options.get("reasoner"),
+                settings=settings,
+                tools=tools,
+                tool_backends=self.options.get("tool_backends"),
+                perception_llm=self.options.get("perception_llm"),
+            )
+        return self._agent
+
+    def describe(self) -> dict[str, Any]:
+        from unima import __version__
+
+        agent = self.agent
+        backends = {}
+        if self.options.get("tools") == "fake":
+            backends = {name: "fake" for name in agent.toolbox.names()}
+        else:
+            from unima.tools import DEFAULT_BACKENDS
+
+            backends = {**DEFAULT_BACKENDS, **(self.options.get("tool_backends") or {})}
+        return {
+            "adapter": self.name,
+            "spec": self.spec,
+            "reasoner": agent.reasoner.name,
+            "perception_llm": self.options.get("perception_llm") or agent.settings.perception_llm,
+            "tool_backends": backends,
+            "settings": {k: _plain(v) for k, v in sorted(self.overrides.items())},
+            "versions": {"unima": __version__, **package_versions(*VERSIONED_DISTRIBUTIONS)},
+        }
+
+    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> PredictionResult:
+        from unima.trace.store import atomic_write_bytes
+
+        run_id = _run_id(instance.key)
+        response = self.agent.respond(
+            instance.to_agent_input(), media_root=instance.media_root(media_root), run_id=run_id
+        )
+        answer = response.to_unim()
+        modal = {tag: save_file(Path(path), out_dir, tag) for tag, path in answer["modal"].items()}
+        trace_path = None
+        if response.trace_path and Path(response.trace_path).is_file():
+            # A copy beside the media keeps the prediction self-contained: the agent's trace
+            # folder may be cleaned or shared by other runs.
+            trace_path = out_dir / "trace.json"
+            atomic_write_bytes(trace_path, Path(response.trace_path).read_bytes())
+        problems = tuple(response.problems)
+        missing = [tag for tag in dict.fromkeys(_tags(answer["content"])) if tag not in modal]
+        if missing:
+            problems += (f"placeholders without a file: {', '.join(missing)}",)
+        status = response.status
+        if status == "ok" and missing:
+            status = "partial"
+        return PredictionResult(
+            content=answer["content"],
+            modal=modal,
+            trace_path=trace_path,
+            status=status,
+            problems=problems,
+        )
+
+    def close(self) -> None:
+        self._agent = None
+
+
+def _run_id(key: tuple[str, str, str]) -> str:
+    """A run id that names the instance (readable in the trace folder) and never collides."""
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(key))[:80]
+    return f"unim-{readable}-{uuid.uuid4().hex[:8]}"
+
+
+def _tags(content: str) -> list[str]:
+    from unima.types import placeholder_tags
+
+    return placeholder_tags(content)
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool | type(None)) else str(value)

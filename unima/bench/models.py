@@ -1,0 +1,203 @@
+"""Model adapters: one interface for every model the harness can run on UniM.
+
+A model spec names the adapter before its first colon:
+
+- ``unima``: the UniMA agent (options pass through to ``UniMA``; ``tools="fake"`` uses the
+  zero-latency fake toolbox of ``unima.testing``);
+- ``openai-compatible:BASE_URL:MODEL``: any chat MLLM behind an OpenAI-compatible API;
+- ``predictions:FILE``: outputs produced elsewhere, read from a ``predictions.jsonl``, validated
+  and copied.
+
+The runner builds adapters inside worker processes from ``(spec, options)``, so an adapter keeps
+only that pair (plus plain data) until its first ``predict``: heavy state (the agent, an HTTP
+client, a parsed predictions file) is built lazily and is never pickled.
+
+Contract for ``predict``: every file the result names is written atomically under ``out_dir``,
+named ``<tag><suffix>`` (``image2.png``); the caller owns ``out_dir`` and may clear it before a
+retry. A model failure that still leaves something to score (text without media, a malformed
+reply) is a result with ``status="partial"`` and its ``problems``; a failure with nothing to
+score raises an ``UnimaError``.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from unima.errors import ConfigError, InputError, UnimaError
+from unima.registry import Registry
+
+if TYPE_CHECKING:
+    from unima.bench.dataset import UnimInstance
+
+PredictionStatus = Literal["ok", "partial", "failed"]
+# The tags an answer may bind to files; ``text`` is allowed because UniM's ``output.modal`` may
+# carry ``text1``-style entries.
+TAG_PATTERN = re.compile(r"(?:image|audio|video|document|code|threeD|text)[0-9]{1,4}")
+
+
+@dataclass(frozen=True)
+class PredictionResult:
+    """One model answer to one instance.
+
+    Attributes:
+        content: the answer text with its ``<tagN>`` placeholders, unchanged.
+        modal: placeholder tag to the absolute path of its file, inside the ``out_dir`` given to
+            ``predict``.
+        trace_path: the model's own trace file (UniMA's run trace), if it has one.
+        status: ``ok``; ``partial`` when the answer is usable but something went wrong (listed in
+            ``problems``); ``failed`` when the model answered but the answer is unusable.
+        problems: human-readable notes on what went wrong, for the run's event log.
+    """
+
+    content: str
+    modal: dict[str, Path]
+    trace_path: Path | None = None
+    status: PredictionStatus = "ok"
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+
+class ModelAdapter(ABC):
+    """A model the harness can run on UniM instances.
+
+    Subclasses set ``name`` (the spec prefix) and implement ``describe`` and ``predict``.
+    ``__init__`` must stay cheap and keep only picklable values: the runner rebuilds adapters
+    in worker processes with ``resolve_model(adapter.spec, **adapter.options)``.
+
+    Args:
+        spec: the full model spec (``"openai-compatible:http://host:8000/v1:MODEL"``).
+        **options: adapter options (see each adapter's docstring).
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, spec: str, **options: Any) -> None:
+        self.spec = spec
+        self.options = dict(options)
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """What the manifest records: the spec, the options that change answers, versions."""
+
+    @abstractmethod
+    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> PredictionResult:
+        """Answer ``instance``, writing every file of the answer under ``out_dir``.
+
+        Args:
+            instance: the instance; only its input side is shown to the model.
+            media_root: the dataset's media root (``DatasetLoad.root``); the instance's files
+                are under ``instance.media_root(media_root)`` (``<root>/<domain>/<subdomain>``).
+            out_dir: an existing, empty folder owned by this call.
+
+        Raises:
+            UnimaError: the model produced nothing that can be scored.
+        """
+
+    def close(self) -> None:  # noqa: B027  (optional hook: most adapters hold nothing)
+        """Release what ``predict`` opened (clients, agents); the adapter stays usable."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Only the spec and options cross a process boundary; lazy state is rebuilt there.
+        return {"spec": self.spec, "options": self.options}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["spec"], **state["options"])  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.spec!r})"
+
+
+MODELS: Registry[type[ModelAdapter]] = Registry("benchmark model")
+MODELS.register("unima", "unima.bench.model_unima:UnimaModel")
+MODELS.register("openai-compatible", "unima.bench.model_openai:OpenAICompatibleModel")
+MODELS.register("predictions", "unima.bench.model_predictions:PredictionsModel")
+
+
+def resolve_model(spec: str, **options: Any) -> ModelAdapter:
+    """The adapter for a model spec.
+
+    Args:
+        spec: ``unima``, ``openai-compatible:BASE_URL:MODEL`` or ``predictions:FILE``.
+        **options: passed to the adapter (for ``unima``: ``reasoner``, ``perception_llm``,
+            ``tools="fake"``, ``tool_backends`` and settings overrides).
+
+    Raises:
+        ConfigError: the spec names no known adapter or cannot be read.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ConfigError(f"the model spec must be a non-empty string, got {spec!r}")
+    spec = spec.strip()
+    prefix = spec.partition(":")[0]
+    adapter_class = MODELS.get(prefix)
+    return adapter_class(spec, **options)
+
+
+class ModelError(UnimaError):
+    """A model call that produced nothing to score (endpoint down, refused, malformed HTTP)."""
+
+
+def answer_path(out_dir: Path, tag: str, suffix: str) -> Path:
+    """``out_dir/<tag><suffix>``, after checking that neither part can smuggle in a path.
+
+    Raises:
+        InputError: ``tag`` is not a placeholder tag or ``suffix`` not a plain file suffix.
+    """
+    if TAG_PATTERN.fullmatch(tag) is None:
+        raise InputError(
+            "not a placeholder tag (expected e.g. image1, audio2, threeD1)", source=repr(tag)
+        )
+    if suffix and re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) is None:
+        raise InputError("not a plain file suffix", source=repr(suffix))
+    return out_dir / f"{tag}{suffix}"
+
+
+def save_bytes(data: bytes, out_dir: Path, tag: str, suffix: str) -> Path:
+    """Write ``data`` atomically to ``out_dir/<tag><suffix>``; returns the path."""
+    from unima.trace.store import atomic_write_bytes
+
+    target = answer_path(out_dir, tag, suffix)
+    atomic_write_bytes(target, data)
+    return target
+
+
+def save_file(source: Path, out_dir: Path, tag: str, suffix: str | None = None) -> Path:
+    """Copy ``source`` to ``out_dir/<tag><suffix>`` atomically; returns the new path.
+
+    The copy goes to a temporary file in ``out_dir`` and is renamed into place, so a crash
+    never leaves a partial file under its final name.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    suffix = source.suffix.lower() if suffix is None else suffix
+    target = answer_path(out_dir, tag, suffix)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=out_dir, prefix=".tmp-", suffix=suffix)
+    os.close(descriptor)
+    try:
+        shutil.copyfile(source, temporary)
+        os.chmod(temporary, 0o644)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def package_versions(*distributions: str) -> dict[str, str]:
+    """Installed versions of ``distributions`` (``"absent"`` when one is not installed)."""
+    from importlib import metadata
+
+    versions = {}
+    for distribution in distributions:
+        try:
+            versions[distribution] = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            versions[distribution] = "absent"
+    return versions

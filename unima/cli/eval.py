@@ -1,0 +1,191 @@
+"""``unima eval ...``: score UniM predictions (``unim``) and compare two reports (``compare``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from unima.cli.app import console, error_console, fail
+
+if TYPE_CHECKING:
+    from unima.eval.report import Report
+
+eval_app = typer.Typer(
+    help="Evaluate predictions on UniM and compare reports.", no_args_is_help=True
+)
+
+
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    """Repeatable options that also accept comma-separated lists."""
+    return tuple(
+        part.strip() for value in values or () for part in value.split(",") if part.strip()
+    )
+
+
+@eval_app.command("unim")
+def evaluate_unim(
+    data: Annotated[Path, typer.Option("--data", help="The UniM dataset: a folder or a JSONL.")],
+    predictions: Annotated[
+        Path, typer.Option("--pred", help="The predictions.jsonl (or the run folder holding it).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The report folder to write.")],
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge", help="proxy (default, offline), openai:MODEL or openai-compatible:URL:MODEL."
+        ),
+    ] = None,
+    metrics: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metrics",
+            help="Metric families: structure, quality, semantic, "
+            "coherence (repeatable or comma-separated; default: all).",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Scoring threads.")] = 1,
+    media_root: Annotated[
+        Path | None, typer.Option("--media-root", help="The dataset's media folder.")
+    ] = None,
+    cache: Annotated[Path | None, typer.Option("--cache", help="The judge cache database.")] = None,
+    fields: Annotated[list[str] | None, typer.Option("--field", help="Only these fields.")] = None,
+    domains: Annotated[
+        list[str] | None, typer.Option("--domain", help="Only these domains (UniM subdomains).")
+    ] = None,
+    difficulties: Annotated[
+        list[str] | None, typer.Option("--difficulty", help="Only these levels (1-3 or easy...).")
+    ] = None,
+    input_modalities: Annotated[
+        list[str] | None, typer.Option("--input-modality", help="Only these input modalities.")
+    ] = None,
+    output_modalities: Annotated[
+        list[str] | None, typer.Option("--output-modality", help="Only these output modalities.")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most N instances.")
+    ] = None,
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")] = False,
+) -> None:
+    """Score predictions on StS/LeS, SC/GQ/SQCS/tau and HC/SH/ICS; write REPORT_DIR."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from unima.errors import UnimaError
+    from unima.eval.runner import Filters, evaluate
+
+    filters = Filters(
+        fields=_split(fields),
+        subdomains=_split(domains),
+        difficulties=_split(difficulties),
+        input_modalities=_split(input_modalities),
+        output_modalities=_split(output_modalities),
+        limit=limit,
+    )
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=error_console,
+        transient=True,
+    )
+    task = progress.add_task("scoring", total=None)
+    try:
+        with progress:
+            report = evaluate(
+                data,
+                predictions,
+                out,
+                judge=judge,
+                metrics=_split(metrics) or None,
+                workers=workers,
+                media_root=media_root,
+                filters=filters,
+                cache_path=cache,
+                plots=not no_plots,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except UnimaError as error:
+        raise fail(str(error), error) from None
+
+    for name, reason in report.unavailable_families().items():
+        error_console.print(
+            f"[yellow]metric family {name} unavailable:[/yellow] {reason}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(_overall_table(report))
+    counts = report.counts
+    console.print(
+        f"{counts['instances']} instances, {counts['missing_predictions']} without prediction, "
+        f"{counts['unusable_prediction_files']} unusable files, "
+        f"{counts['unparseable_judge_replies']} unparseable judge replies; report in {out}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@eval_app.command("compare")
+def compare(
+    first: Annotated[Path, typer.Argument(help="Report A (folder or report.json).")],
+    second: Annotated[Path, typer.Argument(help="Report B (folder or report.json).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the comparison as Markdown here.")
+    ] = None,
+) -> None:
+    """Put two reports side by side with the deltas B - A."""
+    from unima.errors import UnimaError
+    from unima.eval.compare import compare_reports, format_delta
+    from unima.eval.report import format_value, load_report
+    from unima.eval.report_markdown import METRIC_LABELS
+    from unima.trace.store import atomic_write_text
+
+    try:
+        comparison = compare_reports(
+            load_report(first),
+            load_report(second),
+            first_name=_report_name(first),
+            second_name=_report_name(second),
+        )
+    except UnimaError as error:
+        raise fail(str(error), error) from None
+    for warning in comparison.warnings:
+        error_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    table = Table("scope", "metric", comparison.first_name, comparison.second_name, "delta")
+    for row in comparison.rows:
+        delta = row.delta
+        style = "green" if delta and delta > 0 else "red" if delta and delta < 0 else ""
+        table.add_row(
+            row.scope,
+            METRIC_LABELS[row.metric],
+            format_value(row.first),
+            format_value(row.second),
+            f"[{style}]{format_delta(delta)}[/{style}]" if style else format_delta(delta),
+        )
+    console.print(table)
+    if out is not None:
+        atomic_write_text(out, comparison.to_markdown())
+        console.print(f"comparison written to {out}", highlight=False, soft_wrap=True)
+
+
+def _report_name(path: Path) -> str:
+    path = Path(path)
+    return (path.parent if path.is_file() else path).name or str(path)
+
+
+def _overall_table(report: Report) -> Table:
+    from unima.eval.records import METRIC_NAMES
+    from unima.eval.report import format_value, judge_summary
+    from unima.eval.report_markdown import METRIC_LABELS
+
+    table = Table("metric", "value", "instances", "judge", title="UniM evaluation")
+    for name in METRIC_NAMES:
+        table.add_row(
+            METRIC_LABELS[name],
+            format_value(report.overall.get(name)),
+            str(report.overall_counts.get(name, 0)),
+            judge_summary(report.judges.get(name, [])),
+        )
+    return table

@@ -1,0 +1,134 @@
+"""``LlmJudge``: any LangChain chat model as a judge, with templated rubrics and checked replies.
+
+The rubric text lives in ``unima/prompts/judge_{sc,hc,sh}.j2`` (``unima-step:`` header, ``---``
+between system and user parts). A reply must be a JSON object with an integer ``score`` from 1
+to 5 (the keys ``coherence`` / ``style_consistency`` of the released UniM judge are accepted as
+aliases) and optionally a ``reason``. Anything else is an unparseable reply: the verdict has
+``score=None`` and ``parse_ok=False``, the judge counts it, and the metric reports the instance
+as not scored by the judge instead of inventing a score (the released code turned such replies
+into a silent 1).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import logging
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from unima.errors import ReasonerError
+from unima.eval.judges.base import (
+    RUBRIC_TEMPLATES,
+    Judge,
+    JudgeVerdict,
+    check_rubric,
+    text_hash,
+)
+
+logger = logging.getLogger(__name__)
+
+# Keys the released UniM judges used for the same number; accepted so old-style replies parse.
+SCORE_ALIASES: dict[str, tuple[str, ...]] = {
+    "semantic": ("score",),
+    "coherence": ("score", "coherence"),
+    "style": ("score", "style_consistency", "style"),
+}
+
+
+class JudgeReply(BaseModel):
+    """A validated judge reply."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    score: int = Field(ge=1, le=5)
+    reason: str = ""
+
+
+@functools.cache
+def template_hash(template_name: str) -> str:
+    """The sha256 of a judge template's source text (part of the cache key)."""
+    source = importlib.resources.files("unima").joinpath("prompts", f"{template_name}.j2")
+    return text_hash(source.read_text(encoding="utf-8"))
+
+
+def parse_reply(rubric: str, reply: str) -> JudgeReply:
+    """Validate a reply for ``rubric``.
+
+    Raises:
+        ReasonerError: When the reply holds no JSON object or its score is not 1-5.
+    """
+    from unima.reasoners.prompts import extract_json
+
+    data = extract_json(reply)
+    if not isinstance(data, dict):
+        raise ReasonerError(f"the judge reply is JSON but not an object: {reply[:200]!r}")
+    score = next((data[key] for key in SCORE_ALIASES[rubric] if key in data), None)
+    if isinstance(score, float) and score.is_integer():
+        score = int(score)
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise ReasonerError(f"the judge reply has no integer score 1-5: {reply[:200]!r}")
+    try:
+        return JudgeReply(score=score, reason=str(data.get("reason", "")))
+    except ValidationError as error:
+        raise ReasonerError(f"the judge score {score!r} is outside 1-5: {reply[:200]!r}") from error
+
+
+class LlmJudge(Judge):
+    """A chat model judging with the package's rubric templates.
+
+    Args:
+        chat_model: any LangChain chat model (``invoke(messages)`` returning a message); use it
+            at temperature 0 for reproducibility.
+        model_name: the name reports and the cache use; defaults to the model's
+            ``model_name`` / ``model`` attribute.
+    """
+
+    def __init__(self, chat_model: Any, *, model_name: str | None = None) -> None:
+        super().__init__()
+        self.chat_model = chat_model
+        resolved = (
+            model_name
+            or getattr(chat_model, "model_name", None)
+            or getattr(chat_model, "model", None)
+            or type(chat_model).__name__
+        )
+        self.name = f"llm:{resolved}"
+
+    def prompt_hash(self, rubric: str) -> str:
+        return template_hash(RUBRIC_TEMPLATES[check_rubric(rubric)])
+
+    def score(self, rubric: str, payload: dict[str, Any]) -> JudgeVerdict:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        from unima.reasoners.prompts import render_prompt
+
+        template = RUBRIC_TEMPLATES[check_rubric(rubric)]
+        system, user = render_prompt(template, **payload)
+        self.counters.add("judge_calls")
+        try:
+            message = self.chat_model.invoke([SystemMessage(system), HumanMessage(user)])
+        except Exception as error:  # network, rate limit, server error: the model gave no reply
+            self.counters.add("failed_calls")
+            logger.warning("judge %s failed on a %s payload: %s", self.name, rubric, error)
+            return JudgeVerdict(
+                score=None, parse_ok=False, error=f"{type(error).__name__}: {error}"[:500]
+            )
+        raw = _message_text(message)
+        try:
+            reply = parse_reply(rubric, raw)
+        except ReasonerError as error:
+            self.counters.add("unparseable_replies")
+            logger.warning("judge %s gave an unparseable %s reply: %s", self.name, rubric, error)
+            return JudgeVerdict(score=None, reason=str(error)[:300], raw=raw, parse_ok=False)
+        return JudgeVerdict(score=float(reply.score), reason=reply.reason, raw=raw)
+
+
+def _message_text(message: Any) -> str:
+    content = getattr(message, "content", message)
+    if isinstance(content, list):  # content blocks (some providers): keep the text blocks
+        return "".join(
+            block.get("text", "") if isinstance(block, dict) else str(block) for block in content
+        )
+    return str(content)

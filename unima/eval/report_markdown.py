@@ -1,0 +1,168 @@
+"""``report.md``: the report as Markdown tables laid out like the paper's Tables 3-5.
+
+Tables 3-5 of the paper put the three UniM fields side by side; with one model per report, the
+fields become rows (plus ``All``) and the columns keep the paper's order. The same metrics then
+follow by domain, difficulty, input and output modality, and output-modality combination.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from unima.eval.records import METRIC_NAMES
+
+if TYPE_CHECKING:
+    from unima.eval.report import Report
+
+FIELD_LABELS = {
+    "natural_science": "Natural Science",
+    "social_science": "Social Science",
+    "general_domain": "General Area",
+}
+# Column headers as the paper prints them.
+METRIC_LABELS = {
+    "StS_abs": "StS^abs",
+    "StS_rel": "StS^rel",
+    "LeS_abs": "LeS^abs",
+    "LeS_rel": "LeS^rel",
+    "SC": "SC",
+    "GQ": "GQ",
+    "SQCS_abs": "SQCS^abs",
+    "SQCS_rel": "SQCS^rel",
+    "tau": "τ",
+    "HC": "HC",
+    "SH": "SH",
+    "ICS_abs": "ICS^abs",
+    "ICS_rel": "ICS^rel",
+}
+PAPER_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Table 3: Response Structure Integrity", ("StS_abs", "LeS_abs", "StS_rel", "LeS_rel")),
+    (
+        "Table 4: Semantic Correctness & Generation Quality, Supporting Rate",
+        ("SC", "GQ", "SQCS_abs", "tau", "SQCS_rel"),
+    ),
+    ("Table 5: Interleaved Coherence", ("HC", "SH", "ICS_abs", "ICS_rel")),
+)
+GROUP_SECTIONS = (
+    ("domain", "By domain"),
+    ("difficulty", "By difficulty"),
+    ("input_modality", "By input modality (an instance counts once per modality it has)"),
+    ("output_modality", "By output modality (an instance counts once per modality it has)"),
+    ("output_combination", "By output-modality combination"),
+)
+
+
+def render_markdown(report: Report) -> str:
+    """The whole ``report.md``."""
+    from unima.eval.report import format_value, judge_summary
+
+    lines = ["# UniM evaluation report", ""]
+    lines += [f"- judge: `{report.judge}`", f"- created: {report.created_at}"]
+    if report.source.get("fingerprint"):
+        lines.append(f"- dataset fingerprint: `{report.source['fingerprint'][:16]}`")
+    lines.append("")
+    lines += [
+        "## Counts",
+        "",
+        *_table(["count", "value"], [[name, str(value)] for name, value in report.counts.items()]),
+        "",
+    ]
+    unavailable = report.unavailable_families()
+    lines += ["## Metric families", ""]
+    rows = []
+    for name, status in report.families.items():
+        state = "ran" if status["available"] else "UNAVAILABLE"
+        note = status["reason"] if not status["available"] else _judge_note(status)
+        errors = f" ({status['errors']} errors)" if status.get("errors") else ""
+        rows.append([name, state + errors, note])
+    lines += [*_table(["family", "state", "judge / reason"], rows, "lll"), ""]
+    if unavailable:
+        lines += [f"Metrics of the unavailable families ({', '.join(unavailable)}) are `-`.", ""]
+
+    lines += ["## Overall", ""]
+    lines += _table(
+        ["metric", "value", "instances", "judge"],
+        [
+            [
+                METRIC_LABELS[name],
+                format_value(report.overall.get(name)),
+                str(report.overall_counts.get(name, 0)),
+                judge_summary(report.judges.get(name, [])),
+            ]
+            for name in METRIC_NAMES
+        ],
+        "lrrl",
+    )
+    lines.append("")
+
+    by_field = report.groups.get("field", {})
+    field_order = [name for name in FIELD_LABELS if name in by_field]
+    field_order += sorted(name for name in by_field if name not in FIELD_LABELS)
+    for title, names in PAPER_TABLES:
+        rows = [
+            [
+                FIELD_LABELS.get(name, name),
+                str(by_field[name]["instances"]),
+                *(format_value(by_field[name]["metrics"].get(metric)) for metric in names),
+            ]
+            for name in field_order
+        ]
+        rows.append(
+            [
+                "All",
+                str(report.counts.get("instances", 0)),
+                *(format_value(report.overall.get(metric)) for metric in names),
+            ]
+        )
+        lines += [
+            f"## {title}",
+            "",
+            *_table(["Field", "n", *(METRIC_LABELS[name] for name in names)], rows),
+            "",
+        ]
+
+    for grouping, title in GROUP_SECTIONS:
+        groups = report.groups.get(grouping, {})
+        if not groups:
+            continue
+        lines += [f"## {title}", ""]
+        lines += _group_table(groups, grouping)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _group_table(groups: dict[str, dict[str, Any]], grouping: str) -> list[str]:
+    from unima.eval.report import format_value
+
+    label = grouping.replace("_", " ")
+    rows = [
+        [
+            name,
+            str(group["instances"]),
+            *(format_value(group["metrics"].get(metric)) for metric in METRIC_NAMES),
+        ]
+        for name, group in groups.items()
+    ]
+    return _table([label, "n", *(METRIC_LABELS[name] for name in METRIC_NAMES)], rows)
+
+
+def _judge_note(status: dict[str, Any]) -> str:
+    description = status.get("description", {})
+    judge = description.get("judge") or description.get("judges")
+    if isinstance(judge, dict):
+        return ", ".join(f"{key}: {value}" for key, value in sorted(judge.items()))
+    if isinstance(judge, list | tuple):
+        return ", ".join(str(item) for item in judge)
+    return str(judge) if judge else "-"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> list[str]:
+    """A Markdown table; ``align`` has one letter per column (``l`` or ``r``), default ``lrrr...``."""
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+
+    align = align or "l" + "r" * (len(header) - 1)
+    aligns = ["---:" if letter == "r" else "---" for letter in align]
+    return [line(header), "|" + "|".join(aligns) + "|", *(line(row) for row in rows)]

@@ -1,0 +1,329 @@
+"""The evaluation runner: match predictions to instances, run every metric family, write the report.
+
+Predictions are matched to instances by ``(domain, subdomain, id)``, never by ``id`` alone (the
+released SC script's bug: ids repeat across subdomains). An instance without a prediction is
+scored (as a failure) and counted, a prediction without an instance is counted, and a metric
+family that cannot be loaded is reported with its reason instead of being skipped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from unima.errors import ConfigError, MissingExtraError
+from unima.eval.records import (
+    METRICS,
+    InstanceContext,
+    InstanceKey,
+    InstanceScores,
+    Metric,
+    MetricOptions,
+    MetricValue,
+)
+
+if TYPE_CHECKING:
+    from unima.bench.dataset import Prediction, UnimInstance
+    from unima.eval.report import Report
+
+logger = logging.getLogger(__name__)
+
+# The order families run in: a later family may read earlier values (SQCS reads GQ).
+DEFAULT_FAMILIES: tuple[str, ...] = ("structure", "quality", "semantic", "coherence")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which instances to evaluate (empty: all). Passed to ``unima.bench.dataset.select``."""
+
+    fields: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    subdomains: tuple[str, ...] = ()
+    difficulties: tuple[int | str, ...] = ()
+    input_modalities: tuple[str, ...] = ()
+    output_modalities: tuple[str, ...] = ()
+    limit: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in self.__dict__.items()
+        }
+
+
+@dataclass
+class FamilyStatus:
+    """One metric family as the run saw it."""
+
+    name: str
+    available: bool
+    reason: str = ""
+    produces: tuple[str, ...] = ()
+    description: dict[str, Any] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "available": self.available,
+            "reason": self.reason,
+            "produces": list(self.produces),
+            "description": self.description,
+            "counters": self.counters,
+            "errors": self.errors,
+        }
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def evaluate(
+    data: Path,
+    predictions: Path,
+    out: Path,
+    *,
+    judge: str | None = None,
+    metrics: Sequence[str] | None = None,
+    workers: int = 1,
+    media_root: Path | None = None,
+    filters: Filters | None = None,
+    cache_path: Path | None = None,
+    plots: bool = True,
+    progress: ProgressCallback | None = None,
+) -> Report:
+    """Score ``predictions`` against the dataset at ``data`` and write the report under ``out``.
+
+    Args:
+        data: the UniM dataset (a folder or an ``instances.jsonl``; see ``load_unim``).
+        predictions: a ``predictions.jsonl``; its item paths are relative to its folder.
+        out: the report folder (``report.json``, ``report.md``, ``plots/``), created if needed.
+        judge: the judge spec for the judged metrics (``None``: the offline proxy judge).
+        metrics: the metric families to run (default: all of ``DEFAULT_FAMILIES``; a default
+            family that cannot be loaded is reported as unavailable, a named one is an error).
+        workers: threads scoring instances in parallel.
+        media_root: the dataset's media root when it is not the default for ``data``.
+        filters: which instances to evaluate.
+        cache_path: the judge cache database (``None``: the families' default).
+        plots: whether to draw the PNG plots (needs matplotlib).
+        progress: called with ``(done, total)`` after each instance.
+
+    Returns:
+        The report, also written to ``out``.
+
+    Raises:
+        InputError: the dataset or the predictions file cannot be read.
+        ConfigError: a named metric family is unknown or cannot be loaded, or ``workers < 1``.
+    """
+    from unima.bench.dataset import load_predictions, load_unim, select
+    from unima.eval.report import build_report, write_report
+
+    if workers < 1:
+        raise ConfigError(f"workers must be at least 1, got {workers}")
+    filters = filters or Filters()
+    load = load_unim(Path(data), media_root=media_root, on_invalid="skip", check_files=False)
+    instances = select(
+        load.instances,
+        fields=filters.fields,
+        domains=filters.domains,
+        subdomains=filters.subdomains,
+        difficulties=filters.difficulties,
+        input_modalities=filters.input_modalities,
+        output_modalities=filters.output_modalities,
+        limit=filters.limit,
+    )
+    predictions_path = Path(predictions)
+    # Files are resolved per item by InstanceContext (an unusable file fails that item only).
+    predictions_load = load_predictions(predictions_path, check_files=False)
+    predicted = predictions_load.predictions
+    dataset_keys = {instance.key for instance in load.instances}
+    unmatched = sorted(key for key in predicted if key not in dataset_keys)
+
+    families, statuses = load_families(metrics, MetricOptions(judge=judge, cache_path=cache_path))
+    scorer = InstanceScorer(families, statuses, Path(predictions_load.root).resolve(), load.root)
+    try:
+        scores = scorer.score_all(instances, predicted, workers=workers, progress=progress)
+        for family in families:
+            statuses[family.name].counters = dict(family.counters())
+    finally:
+        for family in families:
+            family.close()
+
+    report = build_report(
+        scores,
+        families=statuses,
+        judge=judge,
+        source={
+            "data": str(Path(data).resolve()),
+            "media_root": str(load.root),
+            "fingerprint": load.fingerprint,
+            "instances_in_dataset": len(load.instances),
+            "invalid_instances": [
+                {
+                    "key": list(item.key) if item.key else None,
+                    "source": item.source,
+                    "reason": item.reason,
+                }
+                for item in load.invalid
+            ],
+            "filters": filters.to_json(),
+            "predictions": str(predictions_path.resolve()),
+            "predictions_warnings": list(predictions_load.warnings),
+            "predictions_duplicates": predictions_load.duplicates,
+            "predictions_lines": len(predicted),
+            "predictions_problems": list(predictions_load.problems),
+            "unmatched_predictions": [list(key) for key in unmatched],
+        },
+    )
+    write_report(report, Path(out), plots=plots)
+    return report
+
+
+def load_families(
+    names: Sequence[str] | None, options: MetricOptions
+) -> tuple[list[Metric], dict[str, FamilyStatus]]:
+    """Build the metric families; the defaults that fail to load are reported, not raised.
+
+    Returns:
+        The loaded families in run order, and a status for every family asked for.
+
+    Raises:
+        ConfigError: a family named in ``names`` is unknown or cannot be loaded.
+    """
+    explicit = names is not None
+    wanted = list(dict.fromkeys(names)) if names else list(DEFAULT_FAMILIES)
+    if not wanted:
+        raise ConfigError("no metric family asked for; name at least one (e.g. 'structure')")
+    wanted.sort(
+        key=lambda name: (
+            DEFAULT_FAMILIES.index(name) if name in DEFAULT_FAMILIES else len(DEFAULT_FAMILIES)
+        )
+    )
+    families: list[Metric] = []
+    statuses: dict[str, FamilyStatus] = {}
+    for name in wanted:
+        try:
+            family_class = METRICS.get(name)
+            family = family_class(options)
+        except Exception as error:  # a broken default family must not stop the run
+            if explicit:
+                if isinstance(error, ConfigError):
+                    raise
+                raise ConfigError(
+                    f"metric family {name!r} cannot be loaded: {type(error).__name__}: {error}"
+                ) from error
+            reason = (
+                str(error)
+                if isinstance(error, MissingExtraError)
+                else f"cannot be loaded: {type(error).__name__}: {error}"
+            )
+        else:
+            families.append(family)
+            statuses[name] = FamilyStatus(
+                name, True, produces=tuple(family.produces), description=family.describe()
+            )
+            continue
+        logger.info("metric family %s is unavailable: %s", name, reason)
+        statuses[name] = FamilyStatus(name, False, reason=reason)
+    return families, statuses
+
+
+class InstanceScorer:
+    """Runs the loaded families on instances; thread-safe."""
+
+    def __init__(
+        self,
+        families: Sequence[Metric],
+        statuses: dict[str, FamilyStatus],
+        prediction_root: Path,
+        media_root: Path,
+    ) -> None:
+        self.families = list(families)
+        self.statuses = statuses
+        self.prediction_root = prediction_root
+        self.media_root = media_root
+        self._lock = threading.Lock()
+
+    def score_all(
+        self,
+        instances: Sequence[UnimInstance],
+        predicted: dict[InstanceKey, Prediction],
+        *,
+        workers: int = 1,
+        progress: ProgressCallback | None = None,
+    ) -> list[InstanceScores]:
+        """Scores of every instance, in the order of ``instances``."""
+        total = len(instances)
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            with self._lock:
+                done += 1
+                current = done
+            if progress is not None:
+                progress(current, total)
+
+        def one(instance: UnimInstance) -> InstanceScores:
+            scores = self.score(instance, predicted.get(instance.key))
+            tick()
+            return scores
+
+        if workers == 1:
+            return [one(instance) for instance in instances]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="unima-eval") as pool:
+            return list(pool.map(one, instances))
+
+    def score(self, instance: UnimInstance, prediction: Prediction | None) -> InstanceScores:
+        """The scores of one instance (a family that raises is counted and its values left out)."""
+        context = InstanceContext(
+            key=instance.key,
+            instance=instance,
+            prediction=prediction,
+            prediction_root=self.prediction_root,
+            media_root=self.media_root,
+        )
+        problems: list[str] = []
+        for family in self.families:
+            try:
+                values = family.score(context)
+            except Exception as error:  # one instance must not stop the run
+                logger.exception("metric family %s failed on %s", family.name, instance.key)
+                with self._lock:
+                    self.statuses[family.name].errors += 1
+                problems.append(f"{family.name} failed: {type(error).__name__}: {error}")
+                values = [
+                    MetricValue(name, None, family.name, {"error": str(error)})
+                    for name in family.produces
+                ]
+            for value in values:
+                context.previous[value.name] = value
+        problems.extend(str(problem) for problem in context.item_problems())
+        output_modalities = tuple(sorted(instance.output_modalities))
+        return InstanceScores(
+            key=instance.key,
+            field=instance.field,
+            domain=instance.domain,
+            subdomain=instance.subdomain,
+            difficulty=instance.difficulty_level,
+            input_modalities=tuple(sorted(instance.input_modalities)),
+            output_modalities=output_modalities,
+            values=dict(context.previous),
+            problems=problems,
+            answered=context.answered,
+            has_prediction=prediction is not None,
+        )
+
+
+__all__ = [
+    "DEFAULT_FAMILIES",
+    "FamilyStatus",
+    "Filters",
+    "InstanceScorer",
+    "evaluate",
+    "load_families",
+]

@@ -1,0 +1,161 @@
+"""Semantic Correctness (SC), the Semantic-Quality Coupled Score (SQCS) and the supporting rate.
+
+Per instance (definitions also in docs/metrics.md):
+
+- **SC**: every reference item and every predicted item is turned into dense text
+  (``unima.eval.x2caption``) and spliced into its text as ``<tagN: caption>``; a missing or
+  unreadable predicted item becomes ``<tagN: [missing]>``. The judge compares the whole
+  prediction with the whole reference (one call per instance, not per item: the rubric is
+  intent-aware, and an item may answer the request under another tag number) and scores
+  agreement 1-5, mapped to ``(s - 1) / 4 * 100``. Following the abs convention of
+  ``unima.eval.records.abs_rel``: a declined instance (failed or empty prediction) has no SC
+  (``None``, left out of the mean), one without a prediction line scores 0. An unparseable judge
+  reply gives ``None`` and is counted (``unparseable_replies``), never turned into a score.
+- **SQCS**: ``unima.eval.sqcs.sqcs_values`` couples this SC with the instance's GQ (from the
+  quality family, which runs first): ``SC * (0.75 + 0.25 * GQ / 100)``.
+- **tau** (supporting rate): 100 when the model supported the instance with an answer (a
+  prediction that is neither ``failed`` nor empty: ``InstanceContext.answered``), else 0; its
+  mean is the share of supported instances. It is what separates ``abs`` from ``rel``: with
+  tau = 100 every ``*_abs`` equals its ``*_rel`` (UniMA's rows in Tables 3-5).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from unima.eval.judges.base import Judge, JudgeVerdict, to_percent
+from unima.eval.records import InstanceContext, Metric, MetricOptions, MetricValue, abs_rel
+from unima.eval.sqcs import sqcs_values
+from unima.eval.x2caption import Captioner, caption_items, expand_placeholders
+
+
+class JudgedMetric(Metric):
+    """A metric family that builds its judge (and optional captioner) lazily, once, from options.
+
+    ``options.judge`` is the judge spec, ``options.cache_path`` the judge cache database
+    (``None``: an in-memory cache for this run), ``options.extra["captioner"]`` an optional
+    chat model spec for X2Caption.
+    """
+
+    def __init__(self, options: MetricOptions | None = None, *, judge: Judge | None = None) -> None:
+        super().__init__(options)
+        self._judge = judge
+        self._captioner: Captioner | None = None
+        self._captioner_ready = False
+        self._lock = threading.Lock()
+
+    @property
+    def judge(self) -> Judge:
+        with self._lock:
+            if self._judge is None:
+                from unima.eval.judges.cache import JudgeCache
+                from unima.eval.judges.resolve import resolve_judge
+
+                self._judge = resolve_judge(
+                    self.options.judge, cache=JudgeCache(self.options.cache_path)
+                )
+            return self._judge
+
+    @property
+    def captioner(self) -> Captioner | None:
+        with self._lock:
+            if not self._captioner_ready:
+                spec = self.options.extra.get("captioner")
+                if spec:
+                    from unima.eval.x2caption import ChatCaptioner
+                    from unima.reasoners.chat_models import chat_model_from_spec
+
+                    self._captioner = ChatCaptioner(chat_model_from_spec(str(spec)))
+                self._captioner_ready = True
+            return self._captioner
+
+    def predicted_captions(self, context: InstanceContext) -> tuple[dict[str, str], dict[str, str]]:
+        """Captions of the prediction's items (``[missing]`` for unusable ones) and problems."""
+        return caption_items(context.predicted_items(), captioner=self.captioner)
+
+    def describe(self) -> dict[str, Any]:
+        captioner = self.captioner
+        return {
+            **super().describe(),
+            "judge": self.judge.describe(),
+            "captioner": captioner.name if captioner else "perception",
+        }
+
+    def counters(self) -> dict[str, int]:
+        return self.judge.counters.snapshot()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._judge is not None:
+                self._judge.close()
+
+
+def verdict_details(verdict: JudgeVerdict) -> dict[str, Any]:
+    """The facts of a verdict a report keeps next to the number."""
+    details: dict[str, Any] = {
+        "raw_score": verdict.score,
+        "reason": verdict.reason,
+        "parse_ok": verdict.parse_ok,
+        "cached": verdict.cached,
+    }
+    if verdict.error:
+        details["error"] = verdict.error
+    if not verdict.parse_ok:
+        details["raw_reply"] = verdict.raw[:500]
+    details.update(verdict.details)
+    return details
+
+
+class SemanticMetric(JudgedMetric):
+    """SC, SQCS_abs, SQCS_rel and tau of one instance (see the module docstring)."""
+
+    name = "semantic"
+    dimension = "semantic"
+    produces = ("SC", "SQCS_abs", "SQCS_rel", "tau")
+
+    def score(self, context: InstanceContext) -> list[MetricValue]:
+        label = self.judge.label("semantic")
+        tau = MetricValue(
+            "tau",
+            100.0 if context.answered else 0.0,
+            "status",
+            {"status": context.prediction.status if context.prediction else "no prediction"},
+        )
+        semantic, details = self._semantic_value(context)
+        semantic_abs, _ = abs_rel(semantic, context)
+        if not context.answered:
+            details = {
+                **details,
+                "reason": "no prediction" if context.prediction is None else "declined",
+            }
+        semantic_value = MetricValue("SC", semantic_abs, label, details)
+        return [
+            semantic_value,
+            *sqcs_values(semantic_value, context.previous.get("GQ"), context),
+            tau,
+        ]
+
+    def _semantic_value(self, context: InstanceContext) -> tuple[float | None, dict[str, Any]]:
+        if not context.answered or context.prediction is None:
+            return None, {}
+        reference = context.instance.output
+        if reference is None:
+            return None, {"reason": "the instance has no reference output"}
+        reference_captions, reference_problems = caption_items(
+            dict(context.reference_items()), captioner=self.captioner
+        )
+        predicted_captions, predicted_problems = self.predicted_captions(context)
+        payload = {
+            "request": context.instance.input.content,
+            "reference": expand_placeholders(reference.content, reference_captions),
+            "prediction": expand_placeholders(context.prediction.content, predicted_captions),
+        }
+        verdict = self.judge.score("semantic", payload)
+        details = verdict_details(verdict)
+        if reference_problems or predicted_problems:
+            details["item_problems"] = {
+                **{f"reference {tag}": why for tag, why in reference_problems.items()},
+                **{f"prediction {tag}": why for tag, why in predicted_problems.items()},
+            }
+        return to_percent(verdict.score), details
