@@ -173,3 +173,20 @@ def test_load_report_refuses_other_files(tmp_path: Path) -> None:
         load_report(tmp_path)
     with pytest.raises(InputError, match="no report here"):
         load_report(tmp_path / "missing")
+
+
+def test_judge_calls_are_cached_on_disk_so_a_rerun_is_free(tmp_path: Path) -> None:
+    from unima.eval.runner import evaluate
+
+    instances_file = write_synthetic_dataset(tmp_path / "set", 6, seed=3)
+    predictions = write_predictions(instances_file, tmp_path / "pred")
+    first = evaluate(
+        instances_file, predictions, tmp_path / "first", metrics=["coherence"], plots=False
+    )
+    second = evaluate(
+        instances_file, predictions, tmp_path / "second", metrics=["coherence"], plots=False
+    )
+    assert first.counts["judge_judge_calls"] > 0 and first.counts["judge_cache_hits"] == 0
+    assert second.counts["judge_judge_calls"] == 0
+    assert second.counts["judge_cache_hits"] == first.counts["judge_judge_calls"]
+    assert second.overall == first.overall

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     def resolved_checkpoint_path(self) -> Path:
         return self.checkpoint_path or Path(self.artifact_dir).parent / "checkpoints.sqlite"
 
+    judge_cache_path: Path | None = Field(
+        default=None,
+        description="The evaluation judge cache; default: judge-cache.sqlite beside the artifact store.",
+    )
+
+    def resolved_judge_cache_path(self) -> Path:
+        return self.judge_cache_path or Path(self.artifact_dir).parent / "judge-cache.sqlite"
+
     def resolved_cache_path(self) -> Path:
         return self.cache_path or Path(self.artifact_dir).parent / "cache.sqlite"
 

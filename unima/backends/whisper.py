@@ -38,6 +38,8 @@ class Segment:
     start: float
     end: float
     text: str
+    # Whisper's mean token log-probability: a confidence for quality metrics.
+    avg_logprob: float | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,12 @@ def transcribe(
             )
             # Segments are decoded lazily; consume them while holding the lock.
             segments = tuple(
-                Segment(start=float(item.start), end=float(item.end), text=item.text.strip())
+                Segment(
+                    start=float(item.start),
+                    end=float(item.end),
+                    text=item.text.strip(),
+                    avg_logprob=float(item.avg_logprob),
+                )
                 for item in segments_iterator
             )
         except (OSError, ValueError, RuntimeError) as error:

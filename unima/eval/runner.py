@@ -108,7 +108,8 @@ def evaluate(
         workers: threads scoring instances in parallel.
         media_root: the dataset's media root when it is not the default for ``data``.
         filters: which instances to evaluate.
-        cache_path: the judge cache database (``None``: the families' default).
+        cache_path: the judge cache database (``None``: ``judge-cache.sqlite`` beside the
+            artifact store, ``UNIMA_JUDGE_CACHE_PATH``).
         plots: whether to draw the PNG plots (needs matplotlib).
         progress: called with ``(done, total)`` after each instance.
 
@@ -143,6 +144,11 @@ def evaluate(
     dataset_keys = {instance.key for instance in load.instances}
     unmatched = sorted(key for key in predicted if key not in dataset_keys)
 
+    if cache_path is None:
+        # Persistent by default, so a rerun with the same judge costs no judge calls.
+        from unima.config import load_settings
+
+        cache_path = load_settings().resolved_judge_cache_path()
     families, statuses = load_families(metrics, MetricOptions(judge=judge, cache_path=cache_path))
     scorer = InstanceScorer(families, statuses, Path(predictions_load.root).resolve(), load.root)
     try:

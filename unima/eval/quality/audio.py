@@ -24,7 +24,6 @@ and renormalised for non-speech audio). A file that decodes to silence or to not
 from __future__ import annotations
 
 import math
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,8 +51,6 @@ CLIP_RATE_ZERO = 0.01
 LOUDNESS_BAND = (-26.0, -12.0)
 LOUDNESS_FALL = 20.0
 MIN_SPEECH_S = 1.0
-
-_listen_lock = threading.Lock()
 
 
 def frame_snr_db(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
@@ -149,20 +146,15 @@ def whisper_confidence(samples: np.ndarray) -> tuple[float | None, str]:
     from unima.backends import whisper as whisper_backend
     from unima.errors import ConfigError
 
+    clip = samples[: round(MAX_LISTEN_SECONDS * SAMPLE_RATE)]
     try:
-        model = whisper_backend.load_model()
+        segments = whisper_backend.transcribe(clip, beam_size=1).segments
     except ConfigError as error:
         return None, f"no whisper model: {error}"
-    clip = samples[: round(MAX_LISTEN_SECONDS * SAMPLE_RATE)]
-    with _listen_lock:
-        segments_iterator, _info = model.transcribe(
-            clip, beam_size=1, condition_on_previous_text=False
-        )
-        segments = list(segments_iterator)
     weighted, duration = 0.0, 0.0
     for segment in segments:
         length = max(float(segment.end) - float(segment.start), 1e-3)
-        weighted += float(segment.avg_logprob) * length
+        weighted += float(segment.avg_logprob or 0.0) * length
         duration += length
     text = " ".join(segment.text.strip() for segment in segments).strip()
     if duration == 0.0:
