@@ -169,25 +169,10 @@ def save_file(source: Path, out_dir: Path, tag: str, suffix: str | None = None) 
     The copy goes to a temporary file in ``out_dir`` and is renamed into place, so a crash
     never leaves a partial file under its final name.
     """
-    import os
-    import shutil
-    import tempfile
+    from unima.trace.store import atomic_copy
 
     suffix = source.suffix.lower() if suffix is None else suffix
-    target = answer_path(out_dir, tag, suffix)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=out_dir, prefix=".tmp-", suffix=suffix)
-    os.close(descriptor)
-    try:
-        shutil.copyfile(source, temporary)
-        os.chmod(temporary, 0o644)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_copy(source, answer_path(out_dir, tag, suffix))
 
 
 def package_versions(*distributions: str) -> dict[str, str]:

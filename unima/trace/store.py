@@ -43,6 +43,25 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def atomic_copy(source: Path, target: Path) -> Path:
+    """Copy ``source`` to ``target`` through a synced temporary file and a rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=".tmp-", suffix=target.suffix
+    )
+    os.close(descriptor)
+    try:
+        shutil.copyfile(source, temporary)
+        os.chmod(temporary, 0o644)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
 class ArtifactStore:
     """Stores files as ``<root>/<sha[:2]>/<sha><suffix>``."""
 
@@ -58,18 +77,7 @@ class ArtifactStore:
         sha256 = file_sha256(source)
         target = self.path_for(sha256, suffix if suffix is not None else source.suffix.lower())
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            os.close(descriptor)
-            try:
-                shutil.copyfile(source, temporary)
-                os.chmod(temporary, 0o644)
-                with open(temporary, "rb") as handle:
-                    os.fsync(handle.fileno())
-                os.replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            atomic_copy(source, target)
         return target, sha256, target.stat().st_size
 
     def put_bytes(self, data: bytes, suffix: str) -> tuple[Path, str, int]:
