@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 import pytest
 
 from unima.bench.dataset import UnimInstance
-from unima.bench.models import MODELS, ModelError, resolve_model
-from unima.errors import ConfigError, InputError
+from unima.bench.models import MODELS, resolve_model
+from unima.errors import ConfigError, InputError, ModelError
 
 
 def png_bytes(colour: tuple[int, int, int] = (200, 30, 30), size: int = 8) -> bytes:

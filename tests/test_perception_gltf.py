@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from unima.errors import InputError
-from unima.inputs import part_from_item
+from unima.parts import part_from_item
 from unima.perception import mesh_references, perceive
 from unima.perception.mesh import MeshPerceiver
 from unima.perception.mesh_references import scan_references

@@ -388,7 +388,7 @@ def test_input_errors_from_a_perceiver_propagate(
 def test_perceive_accepts_every_item_form(media: dict[str, Path], tmp_path: Path) -> None:
     from PIL import Image
 
-    from unima.inputs import part_from_file
+    from unima.parts import part_from_file
 
     by_path = perceive(str(media["png"]))
     by_part = perceive(part_from_file(media["png"], tag="image3"))
@@ -478,7 +478,7 @@ def test_video_probe(media: dict[str, Path]) -> None:
 
 
 def test_audio_part_of_a_video_only_file_records_a_failure(media: dict[str, Path]) -> None:
-    from unima.inputs import part_from_file
+    from unima.parts import part_from_file
 
     part = part_from_file(media["mp4_silent"], tag="audio1")
     perception = perceive(part)

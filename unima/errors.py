@@ -12,6 +12,7 @@ Every error unima raises on purpose derives from ``UnimaError``::
     ├── ToolError             a tool step that failed (``recoverable`` says if the judge may retry)
     │   └── VerificationError an artifact that was made but failed its self-check
     ├── SandboxError          the sandbox could not run code at all (not: the code failed)
+    ├── ModelError            a benchmarked model's call that produced nothing to score
     └── TraceError            a trace file that cannot be read
 
 Messages name the offending value and say what to do about it.
@@ -82,6 +83,10 @@ class VerificationError(ToolError):
 
 class SandboxError(UnimaError):
     """The sandbox itself could not run (not: the sandboxed code failed)."""
+
+
+class ModelError(UnimaError):
+    """A model call that produced nothing to score (endpoint down, refused, malformed HTTP)."""
 
 
 class TraceError(UnimaError):

@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from unima.bench.models import ModelAdapter, ModelError, PredictionResult, package_versions
+from unima.bench.models import ModelAdapter, PredictionResult, package_versions
 from unima.bench.openai_reply import ReplyLimits, read_reply
 from unima.bench.openai_request import RequestLimits, build_request
-from unima.errors import ConfigError
+from unima.errors import ConfigError, ModelError
 
 if TYPE_CHECKING:
     from unima.bench.dataset import UnimInstance

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from unima.errors import ConfigError, InputError, UnimaError
+from unima.errors import ConfigError, InputError
 from unima.registry import Registry
 
 if TYPE_CHECKING:
@@ -133,10 +133,6 @@ def resolve_model(spec: str, **options: Any) -> ModelAdapter:
     prefix = spec.partition(":")[0]
     adapter_class = MODELS.get(prefix)
     return adapter_class(spec, **options)
-
-
-class ModelError(UnimaError):
-    """A model call that produced nothing to score (endpoint down, refused, malformed HTTP)."""
 
 
 def answer_path(out_dir: Path, tag: str, suffix: str) -> Path:

@@ -118,7 +118,7 @@ def _describe_input(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The prompt line for one input and the content parts that carry it."""
     from unima.bench.names import is_file_reference, tag_modality
-    from unima.inputs import part_from_file
+    from unima.parts import part_from_file
     from unima.paths import resolve_media_path
 
     modality = tag_modality(tag)

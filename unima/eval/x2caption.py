@@ -42,7 +42,8 @@ class Captioner(Protocol):
 class ChatCaptioner:
     """A chat model that writes a dense caption from the perception evidence.
 
-    The system prompt carries ``unima-step: x2caption`` so scripted test models can answer it.
+    The prompt is ``unima/prompts/x2caption.j2`` (its ``unima-step: x2caption`` line lets scripted
+    test models answer it).
 
     Args:
         chat_model: any LangChain chat model.
@@ -59,13 +60,11 @@ class ChatCaptioner:
     def caption(self, path: Path, modality: str, evidence: str) -> str:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        system = (
-            "unima-step: x2caption\n"
-            "You write one dense caption of a media item for an evaluation suite: what it shows "
-            "or says, its subject, every readable text, and its style. Use only the evidence "
-            "given; do not guess. Reply with the caption only, at most 120 words."
+        from unima.reasoners.prompts import render_prompt
+
+        system, user = render_prompt(
+            "x2caption", modality=modality, file_name=path.name, evidence=evidence
         )
-        user = f"Modality: {modality}\nFile: {path.name}\nEvidence:\n{evidence}"
         message = self.chat_model.invoke([SystemMessage(system), HumanMessage(user)])
         return str(getattr(message, "content", message)).strip()
 
@@ -104,7 +103,7 @@ def x2caption(
     Raises:
         InputError: When the file is missing, refused, or not of ``modality``.
     """
-    from unima.inputs import complete_part
+    from unima.parts import complete_part
     from unima.perception import perceive
     from unima.types import Part
 

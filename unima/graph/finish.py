@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 async def assemble(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Step 4: the final text, with the spec's notes (caps, contradictions) surfaced to the reader."""
+    runtime.context.recorder.event("node_start", "assemble", round=state.get("round", 0))
     plan = state["plan"]
     content = plan.content.strip()
     notes = list(state["output_spec"].notes)

@@ -64,7 +64,7 @@ def perceive(item: Any, *, scratch_dir: Path | None = None) -> Perception:
     Args:
         item: A file path (``str`` or ``Path``), a ``Part``, a PIL image, or a
             ``(bytes, mime)`` pair. Anything but a ``Part`` is turned into one with
-            ``unima.inputs.part_from_item`` (images and bytes are written to ``scratch_dir``).
+            ``unima.parts.part_from_item`` (images and bytes are written to ``scratch_dir``).
         scratch_dir: Where images and bytes are written; a private temporary folder by default.
 
     Returns:
@@ -76,7 +76,7 @@ def perceive(item: Any, *, scratch_dir: Path | None = None) -> Perception:
             undecodable or hostile file).
         ConfigError: When no perceiver is registered for the part's modality.
     """
-    from unima.inputs import complete_part, part_from_item
+    from unima.parts import complete_part, part_from_item
 
     part = (
         complete_part(item)

@@ -66,7 +66,7 @@ def perceive_with_model(
         InputError: When the input cannot be accepted.
         ConfigError: When ``model`` is not a usable model.
     """
-    from unima.inputs import part_from_item
+    from unima.parts import part_from_item
     from unima.perception import perceive
 
     perception_model = resolve_perception_model(model)
