@@ -83,6 +83,12 @@ def test_a_killed_run_resumes_without_redoing_finished_steps(tmp_path: Path) -> 
         child.send_signal(signal.SIGKILL)
         child.wait()
 
+    import asyncio
+
+    from unima.graph.checkpoint import prune_finished_runs
+
+    # Pruning keeps an interrupted run: it is still resumable.
+    assert asyncio.run(prune_finished_runs(tmp_path / "checkpoints.sqlite")) == (0, 1)
     toolbox = fake_toolbox()
     resumed = UniMA(tools=toolbox).respond(None, run_id=run_id)
     assert resumed.status == "ok"
@@ -143,3 +149,18 @@ def test_checkpoints_hold_references_not_media(tmp_path: Path) -> None:
             f"{artifact.tag}'s bytes are in the checkpoint"
         )
         assert artifact.sha256.encode() in stored  # referenced by hash
+
+
+def test_pruning_checkpoints_keeps_only_interrupted_runs(tmp_path: Path) -> None:
+    import asyncio
+
+    from unima.graph.checkpoint import prune_finished_runs
+
+    agent = UniMA(tools=fake_toolbox())
+    agent.respond("Explain tides. Include one image.", run_id="finished-one")
+    database = tmp_path / "checkpoints.sqlite"
+    assert asyncio.run(prune_finished_runs(database)) == (1, 0)
+    assert asyncio.run(prune_finished_runs(database)) == (0, 0)
+    # With its checkpoints gone the run id is free again: a new request runs from the start.
+    again = agent.respond("Explain tides. Include one image.", run_id="finished-one")
+    assert again.status == "ok"

@@ -30,6 +30,13 @@ def cache_info() -> None:
 
 @cache_app.command("prune")
 def cache_prune(
+    checkpoints: Annotated[
+        bool,
+        typer.Option(
+            "--checkpoints",
+            help="Also delete the checkpoints of finished runs (interrupted ones stay).",
+        ),
+    ] = False,
     max_bytes: Annotated[
         int | None,
         typer.Option(
@@ -54,3 +61,12 @@ def cache_prune(
         highlight=False,
         soft_wrap=True,
     )
+    if checkpoints:
+        import asyncio
+
+        from unima.graph.checkpoint import prune_finished_runs
+
+        removed, kept = asyncio.run(prune_finished_runs(settings.resolved_checkpoint_path()))
+        console.print(
+            f"checkpoints: removed {removed} finished runs, kept {kept} resumable", highlight=False
+        )

@@ -47,3 +47,28 @@ def finished_step_results(snapshot: Any) -> list[Any]:
         if task.name == "run_step" and isinstance(task.result, dict):
             results.extend(task.result.get("results", {}).values())
     return results
+
+
+async def prune_finished_runs(path: Path) -> tuple[int, int]:
+    """Delete the checkpoints of runs that finished; keep the interrupted ones (resumable).
+
+    A finished run's answer stays in its trace, so its checkpoints are only needed to answer
+    ``respond(run_id=...)`` again without a trace. Returns (runs removed, runs kept).
+    """
+    from unima.graph.build import build_graph
+
+    if not path.exists():
+        return 0, 0
+    removed = kept = 0
+    async with open_checkpointer(path) as saver:
+        graph = build_graph(checkpointer=saver)
+        cursor = await saver.conn.execute("SELECT DISTINCT thread_id FROM checkpoints")
+        threads = [row[0] for row in await cursor.fetchall()]
+        for thread_id in threads:
+            snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+            if snapshot.values and not snapshot.next:
+                await saver.adelete_thread(thread_id)
+                removed += 1
+            else:
+                kept += 1
+    return removed, kept
