@@ -1,8 +1,10 @@
-"""Chat models from a spec string: ``openai:MODEL`` or ``openai-compatible:BASE_URL:MODEL``.
+"""Chat models from a spec string: ``openai:MODEL``, ``openai-compatible:BASE_URL:MODEL`` or
+``transformers:PATH``.
 
 ``openai-compatible`` serves vLLM, Ollama, llama.cpp server and any other server speaking the
 OpenAI chat API. The key comes from ``UNIMA_LLM_API_KEY`` (or ``OPENAI_API_KEY``); local servers
-usually accept any value.
+usually accept any value. ``transformers`` runs a local Hugging Face checkpoint in-process
+(see ``unima.reasoners.local_transformers``); everything after the first colon is its path.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ COMPATIBLE_PATTERN = re.compile(
 
 
 def parse_chat_spec(spec: str) -> tuple[str, str | None, str]:
-    """Split a chat model spec into (provider, base URL or None, model name)."""
+    """Split a chat model spec into (provider, base URL or None, model name or local path)."""
     provider, separator, rest = spec.partition(":")
     if not separator or not rest:
         raise ConfigError(
-            f"cannot read the model spec {spec!r}; use 'openai:MODEL' or 'openai-compatible:BASE_URL:MODEL'"
+            f"cannot read the model spec {spec!r}; use 'openai:MODEL', "
+            "'openai-compatible:BASE_URL:MODEL' or 'transformers:PATH'"
         )
-    if provider == "openai":
+    if provider in ("openai", "transformers"):
         return provider, None, rest
     if provider == "openai-compatible":
         match = COMPATIBLE_PATTERN.match(rest)
@@ -37,13 +40,18 @@ def parse_chat_spec(spec: str) -> tuple[str, str | None, str]:
             )
         return provider, match.group("base"), match.group("model")
     raise ConfigError(
-        f"unknown chat model provider {provider!r} in {spec!r}; known: openai, openai-compatible"
+        f"unknown chat model provider {provider!r} in {spec!r}; "
+        "known: openai, openai-compatible, transformers"
     )
 
 
 def chat_model_from_spec(spec: str, *, timeout_s: float = 120.0, temperature: float = 0.0) -> Any:
     """A LangChain chat model for ``spec``."""
     provider, base_url, model = parse_chat_spec(spec)
+    if provider == "transformers":
+        from unima.reasoners.local_transformers import TransformersChatModel
+
+        return TransformersChatModel(model_path=model, temperature=temperature)
     from pydantic import SecretStr
 
     try:

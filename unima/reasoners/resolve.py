@@ -18,7 +18,8 @@ def resolve_reasoner(
     """A reasoner from a name, a chat model spec, a LangChain chat model or a ``Reasoner``.
 
     Args:
-        choice: ``"heuristic"``, ``"openai:MODEL"``, ``"openai-compatible:URL:MODEL"``, a
+        choice: ``"heuristic"``, ``"openai:MODEL"``, ``"openai-compatible:URL:MODEL"``,
+            ``"transformers:PATH"`` (a local Hugging Face chat model), a
             ``BaseChatModel``, or a ``Reasoner``.
         tools: callable returning the tool catalogue (for LLM planners).
         settings: ``unima.config.Settings`` (timeouts, repair attempts).
