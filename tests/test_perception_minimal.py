@@ -752,3 +752,11 @@ def test_odd_zip_errors_are_input_errors(
     monkeypatch.setattr(zipfile.ZipFile, "__init__", broken)
     with pytest.raises(InputError, match=r"doc\.docx"):
         sniff(path)
+
+
+def test_minimal_pdf_reader_refuses_a_huge_declared_page_count(tmp_path: Path) -> None:
+    from test_bad_input_corpus import hundred_thousand_pages
+
+    path = hundred_thousand_pages(tmp_path)
+    with pytest.raises(InputError, match="declares 100000 pages"):
+        perceive(path)  # the minimal perceivers are pinned in this file

@@ -22,11 +22,11 @@ from typing import Any
 from unima.errors import InputError
 from unima.perception.base import Findings
 from unima.perception.minimal.common import article, clean_metadata, name_list, quote
+from unima.perception.minimal.documents import check_declared_page_count
 
 MAX_PDF_PAGES = 50
 # Reliability notes §3.4: a PDF declaring more pages is refused before pypdf walks its page
 # tree (``len(reader.pages)`` reads every page object: 100,000 empty pages take ~15 s).
-MAX_PDF_PAGE_COUNT = 2000
 MAX_TEXT_CHARACTERS = 200 * 1024
 MAX_SCANNED_PAGES = 10
 MAX_IMAGES_PER_PAGE = 3
@@ -71,7 +71,7 @@ def decode_pdf(path: str, scratch_dir: str) -> dict[str, Any]:
             opened = False
         if not opened:
             return {"page_count": 0, "title": "", "encrypted": True, "pages": [], "failures": []}
-    _check_declared_page_count(reader, path)
+    check_declared_page_count(reader, path)
     page_count = len(reader.pages)
     pages: list[dict[str, Any]] = []
     characters, scanned = 0, 0
@@ -100,28 +100,6 @@ def decode_pdf(path: str, scratch_dir: str) -> dict[str, Any]:
         "pages": pages,
         "failures": failures,
     }
-
-
-def _check_declared_page_count(reader: Any, path: str) -> None:
-    """Refuse a page tree whose root declares (``/Count``) or lists (``/Kids``) too many pages.
-
-    A tree that lies in both places is still walked, within the decode timeout.
-
-    Raises:
-        InputError: Over ``MAX_PDF_PAGE_COUNT`` pages.
-    """
-    try:
-        tree = reader.trailer["/Root"]["/Pages"]
-        count = tree["/Count"] if "/Count" in tree else 0  # noqa: SIM401 (get would skip pypdf's indirect-object resolution)
-        kids = tree["/Kids"] if "/Kids" in tree else []  # noqa: SIM401
-        declared = max(int(count), len(kids))
-    except Exception:  # a damaged tree: pypdf's own recovery decides what the pages are
-        return
-    if declared > MAX_PDF_PAGE_COUNT:
-        raise InputError(
-            f"the PDF declares {declared} pages, over the limit of {MAX_PDF_PAGE_COUNT}",
-            source=path,
-        )
 
 
 def _tighten_pypdf_limits() -> None:

@@ -40,6 +40,9 @@ _DOCTYPE_PATTERNS = tuple(
 )
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
+# Pages a PDF may declare (reliability.md §3.4); more is refused before any page is read.
+MAX_PDF_PAGE_COUNT = 2000
+
 
 def describe_document(path: Path, file_format: str, findings: Findings) -> None:
     """Fill ``findings`` (text, summary, meta) for a document of ``file_format``.
@@ -161,6 +164,28 @@ def describe_text_document(path: Path, file_format: str, findings: Findings) -> 
         )
 
 
+def check_declared_page_count(reader: Any, path: str) -> None:
+    """Refuse a page tree whose root declares (``/Count``) or lists (``/Kids``) too many pages.
+
+    A tree that lies in both places is still walked, within the decode timeout.
+
+    Raises:
+        InputError: Over ``MAX_PDF_PAGE_COUNT`` pages.
+    """
+    try:
+        tree = reader.trailer["/Root"]["/Pages"]
+        count = tree["/Count"] if "/Count" in tree else 0  # noqa: SIM401 (get would skip pypdf's indirect-object resolution)
+        kids = tree["/Kids"] if "/Kids" in tree else []  # noqa: SIM401
+        declared = max(int(count), len(kids))
+    except Exception:  # a damaged tree: pypdf's own recovery decides what the pages are
+        return
+    if declared > MAX_PDF_PAGE_COUNT:
+        raise InputError(
+            f"the PDF declares {declared} pages, over the limit of {MAX_PDF_PAGE_COUNT}",
+            source=path,
+        )
+
+
 def describe_pdf(path: Path, findings: Findings) -> None:
     """PDF text of the first pages with pypdf; pypdf errors become failures, not crashes."""
     from pypdf import PdfReader
@@ -174,7 +199,10 @@ def describe_pdf(path: Path, findings: Findings) -> None:
                 "An encrypted PDF document whose text cannot be read without its password."
             )
             return
+        check_declared_page_count(reader, str(path))
         page_count = len(reader.pages)
+    except InputError:
+        raise
     except (
         Exception
     ) as error:  # pypdf raises many types (PdfReadError, KeyError, ValueError ...) on damage
