@@ -8,14 +8,14 @@ import io
 import json
 import os
 import pickle
-import threading
 import wave
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from loopback import chat_completion, serve_on_loopback
 
 from unima.bench.dataset import UnimInstance
 from unima.bench.models import MODELS, resolve_model
@@ -54,20 +54,7 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
         if self.status != 200:
             self._send(self.status, b'{"error": {"message": "no such model"}}')
             return
-        payload = {
-            "id": "chatcmpl-test",
-            "object": "chat.completion",
-            "created": 0,
-            "model": body["model"],
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": self.reply},
-                    "finish_reason": "stop",
-                }
-            ],
-        }
-        self._send(200, json.dumps(payload).encode())
+        self._send(200, chat_completion(body["model"], self.reply))
 
     def do_GET(self) -> None:
         data = self.files.get(self.path)
@@ -89,12 +76,8 @@ def server() -> Iterator[str]:
     FakeOpenAIHandler.status = 200
     FakeOpenAIHandler.seen = []
     FakeOpenAIHandler.files = {}
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAIHandler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_on_loopback(FakeOpenAIHandler) as address:
+        yield address
 
 
 @pytest.fixture

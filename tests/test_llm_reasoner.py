@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
 import pytest
+from loopback import chat_completion, serve_on_loopback
 
 from unima import UniMA, load_trace
 from unima.errors import ConfigError
@@ -162,21 +162,7 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
         type(self).seen.append(body)
         system = body["messages"][0]["content"]
         step = system.split("\n", 1)[0].split(":", 1)[1].strip()
-        payload = {
-            "id": "chatcmpl-test",
-            "object": "chat.completion",
-            "created": 0,
-            "model": body["model"],
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": self.replies[step]},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-        }
-        data = json.dumps(payload).encode()
+        data = chat_completion(body["model"], self.replies[step])
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -191,12 +177,8 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
 def fake_openai_server() -> Iterator[str]:
     FakeOpenAIHandler.replies = {"caption": CAPTION, "analyse": ANALYSE, "plan": GOOD_PLAN}
     FakeOpenAIHandler.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAIHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with serve_on_loopback(FakeOpenAIHandler) as address:
+        yield f"{address}/v1"
 
 
 def test_openai_compatible_endpoint_end_to_end(fake_openai_server: str) -> None:
