@@ -1,6 +1,6 @@
 """Artifact-cache benchmark: how much faster an identical request is when served from the cache.
 
-Run: ``.venv/bin/python benchmarks/cache.py [--repeats N] [--json OUT]``
+Run: ``.venv/bin/python benchmarks/cache.py [--repeats N | --smoke] [--json OUT]``
 
 With the real embedded tools and the heuristic reasoner, in one process and a temporary store:
 1. a first request loads the models (not measured against anything);
@@ -42,9 +42,18 @@ def timed(agent: object, request: str) -> tuple[float, list[str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=None, help="runs per figure (default 5)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="smallest size, to check that it still runs (make test): 1 run per figure",
+    )
     parser.add_argument("--json", type=Path, default=None)
     options = parser.parse_args()
+    if options.repeats is None:
+        options.repeats = 1 if options.smoke else 5
+    if options.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {options.repeats}")
     with tempfile.TemporaryDirectory(prefix="unima-cache-bench-") as folder:
         os.environ["UNIMA_TRACE_DIR"] = str(Path(folder) / "traces")
         os.environ["UNIMA_ARTIFACT_DIR"] = str(Path(folder) / "artifacts")

@@ -1,6 +1,7 @@
 """Evaluation-suite benchmark: structure metrics at UniM scale, and judge throughput with the cache.
 
 Run: ``.venv/bin/python benchmarks/eval.py [--instances 31000] [--judge-calls 2000] [--json OUT]``
+(``--smoke``: 200 instances and 50 judge calls, to check that it still runs).
 
 1. Structure (goal: <= 5 s for 31,000 instances). A synthetic UniM set of ``--instances``
    instances (UniM has 31,026) and reference-as-prediction answers are written to a temporary
@@ -119,10 +120,19 @@ def judge_throughput(folder: Path, calls: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", type=int, default=UNIM_SIZE)
-    parser.add_argument("--judge-calls", type=int, default=2000)
+    parser.add_argument("--instances", type=int, default=None, help=f"default {UNIM_SIZE}")
+    parser.add_argument("--judge-calls", type=int, default=None, help="default 2000")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="smallest size, to check that it still runs (make test): 200 instances, 50 calls",
+    )
     parser.add_argument("--json", type=Path, help="Also write the results here.")
     arguments = parser.parse_args()
+    if arguments.instances is None:
+        arguments.instances = 200 if arguments.smoke else UNIM_SIZE
+    if arguments.judge_calls is None:
+        arguments.judge_calls = 50 if arguments.smoke else 2000
     with tempfile.TemporaryDirectory(prefix="unima-eval-bench-") as temporary:
         folder = Path(temporary)
         instances_file, predictions, preparing = prepare(folder, arguments.instances)

@@ -17,7 +17,7 @@ processes or Ray, the first instance) is reported separately as "start s".
 
 Usage::
 
-    .venv/bin/python benchmarks/harness.py [--quick] [--no-ray] [--json OUT]
+    .venv/bin/python benchmarks/harness.py [--quick | --smoke] [--no-ray] [--json OUT]
 """
 
 from __future__ import annotations
@@ -115,11 +115,23 @@ def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer instances")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="fewer instances")
+    size.add_argument(
+        "--smoke",
+        action="store_true",
+        help="smallest size, to check that it still runs (make test): 6 and 12 instances, no Ray",
+    )
     parser.add_argument("--no-ray", action="store_true", help="skip the Ray measurement")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     arguments = parser.parse_args()
-    agent_count, instant_count = (24, 60) if arguments.quick else (80, 300)
+    if arguments.smoke:
+        # Starting Ray takes seconds and a lot of memory; the smoke run checks the local runner.
+        agent_count, instant_count, arguments.no_ray = 6, 12, True
+    elif arguments.quick:
+        agent_count, instant_count = 24, 60
+    else:
+        agent_count, instant_count = 80, 300
     console = Console()
     figures: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="unima-harness-bench-") as folder:

@@ -569,11 +569,20 @@ def _render(report: dict[str, Any], console: Console) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument(
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument(
         "--quick", action="store_true", help="2 repeats instead of 5, one embedded subprocess"
     )
+    size.add_argument(
+        "--smoke",
+        action="store_true",
+        help="smallest size, to check that it still runs (make test): 1 repeat, one subprocess",
+    )
     parser.add_argument(
-        "--repeats", type=int, default=None, help="repeats per measurement (default 5, --quick 2)"
+        "--repeats",
+        type=int,
+        default=None,
+        help="repeats per measurement (default 5, --quick 2, --smoke 1)",
     )
     parser.add_argument(
         "--json", type=Path, default=None, metavar="OUT", help="also write the figures to OUT"
@@ -586,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.embedded_worker:
         embedded_worker()
         return 0
-    repeats = options.repeats or (2 if options.quick else 5)
+    repeats = options.repeats or (1 if options.smoke else 2 if options.quick else 5)
     if repeats < 1:
         parser.error(f"--repeats must be at least 1, got {repeats}")
     console = Console()
@@ -610,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
             report["overhead"] = measure_step_overhead(repeats * 10, work_dir / "overhead")
     if not options.skip_embedded:
         with console.status("embedded tools in fresh subprocesses ..."):
-            report["embedded"] = measure_embedded(1 if options.quick else 3)
+            report["embedded"] = measure_embedded(1 if options.quick or options.smoke else 3)
     report["benchmark_seconds"] = time.perf_counter() - started
     report["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     _render(report, console)

@@ -16,6 +16,7 @@ subprocess:
 Usage::
 
     .venv/bin/python benchmarks/perception.py [--repeats N] [--only image,audio] [--json OUT]
+    .venv/bin/python benchmarks/perception.py --smoke   # every modality, 1 warm call
 """
 
 from __future__ import annotations
@@ -251,11 +252,20 @@ def print_report(report: dict[str, Any], console: Console) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--repeats", type=int, default=3, help="warm calls per modality")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="warm calls per modality (default 3)"
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="smallest size, to check that it still runs (make test): 1 warm call",
+    )
     parser.add_argument("--only", help="comma-separated modalities (default: all seven)")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--worker", nargs=2, metavar=("MODALITY", "SOURCE"), help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
+    if arguments.repeats is None:
+        arguments.repeats = 1 if arguments.smoke else 3
     if arguments.worker:
         modality, source = arguments.worker
         print(json.dumps(worker(modality, source, max(arguments.repeats, 0))))
