@@ -42,6 +42,8 @@ bench: install-dev
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/perception.py
 	$(BIN)/python benchmarks/cache.py
+	$(BIN)/python benchmarks/harness.py
+	$(BIN)/python benchmarks/eval.py
 
 clean:
 	rm -rf $(VENV) out .unima .pytest_cache
