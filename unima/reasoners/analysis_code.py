@@ -7,12 +7,13 @@ parses, so the evidence does not depend on how the sandbox returns files.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
+from unima.errors import InputError
 from unima.reasoners.base import AnalysisDecision, RequestView
 from unima.reasoners.text_tools import labelled_numbers, numbers_in
+from unima.untrusted_json import load_untrusted_json
 
 VALUES_MARKER = "UNIMA_VALUES "
 ANALYSIS_CUES = re.compile(
@@ -136,8 +137,11 @@ def parse_values(stdout: str) -> dict[str, object]:
     for line in reversed(stdout.splitlines()):
         if line.startswith(VALUES_MARKER):
             try:
-                parsed = json.loads(line[len(VALUES_MARKER) :])
-            except json.JSONDecodeError:
+                # The line comes from sandboxed code: a deeply nested one must not recurse here.
+                parsed = load_untrusted_json(
+                    line[len(VALUES_MARKER) :], source="values line", allow_nan=True
+                )
+            except InputError:
                 return {}
             return parsed if isinstance(parsed, dict) else {}
     return {}

@@ -2,24 +2,53 @@
 
 Everything under ``outputs/`` was written by untrusted code (S27): it may be a symlink to
 ``~/.ssh/id_rsa``, a hardlink, a FIFO that blocks a reader forever, a sparse terabyte file or a
-folder loop. The collector walks with directory file descriptors and ``O_NOFOLLOW`` (a link is
-never followed, not even in a parent), accepts regular files with one link only, checks sizes
-with ``fstat`` before reading and caps both the file count and the bytes read.
+folder loop; the code may even replace ``outputs/`` or ``.unima/`` themselves by links to host
+folders. Every path below the run folder is therefore opened one component at a time with
+``O_NOFOLLOW`` relative to its parent's descriptor (a link is never followed at any level). The
+collector accepts regular files with one link only, checks sizes with ``fstat`` before reading,
+caps both the file count and the bytes read, and parses JSON with its nesting depth bounded.
 """
 
 from __future__ import annotations
 
-import json
+import errno
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from unima.errors import InputError
 from unima.tools.sandbox.records import SandboxLimits
+from unima.untrusted_json import load_untrusted_json
 
 MAX_DEPTH = 8
 _OPEN_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def open_folder_beneath(base: Path, parts: Sequence[str]) -> int:
+    """Open ``base/part/part/...`` as a directory without following a link at any level.
+
+    ``base`` is a folder the host made and trusts; each of ``parts`` is opened relative to the
+    descriptor of its parent with ``O_NOFOLLOW``, so a component the code replaced by a link
+    fails with ``ELOOP``/``ENOTDIR`` instead of leading out of the run folder.
+
+    Raises:
+        OSError: a component is missing, a link or not a folder.
+    """
+    descriptor = os.open(base, _OPEN_DIRECTORY)
+    try:
+        for part in parts:
+            if part in ("", ".", "..") or "/" in part:
+                raise OSError(errno.EINVAL, f"not a single path component: {part!r}")
+            child = os.open(part, _OPEN_DIRECTORY, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = child
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def read_untrusted_file(
@@ -55,9 +84,16 @@ def read_untrusted_file(
 
 
 def collect_outputs(
-    outputs: Path, destination: Path, limits: SandboxLimits
+    base: Path, outputs: Sequence[str], destination: Path, limits: SandboxLimits
 ) -> tuple[dict[str, Path], list[str]]:
-    """Copy the safe files under ``outputs`` to ``destination``.
+    """Copy the safe files under ``base/outputs...`` to ``destination``.
+
+    Args:
+        base: a folder the host made (the run folder).
+        outputs: the components leading from ``base`` to the outputs folder, each opened
+            without following links (``("job", "outputs")``).
+        destination: the host folder receiving the copies.
+        limits: the file count and size limits.
 
     Returns:
         The copied files by relative path, and one ``"<path>: <reason>"`` line per refused entry.
@@ -65,9 +101,12 @@ def collect_outputs(
     files: dict[str, Path] = {}
     skipped: list[str] = []
     try:
-        root = os.open(outputs, _OPEN_DIRECTORY)
+        root = open_folder_beneath(base, outputs)
     except OSError as error:
-        return files, [f"outputs/: cannot be opened ({error.strerror})"]
+        reason = (
+            "it or a folder above it is a link" if error.errno == errno.ELOOP else error.strerror
+        )
+        return files, [f"outputs/: cannot be opened without following links ({reason})"]
     try:
         _collect_folder(root, "", destination, limits, files, skipped, depth=0)
     finally:
@@ -129,27 +168,53 @@ def _collect_folder(
         files[relative] = target
 
 
-def read_values(
-    values_file: Path, result_file: Path, limits: SandboxLimits
-) -> tuple[dict[str, Any], list[str]]:
+def read_values(base: Path, job: str, limits: SandboxLimits) -> tuple[dict[str, Any], list[str]]:
     """The JSON values the code published; problems are returned as notes, never raised.
 
     ``outputs/result.json`` (a JSON object) is read first and values from ``unima_result``
-    override its keys. Only JSON is parsed: nothing the sandbox wrote is unpickled (S38).
+    (``.unima/values.json``) override its keys. Both are opened below ``base/job`` without
+    following links at any level, at most ``values_bytes`` are read and documents nested deeper
+    than ``values_depth`` are refused before parsing. Only JSON is parsed: nothing the sandbox
+    wrote is unpickled (S38).
     """
     values: dict[str, Any] = {}
     notes: list[str] = []
-    for label, path in (("outputs/result.json", result_file), ("unima_result values", values_file)):
-        if not os.path.lexists(path):
+    documents = (
+        ("outputs/result.json", ("outputs",), "result.json"),
+        ("unima_result values", (".unima",), "values.json"),
+    )
+    for label, folder, name in documents:
+        try:
+            folder_fd = open_folder_beneath(base, (job, *folder))
+        except OSError as error:
+            if error.errno != errno.ENOENT:
+                notes.append(
+                    f"{label} ignored: its folder cannot be opened without following links"
+                )
             continue
-        data, reason = read_untrusted_file(str(path), limits.values_bytes)
+        try:
+            try:
+                os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                notes.append(f"{label} ignored: cannot be examined ({error.strerror})")
+                continue
+            data, reason = read_untrusted_file(name, limits.values_bytes, dir_fd=folder_fd)
+        finally:
+            os.close(folder_fd)
         if data is None:
             notes.append(f"{label} ignored: {reason}")
             continue
         try:
-            document = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
-            notes.append(f"{label} ignored: not valid JSON ({error})")
+            document = load_untrusted_json(
+                data, source=label, max_depth=limits.values_depth, max_bytes=limits.values_bytes
+            )
+        except InputError as error:
+            notes.append(
+                f"{error} ignored (limits: {limits.values_depth} levels of nesting, "
+                f"{limits.values_bytes} bytes)"
+            )
             continue
         if not isinstance(document, dict):
             notes.append(f"{label} ignored: a JSON object is needed, got {type(document).__name__}")

@@ -75,17 +75,39 @@ def stage_inputs(files: Mapping[str, bytes | Path] | None, inputs: Path) -> None
             os.chmod(os.path.join(folder, file_name), 0o444)
 
 
+def make_folder_writable(path: str) -> None:
+    """``chmod u+rwx`` on ``path`` if it is a folder; a link at its last component is not followed.
+
+    The folder is pinned with an ``O_PATH | O_NOFOLLOW`` descriptor and changed through
+    ``/proc/self/fd``, so it cannot be swapped for a link between the check and the change.
+    """
+    try:
+        descriptor = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        if stat.S_ISDIR(os.fstat(descriptor).st_mode):
+            os.chmod(f"/proc/self/fd/{descriptor}", stat.S_IRWXU)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
 def remove_tree(path: Path, attempts: int = 40) -> None:
     """Delete a run folder even where the code removed permissions from its own folders.
 
     After a SIGKILL the kernel tears the sandbox's processes down asynchronously, so one of
     them may still create a file for a few milliseconds: retry for up to about two seconds.
+    ``shutil.rmtree`` walks with descriptors and unlinks links without following them.
     """
 
     def make_writable_and_retry(function: Any, failed_path: str, _error: object) -> None:
+        # Only real folders are made writable: a chmod through a link the code planted would
+        # change the mode of a host file.
+        for folder in (os.path.dirname(failed_path), failed_path):
+            make_folder_writable(folder)
         with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(failed_path), stat.S_IRWXU)
-            os.chmod(failed_path, stat.S_IRWXU)
             function(failed_path)
 
     for _attempt in range(attempts):
@@ -225,12 +247,12 @@ def _execute(
     status, status_notes = classify(supervision)
     destination = output_dir or Path(tempfile.mkdtemp(prefix="unima-sandbox-out-"))
     destination.mkdir(parents=True, exist_ok=True)
-    collected, skipped = collect_outputs(job / "outputs", destination, limits)
+    # The code may have replaced any folder below the run folder by a link to a host folder:
+    # everything is opened from run_dir one component at a time, never following a link.
+    collected, skipped = collect_outputs(run_dir, (job.name, "outputs"), destination, limits)
     if output_dir is None and not collected:
         destination.rmdir()  # nothing to hand over: do not leave an empty folder behind
-    values, value_notes = read_values(
-        job / ".unima" / "values.json", job / "outputs" / "result.json", limits
-    )
+    values, value_notes = read_values(run_dir, job.name, limits)
     return SandboxResult(
         stdout=supervision.stdout.text(),
         stderr=supervision.stderr.text(),

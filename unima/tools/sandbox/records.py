@@ -46,6 +46,8 @@ class SandboxLimits:
         output_files: most files copied out of ``outputs/``.
         output_file_bytes: largest single file copied out.
         values_bytes: largest ``values`` JSON document read back.
+        values_depth: deepest array/object nesting accepted in a ``values`` document (deeper
+            documents are refused before parsing, which would otherwise recurse per level).
         poll_interval_s: how often the watchdog measures the work folder.
         blas_threads: thread count forced on OpenBLAS, OpenMP and MKL (their per-thread
             reservations otherwise break ``RLIMIT_AS``).
@@ -65,6 +67,7 @@ class SandboxLimits:
     output_files: int = 200
     output_file_bytes: int = 50 * 1000 * 1000
     values_bytes: int = 1 * MIB
+    values_depth: int = 64
     poll_interval_s: float = 0.5
     blas_threads: int = 1
 

@@ -13,6 +13,7 @@ import os
 import re
 import selectors
 import signal
+import stat
 import subprocess
 import time
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from unima.tools.sandbox.records import SandboxLimits
 # or the model that could drive a terminal).
 _ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_OPEN_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def clean_text(raw: bytes) -> str:
@@ -82,26 +84,37 @@ def measure_folder(folder: Path, max_entries: int) -> tuple[int, int]:
     """Disk bytes (allocated blocks, so sparse files count as written) and entries under folder.
 
     Stops counting once ``max_entries`` is passed: the caller only needs to know it was.
-    Never follows symlinks; unreadable folders are skipped.
+    Walks with directory descriptors opened ``O_NOFOLLOW`` relative to their parent, so a
+    folder the code swaps for a link while it is measured is skipped, never followed.
     """
     total_bytes = 0
     entries = 0
-    pending = [folder]
-    while pending and entries <= max_entries:
-        current = pending.pop()
-        try:
-            with os.scandir(current) as iterator:
-                for entry in iterator:
-                    entries += 1
-                    try:
-                        stat = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    total_bytes += stat.st_blocks * 512
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append(Path(entry.path))
-        except OSError:
-            continue
+    try:
+        pending = [os.open(folder, _OPEN_DIRECTORY)]
+    except OSError:
+        return 0, 0
+    try:
+        while pending and entries <= max_entries:
+            current = pending.pop()
+            try:
+                with os.scandir(current) as iterator:
+                    for entry in iterator:
+                        entries += 1
+                        try:
+                            info = entry.stat(follow_symlinks=False)
+                        except OSError:
+                            continue
+                        total_bytes += info.st_blocks * 512
+                        if stat.S_ISDIR(info.st_mode):
+                            with contextlib.suppress(OSError):
+                                pending.append(os.open(entry.name, _OPEN_DIRECTORY, dir_fd=current))
+            except OSError:
+                pass
+            finally:
+                os.close(current)
+    finally:
+        for descriptor in pending:
+            os.close(descriptor)
     return total_bytes, entries
 
 
