@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from unima.cli.app import console, error_console
+from unima.terminal import terminal_safe
 
 
 def perceive(
@@ -37,7 +38,7 @@ def perceive(
     try:
         model = resolve_perception_model(perception_llm)
     except ConfigError as error:
-        error_console.print(f"error: {error}", markup=False, highlight=False)
+        error_console.print(f"error: {terminal_safe(error)}", markup=False, highlight=False)
         raise typer.Exit(1) from error
     refused = 0
     for file in files:
@@ -47,7 +48,9 @@ def perceive(
             refused += 1
             # An InputError already names the file; a ConfigError names the missing perceiver.
             shown = str(error) if isinstance(error, InputError) else f"{file}: {error}"
-            error_console.print(f"error: {shown}", markup=False, highlight=False, soft_wrap=True)
+            error_console.print(
+                f"error: {terminal_safe(shown)}", markup=False, highlight=False, soft_wrap=True
+            )
             continue
         if as_json:
             typer.echo(perception.model_dump_json())

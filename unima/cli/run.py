@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from unima.cli.app import console, fail
 from unima.cli.progress import RunProgress
+from unima.terminal import terminal_safe
 
 
 def run(
@@ -88,25 +90,38 @@ def run(
 
 
 def _print_response(response: Any, out: Path | None) -> None:
+    # The answer, paths and problems hold text from the request and the model: each goes out
+    # as plain Text (no markup) with terminal controls made visible (no escape sequences).
     console.rule("answer")
-    console.print(response.content, markup=False, highlight=False)
+    console.print(Text(terminal_safe(response.content)), highlight=False)
     table = Table("tag", "modality", "file", "verified")
     for tag, artifact in response.artifacts.items():
         passed = artifact.verification.passed if artifact.verification else None
         table.add_row(
-            tag, artifact.modality, artifact.path, {True: "yes", False: "no", None: "-"}[passed]
+            Text(terminal_safe(tag)),
+            Text(terminal_safe(artifact.modality)),
+            Text(terminal_safe(artifact.path)),
+            {True: "yes", False: "no", None: "-"}[passed],
         )
     if response.artifacts:
         console.print(table)
     if response.problems:
         console.print(
-            f"[yellow]status {response.status}:[/yellow] " + "; ".join(response.problems),
+            Text.assemble(
+                (f"status {response.status}:", "yellow"),
+                " " + terminal_safe("; ".join(response.problems)),
+            ),
             highlight=False,
         )
     if out is not None:
         saved = response.save(out)
         console.print(
-            f"response: {saved / 'response.json'}  (answer.md, answer.html, media/)", soft_wrap=True
+            Text(
+                f"response: {terminal_safe(saved / 'response.json')}  (answer.md, answer.html, media/)"
+            ),
+            soft_wrap=True,
         )
-    console.print(f"run: {response.run_id}", highlight=False)
-    console.print(f"trace: {response.trace_path}", soft_wrap=True, highlight=False)
+    console.print(Text(f"run: {terminal_safe(response.run_id)}"), highlight=False)
+    console.print(
+        Text(f"trace: {terminal_safe(response.trace_path)}"), soft_wrap=True, highlight=False
+    )

@@ -1,7 +1,9 @@
 """Printing a perception for people: ``unima perceive FILE`` renders through here.
 
 The renderer takes a rich ``Console``, so tests print into memory
-(``Console(file=io.StringIO())``) and read what a user would see.
+(``Console(file=io.StringIO())``) and read what a user would see. Everything shown comes from
+the file (its text, metadata, even its name), so it goes out as plain ``Text`` through
+``terminal_safe``: an escape sequence in a PDF's title shows as ``\x1b[2J``, never runs.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from unima.terminal import terminal_safe
 from unima.types import Perception
 
 # Every top-level key is shown; long lists and mappings inside are cut to this many items.
 MAX_ITEMS = 12
 INLINE_CHARS = 100
+
+
+def _safe(text: object, style: str = "") -> Text:
+    return Text(terminal_safe(text), style=style)
 
 
 def render_perception(
@@ -29,25 +36,25 @@ def render_perception(
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold", no_wrap=True)
     facts.add_column()
-    facts.add_row("modality", Text(perception.modality))
-    facts.add_row("backend", Text(perception.backend or "-"))
+    facts.add_row("modality", _safe(perception.modality))
+    facts.add_row("backend", _safe(perception.backend or "-"))
     facts.add_row("seconds", Text(f"{perception.seconds:.3f}"))
-    facts.add_row("summary", Text(perception.summary or "-"))
+    facts.add_row("summary", _safe(perception.summary or "-"))
     text = " ".join(perception.text.split())
     if len(text) > max_text_chars:
         text = f"{text[:max_text_chars].rstrip()} … ({len(perception.text):,} characters)"
-    facts.add_row("text", Text(text or "-"))
+    facts.add_row("text", _safe(text or "-"))
     for failure in perception.failures:
-        facts.add_row(Text("failure", style="yellow"), Text(failure))
+        facts.add_row(Text("failure", style="yellow"), _safe(failure))
     tree = meta_tree(perception.meta)
     console.print(
-        Panel(Group(facts, tree), title=Text(title or perception.tag or perception.modality))
+        Panel(Group(facts, tree), title=_safe(title or perception.tag or perception.modality))
     )
 
 
 def meta_tree(meta: dict[str, Any], label: str = "meta") -> Tree:
     """A tree of ``meta``: short values inline, long lists and mappings as branches."""
-    tree = Tree(Text(label, style="bold"))
+    tree = Tree(_safe(label, style="bold"))
     _add(tree, meta, limit=None)
     return tree
 
@@ -58,9 +65,9 @@ def _add(node: Tree, value: Any, limit: int | None = MAX_ITEMS) -> None:
         inline = _inline(item)
         name = str(key) if isinstance(value, dict) else f"[{key}]"
         if inline is not None:
-            node.add(Text.assemble((name, "cyan"), ": ", inline))
+            node.add(Text.assemble((terminal_safe(name), "cyan"), ": ", terminal_safe(inline)))
         else:
-            _add(node.add(Text(name, style="cyan")), item)
+            _add(node.add(_safe(name, style="cyan")), item)
     if limit is not None and len(items) > limit:
         node.add(Text(f"… {len(items) - limit} more", style="dim"))
 
