@@ -78,7 +78,9 @@ def test_page_shows_every_artifact_of_a_real_run(real_trace: Trace, tmp_path: Pa
 
 def test_large_media_are_copied_next_to_the_page(tmp_path: Path) -> None:
     trace = build_trace(media_files(tmp_path / "media"))
-    page = write_trace_html(trace, tmp_path / "out" / "run.html", embed_limit_bytes=100)
+    page = write_trace_html(
+        trace, tmp_path / "out" / "run.html", embed_limit_bytes=100, allow=[tmp_path / "media"]
+    )
     text = page.read_text(encoding="utf-8")
     copies = page.parent / "run_media"
     for tag, suffix in (("image2", ".png"), ("audio1", ".wav"), ("video1", ".mp4")):
@@ -93,9 +95,16 @@ def test_user_text_is_escaped(tmp_path: Path) -> None:
     text = page.read_text(encoding="utf-8")
     assert "<script" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    # The hand-built trace's files do not exist: the page says so instead of failing.
-    assert "file not found: /store/aa/image2.png" in text
-    assert "file not found: /inputs/beach.png" in text
+    # The hand-built trace's files lie outside every folder a trace may read: the page names
+    # them as refused instead of opening them.
+    assert "refused to read /store/aa/image2.png" in text
+    assert "refused to read /inputs/beach.png" in text
+
+
+def test_missing_files_in_a_readable_folder_are_noted(tmp_path: Path) -> None:
+    trace = build_trace({"image2": str(tmp_path / "gone.png")})
+    page = write_trace_html(trace, tmp_path / "page.html", allow=[tmp_path])
+    assert f"file not found: {tmp_path / 'gone.png'}" in page.read_text(encoding="utf-8")
 
 
 def test_out_must_be_a_page_or_a_folder(tmp_path: Path) -> None:

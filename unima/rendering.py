@@ -1,4 +1,10 @@
-"""A ``Response`` as Markdown, as a self-contained-looking HTML page, and saved to a folder."""
+"""A ``Response`` as Markdown, as a self-contained-looking HTML page, and saved to a folder.
+
+The answer text comes from the request and the model, so both renderings escape its HTML:
+``<script>`` or ``<img onerror>`` in an answer shows as text in ``answer.md`` and
+``answer.html`` alike. Only the placeholders become markup, with checked tags as names and
+URL-escaped links.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,9 @@ import html
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
+from unima.filenames import tag_file_name
 from unima.trace.store import atomic_write_text
 from unima.types import PLACEHOLDER_PATTERN, Artifact, Response
 
@@ -14,25 +22,36 @@ CODE_PREVIEW_CHARS = 20_000
 
 
 def _link(artifact: Artifact, tag: str, media_prefix: str | None) -> str:
+    """The artifact's path, or ``<media_prefix>/<tag><suffix>`` for a saved copy (not escaped)."""
     if media_prefix is None:
         return artifact.path
-    return f"{media_prefix.rstrip('/')}/{tag}{Path(artifact.path).suffix}"
+    return f"{media_prefix.rstrip('/')}/{tag_file_name(tag, Path(artifact.path).suffix)}"
 
 
 def response_markdown(response: Response, media_prefix: str | None = None) -> str:
-    """The answer as Markdown: images embedded, other media linked."""
+    """The answer as Markdown: images embedded, other media linked, the rest HTML-escaped.
 
-    def replace(match: object) -> str:
-        tag = f"{match.group(1)}{match.group(2)}"  # type: ignore[attr-defined]
+    Markdown passes raw HTML through, so the text around the placeholders is escaped
+    (``<`` ``>`` ``&``); Markdown's own syntax (``**bold**``, lists, headings) still works.
+    Links are URL-escaped, so a space or parenthesis in a path cannot end the link early.
+    """
+    pieces = []
+    position = 0
+    for match in PLACEHOLDER_PATTERN.finditer(response.content):
+        pieces.append(html.escape(response.content[position : match.start()], quote=False))
+        tag = f"{match.group(1)}{match.group(2)}"
         artifact = response.artifacts.get(tag)
         if artifact is None:
-            return f"[{tag}: not produced]"
-        link = _link(artifact, tag, media_prefix)
-        if artifact.modality == "image":
-            return f"![{tag}]({link})"
-        return f"[{tag} ({artifact.modality})]({link})"
-
-    return PLACEHOLDER_PATTERN.sub(replace, response.content)
+            pieces.append(f"[{html.escape(tag)}: not produced]")
+        else:
+            link = quote(_link(artifact, tag, media_prefix))
+            if artifact.modality == "image":
+                pieces.append(f"![{tag}]({link})")
+            else:
+                pieces.append(f"[{tag} ({artifact.modality})]({link})")
+        position = match.end()
+    pieces.append(html.escape(response.content[position:], quote=False))
+    return "".join(pieces)
 
 
 def _media_html(tag: str, artifact: Artifact, link: str) -> str:
@@ -89,13 +108,20 @@ def save_response(response: Response, directory: Path) -> Path:
     """Copy the artifacts to ``directory/media`` and write answer.md, answer.html, response.json.
 
     The saved ``response.json`` uses paths relative to ``directory``, so the folder can move.
+    Each copy is named ``<tag><suffix>``; tags are checked before anything is written.
+
+    Raises:
+        UnsafePathError: an artifact's tag is not a placeholder tag (``image1``), so it
+            cannot name a file.
     """
+    for tag in response.artifacts:
+        tag_file_name(tag)
     directory.mkdir(parents=True, exist_ok=True)
     media = directory / "media"
     media.mkdir(exist_ok=True)
     relative: dict[str, Artifact] = {}
     for tag, artifact in response.artifacts.items():
-        target = media / f"{tag}{Path(artifact.path).suffix}"
+        target = media / tag_file_name(tag, Path(artifact.path).suffix)
         shutil.copyfile(artifact.path, target)
         relative[tag] = artifact.model_copy(update={"path": str(target.relative_to(directory))})
     saved = response.model_copy(update={"artifacts": relative})

@@ -9,12 +9,15 @@ from the trace (which holds user text) is escaped.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from unima.errors import TraceError
+from unima.errors import InputError, TraceError, UnsafePathError
+from unima.filenames import check_run_id, check_tag
+from unima.trace.access import ReadableFolders
 from unima.trace.attempts import event_notices, plan_order, run_seconds, step_attempts
 from unima.trace.preview import DEFAULT_EMBED_LIMIT_BYTES, MediaPlacement, media_preview
 from unima.trace.schema import Trace
@@ -105,14 +108,39 @@ def _header(trace: Trace) -> str:
     return f"<h1>unima run {escape(trace.run_id)}</h1><dl>{listing}</dl>{error}"
 
 
-def _request(trace: Trace, placement: MediaPlacement) -> str:
+def _media(
+    tag: object,
+    modality: str,
+    path_text: str,
+    mime: str | None,
+    placement: MediaPlacement,
+    readable: ReadableFolders,
+) -> str:
+    """A preview of one file the trace names, or a note saying why it is not shown.
+
+    The tag must be a placeholder tag (it names the copy next to the page) and the file must
+    be one the trace may read; a refused file is named on the page and never opened.
+    """
+    try:
+        checked_tag = check_tag(tag)
+        path = readable.check(path_text)
+    except UnsafePathError as error:
+        return f'<p class="problem refused">&lt;{escape(str(tag))}&gt; not shown: {escape(str(error))}</p>'
+    except InputError:
+        return (
+            f'<p class="missing">&lt;{escape(str(tag))}&gt; file not found: {escape(path_text)}</p>'
+        )
+    return media_preview(checked_tag, modality, path, mime, placement)
+
+
+def _request(trace: Trace, placement: MediaPlacement, readable: ReadableFolders) -> str:
     if trace.request is None:
         return ""
     parts = [f'<h2>Request</h2><pre class="request">{escape(trace.request.text)}</pre>']
     for part in trace.request.parts:
         tag = part.tag or "input"
         if part.path:
-            parts.append(media_preview(tag, part.modality, part.path, part.mime, placement))
+            parts.append(_media(tag, part.modality, part.path, part.mime, placement, readable))
         elif part.text is not None:
             parts.append(
                 f"<figure><pre>{escape(part.text)}</pre><figcaption>&lt;{escape(tag)}&gt; text</figcaption></figure>"
@@ -136,7 +164,7 @@ def _request(trace: Trace, placement: MediaPlacement) -> str:
     return "".join(parts)
 
 
-def _answer(trace: Trace, placement: MediaPlacement) -> str:
+def _answer(trace: Trace, placement: MediaPlacement, readable: ReadableFolders) -> str:
     response = trace.response
     if response is None:
         return '<h2>Answer</h2><p class="missing">this run produced no answer</p>'
@@ -150,7 +178,7 @@ def _answer(trace: Trace, placement: MediaPlacement) -> str:
             pieces.append(f'<span class="missing">[&lt;{escape(tag)}&gt; not produced]</span>')
         else:
             pieces.append(
-                media_preview(tag, artifact.modality, artifact.path, artifact.mime, placement)
+                _media(tag, artifact.modality, artifact.path, artifact.mime, placement, readable)
             )
         position = match.end()
     pieces.append(escape(response.content[position:]).replace("\n", "<br>"))
@@ -300,13 +328,20 @@ def _verifications(trace: Trace) -> str:
     return "".join(sections)
 
 
-def trace_html(trace: Trace, placement: MediaPlacement) -> str:
-    """The whole page for ``trace`` as a string; large media are copied per ``placement``."""
+def trace_html(
+    trace: Trace, placement: MediaPlacement, readable: ReadableFolders | None = None
+) -> str:
+    """The whole page for ``trace`` as a string; large media are copied per ``placement``.
+
+    Only files ``readable`` allows are read (default: ``ReadableFolders.for_trace(trace)``,
+    this machine's artifact store and the run's work folder); the rest are named as refused.
+    """
+    readable = readable or ReadableFolders.for_trace(trace)
     body = "".join(
         [
             _header(trace),
-            _answer(trace, placement),
-            _request(trace, placement),
+            _answer(trace, placement, readable),
+            _request(trace, placement, readable),
             _understanding(trace),
             '<h2>Reasoning graph</h2><div class="figure-scroll">' + graph_svg(trace) + "</div>",
             '<h2>Timeline</h2><div class="figure-scroll">' + timeline_svg(trace) + "</div>",
@@ -328,9 +363,19 @@ def trace_html(trace: Trace, placement: MediaPlacement) -> str:
 
 
 def write_trace_html(
-    trace: Trace, out: str | Path, *, embed_limit_bytes: int = DEFAULT_EMBED_LIMIT_BYTES
+    trace: Trace,
+    out: str | Path,
+    *,
+    embed_limit_bytes: int = DEFAULT_EMBED_LIMIT_BYTES,
+    trace_path: str | Path | None = None,
+    allow: Iterable[str | Path] = (),
+    readable: ReadableFolders | None = None,
 ) -> Path:
     """Write the trace's HTML page and return its path.
+
+    The trace is treated as untrusted: it is read from only the folders of
+    ``unima.trace.access`` (the trace file's folder, ``allow``, this machine's store and the
+    run's work folder); other paths are named on the page as refused, never opened.
 
     Args:
         trace: the run to show.
@@ -338,13 +383,22 @@ def write_trace_html(
             that receives ``<run id>.html``.
         embed_limit_bytes: media up to this size are embedded as ``data:`` URIs; larger ones
             are copied to ``<page name>_media/`` next to the page and linked relatively.
+        trace_path: the file the trace was loaded from; files in its folder may be shown.
+        allow: further folders whose files may be shown.
+        readable: the folders to read from, instead of those built from the arguments above.
 
     Raises:
-        TraceError: ``out`` names a file that is not an HTML page, or cannot be written.
+        TraceError: ``out`` names a file that is not an HTML page, or cannot be written, or
+            the page would be named by a run id that is not a plain name.
     """
     out = Path(out)
     if out.is_dir() or not out.suffix:
-        page = out / f"{trace.run_id}.html"
+        try:
+            page = out / f"{check_run_id(trace.run_id)}.html"
+        except UnsafePathError as error:
+            raise TraceError(
+                f"cannot name the page after the trace's run id: {error}; give a .html file"
+            ) from error
     elif out.suffix.lower() in (".html", ".htm"):
         page = out
     else:
@@ -357,7 +411,9 @@ def write_trace_html(
     )
     try:
         page.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(page, trace_html(trace, placement))
+        if readable is None:
+            readable = ReadableFolders.for_trace(trace, trace_path=trace_path, allow=allow)
+        atomic_write_text(page, trace_html(trace, placement, readable))
     except OSError as error:
         raise TraceError(f"cannot write the trace page {page}: {error}") from error
     return page

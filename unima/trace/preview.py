@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from unima.filenames import tag_file_name
+
 DEFAULT_EMBED_LIMIT_BYTES = 8 * 1024 * 1024
 TEXT_PREVIEW_CHARS = 4_000
 CODE_PREVIEW_CHARS = 20_000
@@ -60,12 +62,17 @@ def data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def media_source(path: Path, mime: str, name: str, placement: MediaPlacement) -> str:
-    """A URL for ``path`` usable in ``src``/``href``: a data URI, or a relative link to a copy."""
+def media_source(path: Path, mime: str, file_name: str, placement: MediaPlacement) -> str:
+    """A URL for ``path`` usable in ``src``/``href``: a data URI, or a relative link to a copy.
+
+    ``file_name`` names the copy; it must already be one plain component (``tag_file_name``).
+    """
     if path.stat().st_size <= placement.embed_limit_bytes:
         return data_uri(path.read_bytes(), mime)
+    if Path(file_name).name != file_name or file_name in ("", ".", ".."):
+        raise ValueError(f"{file_name!r} is not a plain file name")
     placement.folder.mkdir(parents=True, exist_ok=True)
-    copy = placement.folder / f"{name}{path.suffix.lower()}"
+    copy = placement.folder / file_name
     if not copy.exists() or copy.stat().st_size != path.stat().st_size:
         shutil.copyfile(path, copy)
     relative = copy.relative_to(placement.page_dir)
@@ -185,21 +192,21 @@ def mesh_preview_png(path: Path, size: tuple[int, int] = MESH_PREVIEW_SIZE) -> b
 
 
 def media_preview(
-    name: str, modality: str, path_text: str, mime: str | None, placement: MediaPlacement
+    name: str, modality: str, path: Path, mime: str | None, placement: MediaPlacement
 ) -> str:
     """An HTML fragment showing one file the way a reader would want to see it.
 
-    ``name`` (a placeholder tag such as ``image1``) labels it and names a linked copy. A missing
+    ``name`` (a checked placeholder tag such as ``image1``) labels it and names a linked copy;
+    ``path`` is a file the caller has already allowed (see ``unima.trace.access``). A missing
     or unreadable file becomes a visible note, never an exception: a trace outlives its media.
     """
-    path = Path(path_text)
     label = escape(name)
     if not path.is_file():
-        return f'<p class="missing">&lt;{label}&gt; file not found: {escape(path_text)}</p>'
+        return f'<p class="missing">&lt;{label}&gt; file not found: {escape(str(path))}</p>'
     mime = media_mime(path, mime, modality)
-    file_name = f"{name}{path.suffix.lower()}"
+    file_name = tag_file_name(name, path.suffix)
     try:
-        source = media_source(path, mime, name, placement)
+        source = media_source(path, mime, file_name, placement)
         link = _download_link(source, file_name, f"{file_name} ({path.stat().st_size:,} bytes)")
         if modality == "image":
             body = f'<img src="{escape(source, quote=True)}" alt="{label}">'

@@ -1,6 +1,9 @@
 """The trace file schema (version 1): one JSON document per run.
 
-Media are referenced by path and sha256, never embedded.
+Media are referenced by path and sha256, never embedded. Traces are meant to be shared, so
+``load_trace`` treats the file as untrusted: a file that is too large or too deeply nested, a
+number too long to convert, a time no clock can show, a plan step that is not a ``Step`` or a
+run id that is not a plain name is a ``TraceError``, never a traceback in the viewer.
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
-from unima.errors import TraceError
+from unima.errors import TraceError, UnsafePathError
+from unima.filenames import check_run_id
 from unima.types import (
     AnalysisReport,
     Caption,
@@ -21,9 +25,20 @@ from unima.types import (
     Record,
     Request,
     Response,
+    Step,
 )
 
 TRACE_SCHEMA_VERSION = 1
+MAX_TRACE_BYTES = 256 * 1024 * 1024
+MAX_TRACE_DEPTH = 64
+# Times are Unix seconds between 1970 and 9999, the range ``datetime`` can show.
+LATEST_TIME = 253_402_300_799.0
+
+
+def _plausible_time(value: float | None) -> float | None:
+    if value is not None and not 0.0 <= value <= LATEST_TIME:  # also refuses NaN
+        raise ValueError(f"{value!r} is not a time between 1970 and 9999 (Unix seconds)")
+    return value
 
 
 class TraceEvent(Record):
@@ -36,6 +51,8 @@ class TraceEvent(Record):
     round: int = 0
     data: dict[str, Any] = Field(default_factory=dict)
 
+    _check_time = field_validator("time")(_plausible_time)
+
 
 class PlanGraph(Record):
     content: str
@@ -43,6 +60,14 @@ class PlanGraph(Record):
     nodes: list[dict[str, Any]] = Field(default_factory=list)
     edges: list[tuple[str, str]] = Field(default_factory=list)
     reasoner: str = ""
+
+    @field_validator("nodes")
+    @classmethod
+    def _nodes_are_steps(cls, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # The viewer reads ids, tools and dependencies from each node: make sure they are there.
+        for node in nodes:
+            Step.model_validate(node)
+        return nodes
 
 
 Decision = Literal["accept", "retry_steps", "replan", "give_up"]
@@ -79,6 +104,8 @@ class Trace(Record):
     rounds: list[JudgeRound] = Field(default_factory=list)
     response: Response | None = None
 
+    _check_times = field_validator("started_at", "finished_at")(_plausible_time)
+
 
 def load_trace(path: str | Path) -> Trace:
     """Read a trace file back, checking its schema version.
@@ -88,19 +115,43 @@ def load_trace(path: str | Path) -> Trace:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_TRACE_BYTES:
+            raise TraceError(
+                f"{path} is larger than {MAX_TRACE_BYTES:,} bytes ({size:,}); "
+                "it is not a trace unima wrote"
+            )
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise TraceError(f"trace file not found: {path}") from error
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise TraceError(f"cannot read trace {path}: {error}") from error
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        # ValueError covers malformed JSON and integers past Python's digit limit.
+        raise TraceError(f"cannot read trace {path}: {str(error)[:300]}") from error
+    if _depth_exceeds(raw, MAX_TRACE_DEPTH):
+        raise TraceError(f"{path} is nested deeper than {MAX_TRACE_DEPTH} levels")
     if not isinstance(raw, dict) or "schema_version" not in raw:
         raise TraceError(f"{path} is not a unima trace (no schema_version)")
     if raw["schema_version"] != TRACE_SCHEMA_VERSION:
         raise TraceError(
-            f"{path} has trace schema version {raw['schema_version']!r}; this unima reads "
+            f"{path} has trace schema version {str(raw['schema_version'])[:40]!r}; this unima reads "
             f"version {TRACE_SCHEMA_VERSION}"
         )
     try:
-        return Trace.model_validate(raw)
-    except ValidationError as error:
-        raise TraceError(f"{path} is not a valid unima trace: {error}") from error
+        trace = Trace.model_validate(raw)
+        check_run_id(trace.run_id)
+    except (ValidationError, UnsafePathError) as error:
+        raise TraceError(f"{path} is not a valid unima trace: {str(error)[:2000]}") from error
+    return trace
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects deeper than ``limit`` (checked without recursion)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return False

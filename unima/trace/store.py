@@ -12,6 +12,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from unima.filenames import safe_suffix
+
 CHUNK_SIZE = 1 << 20
 
 
@@ -63,13 +65,18 @@ def atomic_copy(source: Path, target: Path) -> Path:
 
 
 class ArtifactStore:
-    """Stores files as ``<root>/<sha[:2]>/<sha><suffix>``."""
+    """Stores files as ``<root>/<sha[:2]>/<sha><suffix>``.
+
+    The suffix comes from a file a tool, a sandboxed program or a model named, so it is kept
+    only when it is plain (``.png``, ``.docx``: a dot, then up to 10 letters or digits) and
+    dropped otherwise: no control character or separator reaches a stored file's name.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
     def path_for(self, sha256: str, suffix: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}{suffix}"
+        return self.root / sha256[:2] / f"{sha256}{safe_suffix(suffix)}"
 
     def put_file(self, source: Path, suffix: str | None = None) -> tuple[Path, str, int]:
         """Copy ``source`` into the store; returns (stored path, sha256, size in bytes)."""

@@ -2,7 +2,8 @@
 
 Everything the user or a model wrote (request, plan text, errors) is printed as plain
 ``rich.text.Text``, never parsed as console markup, so a request containing ``[red]`` prints as
-written.
+written; and every piece passes ``terminal_safe``, so an escape sequence in a shared trace
+shows as ``\x1b[2J`` instead of clearing the screen.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from unima.terminal import terminal_safe
+from unima.trace.access import ReadableFolders, refused_media
 from unima.trace.attempts import (
     PIPELINE_NODES,
     StepAttempt,
@@ -21,16 +24,25 @@ from unima.trace.attempts import (
     run_seconds,
     step_attempts,
 )
+from unima.trace.html import write_trace_html
 from unima.trace.schema import Trace, load_trace
 
 ERROR_PREVIEW_CHARS = 300
 
 
 def _line(*pieces: str | tuple[str, str]) -> Any:
-    """A ``Text`` from plain strings and ``(text, style)`` pairs, never parsing markup."""
+    """A ``Text`` from plain strings and ``(text, style)`` pairs, never parsing markup.
+
+    Every piece is made terminal-safe here, the one place the view builds its output.
+    """
     from rich.text import Text
 
-    return Text.assemble(*pieces)
+    return Text.assemble(
+        *(
+            terminal_safe(piece) if isinstance(piece, str) else (terminal_safe(piece[0]), piece[1])
+            for piece in pieces
+        )
+    )
 
 
 def _verification_label(verification: dict[str, Any] | None) -> str:
@@ -251,17 +263,29 @@ def main(argv: list[str] | None = None) -> int:
         metavar="OUT",
         help="write one self-contained HTML page to OUT (a .html file or a folder)",
     )
+    parser.add_argument(
+        "--allow-dir",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also show media from DIR on the page (repeatable); a trace is untrusted, so "
+        "by default only its own folder, the artifact store and the run's work folder are read",
+    )
     arguments = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         trace = load_trace(arguments.trace)
         if arguments.html is not None:
-            from unima.trace.html import write_trace_html
-
-            page = write_trace_html(trace, arguments.html)
-            print(page)
+            readable = ReadableFolders.for_trace(
+                trace, trace_path=arguments.trace, allow=arguments.allow_dir
+            )
+            page = write_trace_html(trace, arguments.html, readable=readable)
+            for message in refused_media(trace, readable):
+                print(terminal_safe(message), file=sys.stderr)
+            print(terminal_safe(page))
             return 0
     except UnimaError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(terminal_safe(f"error: {error}"), file=sys.stderr)
         return 1
     render_trace(trace)
     return 0
