@@ -284,6 +284,35 @@ def test_attack_10_run_output_shows_escape_codes_instead_of_running_them(
     assert_terminal_safe(console.file.getvalue())  # type: ignore[attr-defined]
 
 
+def test_attack_10_trace_diff_shows_escape_codes_instead_of_running_them() -> None:
+    from unima.trace.diff import diff_traces, render_diff
+
+    trace = build_trace()
+    assert trace.request is not None
+    hostile = trace.model_copy(
+        update={"request": trace.request.model_copy(update={"text": HOSTILE}), "run_id": "b"}
+    )
+    console = plain_console()
+    render_diff(diff_traces(trace, hostile), console)
+    assert_terminal_safe(console.file.getvalue())  # type: ignore[attr-defined]
+
+
+def test_attack_10_run_progress_shows_step_errors_as_written() -> None:
+    from unima.cli.progress import RunProgress
+    from unima.trace.schema import TraceEvent
+
+    console = plain_console()
+    with RunProgress(console) as progress:
+        for kind, data in (("step_start", {"tool": HOSTILE}), ("step_end", {"error": HOSTILE})):
+            progress.update(
+                TraceEvent(kind=kind, node="run_step", time=0.0, step_id=HOSTILE, data=data)
+            )
+    output = console.file.getvalue()  # type: ignore[attr-defined]
+    for character in ("\x1b", "\x9b", "\x07", "\u202e"):
+        assert character not in output
+    assert "[red]red[/red]" in output
+
+
 def test_attack_10_cli_errors_do_not_interpret_markup(monkeypatch: pytest.MonkeyPatch) -> None:
     application = importlib.import_module("unima.cli.app")  # the package re-exports an `app`
     console = plain_console()
@@ -351,3 +380,13 @@ def test_attack_also_output_names_free_names_are_cleaned() -> None:
     long = safe_file_name("é" * 300 + ".docx")
     assert long.endswith(".docx") and len(long.encode()) <= 200
     assert hashlib.sha256(long.encode()).hexdigest()  # valid UTF-8 after the cut
+
+
+def test_attack_also_output_names_run_id_cannot_leave_the_trace_folder(tmp_path: Path) -> None:
+    from unima import UniMA
+    from unima.testing import fake_toolbox
+
+    agent = UniMA(tools=fake_toolbox(), trace_dir=tmp_path / "traces")
+    with pytest.raises(UnsafePathError, match="run id"):
+        agent.respond("Explain tides. Include one image.", run_id="../../escaped\x1b[2J")
+    assert not list(tmp_path.rglob("escaped*"))

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from unima import __version__
 from unima.config import Settings, load_settings
 from unima.errors import InputError, TraceError, UnimaError
+from unima.filenames import check_run_id
 from unima.graph.checkpoint import finished_step_results, open_checkpointer
 from unima.graph.context import RunContext, StepBoard
 from unima.graph.toolbox import Toolbox
@@ -169,7 +170,8 @@ class UniMA:
         is streamed as it happens; the last item is the ``Response``. Arguments as ``arespond``.
         """
         settings = self.settings
-        run_id = run_id or new_run_id()
+        # The run id names the trace file and the work folder: a plain name only.
+        run_id = check_run_id(run_id or new_run_id())
         work_root = Path(settings.artifact_dir).parent / "work" / run_id
         async with self._checkpointer() as checkpointer:
             graph = self._compiled(checkpointer)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from rich.markup import escape as escape_markup
+from rich.text import Text
 
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some
 # terminals), and the Unicode characters that reorder or split lines: bidi embeddings,
@@ -47,3 +48,18 @@ def terminal_safe(text: object) -> str:
 def markup_safe(text: object) -> str:
     """``terminal_safe(text)`` with rich markup escaped, to embed in a markup string."""
     return escape_markup(terminal_safe(text))
+
+
+def safe_text(text: object, style: str = "") -> Text:
+    """A rich ``Text`` of untrusted text: never parsed as markup, controls made visible."""
+    return Text(terminal_safe(text), style=style)
+
+
+def safe_line(*pieces: str | tuple[str, str]) -> Text:
+    """``Text.assemble`` of plain strings and ``(text, style)`` pairs, each terminal-safe."""
+    return Text.assemble(
+        *(
+            terminal_safe(piece) if isinstance(piece, str) else (terminal_safe(piece[0]), piece[1])
+            for piece in pieces
+        )
+    )

@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from unima.terminal import markup_safe
+
 NODE_LABELS = {
     "receive": "perceiving the inputs",
     "caption": "step 1: caption and output spec",
@@ -61,7 +63,10 @@ class RunProgress:
             self._finish(event.node)
         elif event.kind == "step_start":
             key = f"{event.step_id}/{event.round}/{data.get('attempt')}"
-            self._start(key, f"  {event.step_id}: {data.get('tool')} ({data.get('backend')})")
+            self._start(
+                key,
+                markup_safe(f"  {event.step_id}: {data.get('tool')} ({data.get('backend')})"),
+            )
         elif event.kind in ("step_end", "step_skipped"):
             key = next(
                 (
@@ -73,14 +78,16 @@ class RunProgress:
             )
             status = data.get("status", "skipped")
             style = STATUS_STYLE.get(status, "yellow")
-            label = f"  {event.step_id}: [{style}]{status}[/{style}]"
+            # Step ids, tools and errors come from the plan and the tools: markup-escaped and
+            # terminal-safe, so only this label's own [style] is markup.
+            label = f"  {markup_safe(event.step_id)}: [{style}]{markup_safe(status)}[/{style}]"
             if data.get("error"):
-                label += f" — {str(data['error'])[:80]}"
+                label += f" — {markup_safe(str(data['error'])[:80])}"
             if key:
                 self._finish(key, label)
         elif event.kind == "judge":
             self._start(
                 f"judge/{event.round}",
-                f"judge: {data.get('decision')} — {str(data.get('reason'))[:80]}",
+                markup_safe(f"judge: {data.get('decision')} — {str(data.get('reason'))[:80]}"),
             )
             self._finish(f"judge/{event.round}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from unima.terminal import safe_line, safe_text
 from unima.trace.attempts import StepAttempt, run_seconds, step_attempts
 from unima.trace.schema import Trace
 
@@ -253,61 +254,58 @@ def render_diff(diff: TraceDiff, console: Any = None) -> None:
     """Print ``diff`` to ``console`` (a ``rich.console.Console``; default: standard output)."""
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     console = console or Console()
     before, after = diff.run_ids
-    console.print(Text.assemble(("Diff ", "bold"), f"{before} → {after}"))
+    console.print(safe_line(("Diff ", "bold"), f"{before} → {after}"))
     if not diff.same_request:
-        console.print(Text.assemble(("requests differ", "yellow")))
-        console.print(Text(f"  before: {diff.requests[0]}\n  after:  {diff.requests[1]}"))
+        console.print(safe_line(("requests differ", "yellow")))
+        console.print(safe_text(f"  before: {diff.requests[0]}\n  after:  {diff.requests[1]}"))
     status = " → ".join(diff.status)
     console.print(
-        Text(f"status: {status}" + ("" if diff.status[0] != diff.status[1] else " (same)"))
+        safe_text(f"status: {status}" + ("" if diff.status[0] != diff.status[1] else " (same)"))
     )
     speed_up = diff.seconds[0] / diff.seconds[1] if diff.seconds[1] > 0 else float("inf")
     console.print(
-        Text(
+        safe_text(
             f"time: {diff.seconds[0]:.2f} s → {diff.seconds[1]:.2f} s (speed-up ×{speed_up:.1f}); "
             f"tool time {diff.step_seconds[0]:.2f} s → {diff.step_seconds[1]:.2f} s; "
             f"judge rounds {diff.rounds[0]} → {diff.rounds[1]}"
         )
     )
-    console.print(
-        Text.assemble(("Output spec: ", "bold"), "changed" if diff.spec_changes else "same")
-    )
+    console.print(safe_line(("Output spec: ", "bold"), "changed" if diff.spec_changes else "same"))
     for change in diff.spec_changes:
-        console.print(Text(f"  {change.name}: {_show(change.before)} → {_show(change.after)}"))
+        console.print(safe_text(f"  {change.name}: {_show(change.before)} → {_show(change.after)}"))
     console.print(
-        Text.assemble(("Answer text: ", "bold"), "changed" if diff.content_changed else "same")
+        safe_line(("Answer text: ", "bold"), "changed" if diff.content_changed else "same")
     )
-    console.print(Text.assemble(("Plan: ", "bold"), "changed" if diff.plan_changes else "same"))
+    console.print(safe_line(("Plan: ", "bold"), "changed" if diff.plan_changes else "same"))
     for step in diff.plan_changes:
-        console.print(Text(f"  {step.change} {step.step_id}"))
+        console.print(safe_text(f"  {step.change} {step.step_id}"))
         for change in step.changes:
             console.print(
-                Text(f"    {change.name}: {_show(change.before)} → {_show(change.after)}")
+                safe_text(f"    {change.name}: {_show(change.before)} → {_show(change.after)}")
             )
     if diff.step_runs:
         table = Table("step", "before", "after", "attempts", "tool seconds", title="Steps")
         for run in diff.step_runs:
             table.add_row(
-                Text(run.step_id),
-                Text(run.before),
-                Text(run.after),
-                Text(f"{run.attempts[0]} → {run.attempts[1]}"),
-                Text(f"{run.seconds[0]:.2f} → {run.seconds[1]:.2f}"),
+                safe_text(run.step_id),
+                safe_text(run.before),
+                safe_text(run.after),
+                safe_text(f"{run.attempts[0]} → {run.attempts[1]}"),
+                safe_text(f"{run.seconds[0]:.2f} → {run.seconds[1]:.2f}"),
             )
         console.print(table)
     if diff.artifacts:
         table = Table("tag", "change", "before sha256", "after sha256", title="Artifacts")
         for artifact in diff.artifacts:
             table.add_row(
-                Text(f"<{artifact.tag}>"),
-                Text(artifact.change),
-                Text((artifact.before_sha256 or "-")[:16]),
-                Text((artifact.after_sha256 or "-")[:16]),
+                safe_text(f"<{artifact.tag}>"),
+                safe_text(artifact.change),
+                safe_text((artifact.before_sha256 or "-")[:16]),
+                safe_text((artifact.after_sha256 or "-")[:16]),
             )
         console.print(table)
     verdict = "identical apart from timing" if diff.identical else "the runs differ"
-    console.print(Text.assemble(("Verdict: ", "bold"), verdict))
+    console.print(safe_line(("Verdict: ", "bold"), verdict))

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from unima.terminal import terminal_safe
+from unima.terminal import safe_line, terminal_safe
 from unima.trace.access import ReadableFolders, refused_media
 from unima.trace.attempts import (
     PIPELINE_NODES,
@@ -35,14 +35,7 @@ def _line(*pieces: str | tuple[str, str]) -> Any:
 
     Every piece is made terminal-safe here, the one place the view builds its output.
     """
-    from rich.text import Text
-
-    return Text.assemble(
-        *(
-            terminal_safe(piece) if isinstance(piece, str) else (terminal_safe(piece[0]), piece[1])
-            for piece in pieces
-        )
-    )
+    return safe_line(*pieces)
 
 
 def _verification_label(verification: dict[str, Any] | None) -> str:
