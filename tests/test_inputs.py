@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import subprocess
+import sys
 import wave
 from pathlib import Path
 
@@ -351,3 +354,163 @@ def test_unim_media_needs_a_media_root() -> None:
 def test_unim_text_only_instance(unim_root: Path) -> None:
     request = build_request(instance("Explain phonemes. Respond with one audio clip.", {}))
     assert request.parts == () and request.source["kind"] == "unim"
+
+
+# ---- issue 10, attack 7: file names that are not UTF-8 -------------------------------------
+
+
+def non_utf8_notes(folder: Path) -> Path:
+    """``notes\\xff.txt``: a name that is bytes, not text; Python holds it with a surrogate."""
+    path = folder / os.fsdecode(b"notes\xff.txt")
+    path.write_text("Spiral galaxies have arms of young stars.\n", encoding="utf-8")
+    return path
+
+
+def test_attack_07_non_utf8_name_survives_request_json_losslessly(tmp_path: Path) -> None:
+    path = non_utf8_notes(tmp_path)
+    request = build_request(["Summarise <document1>.", path])
+    (part,) = request.parts
+    assert part.path == str(path)
+    text = request.model_dump_json()
+    text.encode("utf-8")  # strict UTF-8: no lone surrogate reaches the file
+    shown = json.loads(text)["parts"][0]
+    assert shown["path"].endswith("notes\\xff.txt")  # readable, and says which byte it was
+    again = Request.model_validate_json(text)
+    assert again == request and Path(again.parts[0].path or "").read_bytes() == path.read_bytes()
+    assert Request.model_validate(request.model_dump(mode="json")) == request
+
+
+def test_attack_07_ordinary_paths_serialise_unchanged(tmp_path: Path) -> None:
+    path = write_png(tmp_path / "plain name é.png")
+    (part,) = build_request(["Describe <image1>.", path]).parts
+    document = part.model_dump(mode="json")
+    assert document["path"] == str(path) and "path_bytes" not in document
+
+
+def test_attack_07_run_with_a_non_utf8_name_completes_and_writes_a_trace(tmp_path: Path) -> None:
+    from unima import UniMA
+    from unima.testing import fake_toolbox
+    from unima.trace.schema import load_trace
+
+    path = non_utf8_notes(tmp_path)
+    response = UniMA(tools=fake_toolbox()).respond(["Summarise <document1>.", path])
+    response.model_dump_json().encode("utf-8")
+    assert response.trace_path is not None
+    trace = load_trace(response.trace_path)
+    assert trace.request is not None and trace.request.parts[0].path == str(path)
+
+
+def test_attack_07_cli_run_and_perceive_json_with_a_non_utf8_name(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from unima.cli import app
+
+    path = non_utf8_notes(tmp_path)
+    # A real bytes argument, as a shell passes $'notes\xff.txt'.
+    unima_command = Path(sys.executable).parent / "unima"
+    perceived = subprocess.run(
+        [unima_command, "perceive", "--json", os.fsencode(path)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert perceived.returncode == 0, perceived.stderr.decode("utf-8", "replace")
+    perception = json.loads(perceived.stdout)
+    assert perception["meta"]["file_name"] == "notes\\xff.txt"
+    traces = tmp_path / "traces"
+    result = CliRunner().invoke(
+        app, ["run", "Summarise <document1>.", "--input", str(path), "--trace-dir", str(traces)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "Spiral galaxies" in result.output
+    (trace_file,) = traces.glob("*.json")
+    json.loads(trace_file.read_bytes().decode("utf-8"))
+
+
+# ---- issue 10, attack 9: symbolic links that leave the folder the user named ---------------
+
+
+def link_out(folder: Path, name: str = "notes.txt") -> tuple[Path, Path]:
+    """``inputs/<name>`` links to ``secret/shadow.txt``, outside ``inputs``."""
+    secret = folder / "secret" / "shadow.txt"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_text("root:$6$hash:19000:0:99999:7:::\n")
+    link = folder / "inputs" / name
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(secret)
+    return link, secret
+
+
+def test_attack_09_symlink_leaving_the_folder_is_refused_naming_link_and_target(
+    tmp_path: Path,
+) -> None:
+    from unima.perception import perceive
+
+    link, secret = link_out(tmp_path)
+    expected = rf"notes\.txt.*symbolic link to .*{secret.name}.*outside the folder"
+    for inputs in (
+        ["Summarise <document1>.", link],
+        ["Summarise <document1>.", str(link)],
+        ["Summarise <document1>.", Part(modality="document", path=str(link))],
+    ):
+        with pytest.raises(UnsafePathError, match=expected):
+            build_request(inputs)
+    with pytest.raises(UnsafePathError, match=expected):
+        perceive(link)
+
+
+def test_attack_09_link_chain_out_and_absolute_path_with_media_root_are_refused(
+    tmp_path: Path,
+) -> None:
+    link, _ = link_out(tmp_path)
+    hop = link.parent / "hop.txt"
+    hop.symlink_to(link)  # inside the folder, but it ends outside
+    with pytest.raises(UnsafePathError, match=r"hop\.txt"):
+        build_request(["Summarise <document1>.", hop])
+    with pytest.raises(UnsafePathError, match="symbolic link"):
+        build_request(["Summarise <document1>.", link], media_root=tmp_path / "inputs")
+
+
+def test_attack_09_symlink_inside_the_folder_is_accepted(tmp_path: Path) -> None:
+    real = write_png(tmp_path / "inputs" / "sub" / "real.png")
+    beside = tmp_path / "inputs" / "beside.png"
+    beside.symlink_to(real)
+    relative = tmp_path / "inputs" / "relative.png"
+    relative.symlink_to(Path("sub") / "real.png")
+    request = build_request(["Describe <image1> and <image2>.", beside, relative])
+    assert [part.sha256 for part in request.parts] == [request.parts[0].sha256] * 2
+
+
+def test_attack_09_follow_symlinks_reads_the_target(tmp_path: Path) -> None:
+    from unima.perception import perceive
+
+    link, secret = link_out(tmp_path)
+    request = build_request(["Summarise <document1>.", link], follow_symlinks=True)
+    assert request.parts[0].sha256 == hashlib.sha256(secret.read_bytes()).hexdigest()
+    assert "root:" in perceive(link, follow_symlinks=True).text
+
+
+def test_attack_09_cli_refuses_links_out_unless_follow_symlinks(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from unima.cli import app
+
+    runner = CliRunner()
+    link, _ = link_out(tmp_path)
+    refused = runner.invoke(app, ["perceive", str(link)])
+    assert refused.exit_code == 1
+    assert "symbolic link" in refused.output and "--follow-symlinks" in refused.output
+    assert "root:" not in refused.output
+    allowed = runner.invoke(app, ["perceive", "--follow-symlinks", "--json", str(link)])
+    assert allowed.exit_code == 0, allowed.output
+    assert "root:" in json.loads(allowed.output)["text"]
+
+    traces = tmp_path / "traces"
+    command = ["run", "Summarise <document1>.", "--input", str(link), "--trace-dir", str(traces)]
+    refused_run = runner.invoke(app, command)
+    assert refused_run.exit_code == 1 and "symbolic link" in refused_run.output
+    assert "root:" not in refused_run.output
+    for trace_file in traces.glob("*.json"):
+        assert "root:$6$" not in trace_file.read_text()
+    allowed_run = runner.invoke(app, [*command, "--follow-symlinks"])
+    assert allowed_run.exit_code == 0, allowed_run.output

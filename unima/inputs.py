@@ -16,6 +16,10 @@ Decisions, in one place:
   every other string is text. Pass a ``Path`` to force a path, or
   ``Part(modality="text", text=...)`` to force text.
 - Every file is sniffed by its bytes (``unima.parts``: one item to one complete ``Part``).
+- A file named directly (not under ``media_root``) that is a symbolic link out of its own folder
+  is refused, naming the link and its target, unless ``follow_symlinks=True``.
+- A file name that is not UTF-8 is kept exactly (surrogate escapes in ``Part.path``, restored
+  from ``path_bytes`` when read back from JSON) and shown with ``\\xNN`` escapes.
 - Tags: a part keeps a tag it already has (UniM tags, tagged ``Part`` records); every other part
   gets the next free tag of its modality (``image1``, ``image2`` ...), in order, so
   ``["Describe <image1>", Path("cat.png")]`` binds the cat to ``<image1>``.
@@ -43,7 +47,7 @@ from unima.parts import (
     part_from_file,
     part_from_item,
 )
-from unima.paths import resolve_media_path
+from unima.paths import resolve_media_path, shown_path
 from unima.types import (
     PLACEHOLDER_PATTERN,
     Part,
@@ -55,7 +59,11 @@ MAX_TEXT_CHARS = 1_000_000
 
 
 def build_request(
-    inputs: Any, *, media_root: Path | str | None = None, scratch_dir: Path | str | None = None
+    inputs: Any,
+    *,
+    media_root: Path | str | None = None,
+    scratch_dir: Path | str | None = None,
+    follow_symlinks: bool = False,
 ) -> Request:
     """Turn ``inputs`` into a validated ``Request`` (see the module docstring for the rules).
 
@@ -64,11 +72,14 @@ def build_request(
         media_root: The folder UniM ``modal`` paths (and relative path strings in a list) are
             resolved in; nothing outside it can be reached.
         scratch_dir: Where PIL images and ``(bytes, mime)`` pairs are written.
+        follow_symlinks: Read files that are symbolic links out of the folder they sit in
+            (refused by default). Paths under ``media_root`` never leave it either way.
 
     Raises:
         InputError: For an empty request, a missing or unreadable file, a refused format, a
             tag that does not fit its file, or a placeholder that names no input.
-        UnsafePathError: For a media path that would leave ``media_root``.
+        UnsafePathError: For a media path that would leave ``media_root``, or a symbolic link
+            out of its folder without ``follow_symlinks``.
     """
     if isinstance(inputs, Request):
         return inputs
@@ -91,7 +102,11 @@ def build_request(
         elif isinstance(item, Part) and item.modality == "text":
             texts.append(item.text or "")
         else:
-            parts.append(part_from_item(item, media_root=root, scratch_dir=scratch))
+            parts.append(
+                part_from_item(
+                    item, media_root=root, scratch_dir=scratch, follow_symlinks=follow_symlinks
+                )
+            )
     text = _check_text(
         "\n\n".join(piece.strip() for piece in texts if piece.strip()), allow_empty=bool(parts)
     )
@@ -137,7 +152,7 @@ def _from_unim(instance: Mapping[str, Any], root: Path | None) -> Request:
             if key in instance
         },
     }
-    source["media_root"] = str(root) if root is not None else None
+    source["media_root"] = shown_path(root) if root is not None else None
     return _bind(
         _check_text(content, allow_empty=bool(parts), shown=label),
         parts,
@@ -188,12 +203,13 @@ def _assign_tags(parts: list[Part]) -> list[Part]:
             continue
         if part.tag in used:
             raise InputError(
-                f"two inputs carry the same tag <{part.tag}>", source=part.path or part.tag
+                f"two inputs carry the same tag <{part.tag}>",
+                source=shown_path(part.path or part.tag),
             )
         if _tag_modality(part.tag) != part.modality:
             raise InputError(
                 f"tag <{part.tag}> does not fit a {part.modality} input",
-                source=part.path or part.tag,
+                source=shown_path(part.path or part.tag),
             )
         used.add(part.tag)
     tagged = []

@@ -4,6 +4,11 @@ Every file is sniffed by its bytes; its ``Part`` gets an absolute path, MIME typ
 and modality, and ``meta["format"]``. PIL images and bytes are written to ``scratch_dir`` (a
 private temporary folder by default) under their sha256. ``unima.inputs`` builds whole requests
 from these parts.
+
+A path the caller names directly may not be a symbolic link out of its folder unless
+``follow_symlinks=True`` (``unima.paths.check_link_stays_in_folder``); paths under a media root
+are confined to the root instead. A name that is not UTF-8 is kept exactly in ``Part.path`` and
+shown with ``\\xNN`` escapes in errors.
 """
 
 from __future__ import annotations
@@ -16,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
-from unima.paths import require_regular_file, resolve_media_path
+from unima.paths import (
+    check_link_stays_in_folder,
+    printable_error,
+    require_regular_file,
+    resolve_media_path,
+    shown_path,
+)
 from unima.perception.sniff import Sniffed, sniff
 from unima.trace.store import atomic_write_bytes, file_sha256
 from unima.types import MEDIA_MODALITIES, Part, tag_modality
@@ -73,16 +84,31 @@ def part_from_item(
     media_root: Path | None = None,
     scratch_dir: Path | None = None,
     tag: str | None = None,
+    follow_symlinks: bool = False,
 ) -> Part:
-    """A ``Part`` for one non-text item: a path, a ``Part``, a PIL image or a ``(bytes, mime)`` pair."""
+    """A ``Part`` for one non-text item: a path, a ``Part``, a PIL image or a ``(bytes, mime)`` pair.
+
+    Args:
+        item: The item.
+        media_root: The folder relative paths are resolved in (confined to it).
+        scratch_dir: Where PIL images and bytes are written.
+        tag: A placeholder tag the item must fit.
+        follow_symlinks: Read a path that is a symbolic link out of its folder (refused by
+            default, naming the link and its target).
+
+    Raises:
+        InputError: When the item cannot be accepted.
+        UnsafePathError: For a link out of its folder or a path that leaves ``media_root``.
+    """
     if isinstance(item, Part):
-        return complete_part(item)
+        return complete_part(item, follow_symlinks=follow_symlinks)
     if isinstance(item, str | Path):
         text = str(item)
         if media_root is not None and not Path(text).is_absolute():
             return part_from_file(
                 resolve_media_path(media_root, Path(text).as_posix()), tag=tag, shown=text
             )
+        check_link_stays_in_folder(text, follow_symlinks=follow_symlinks)
         return part_from_file(Path(text), tag=tag)
     if _is_bytes_pair(item):
         return part_from_bytes(bytes(item[0]), item[1], scratch_dir=scratch_dir, tag=tag)
@@ -117,8 +143,11 @@ def part_from_file(
     """
     absolute = require_regular_file(Path(path), shown=shown)
     expected = _tag_modality(tag) if tag else modality
-    sniffed = sniff(absolute, hint=expected or hint)
-    checked = _checked_modality(sniffed, expected, tag, shown or str(absolute))
+    try:
+        sniffed = sniff(absolute, hint=expected or hint)
+    except InputError as error:
+        raise printable_error(error) from None
+    checked = _checked_modality(sniffed, expected, tag, shown_path(shown or absolute))
     meta: dict[str, Any] = {"format": sniffed.format}
     if sniffed.language:
         meta["language"] = sniffed.language
@@ -173,8 +202,14 @@ def part_from_image(image: Any, *, scratch_dir: Path | None = None, tag: str | N
     return part_from_bytes(buffer.getvalue(), "image/png", scratch_dir=scratch_dir, tag=tag)
 
 
-def complete_part(part: Part) -> Part:
-    """Check a caller-made ``Part`` and fill in its file facts (mime, sha256, size, format)."""
+def complete_part(part: Part, *, follow_symlinks: bool = False) -> Part:
+    """Check a caller-made ``Part`` and fill in its file facts (mime, sha256, size, format).
+
+    A part whose file facts are all filled in was made by ``part_from_file`` (or vouched for
+    by its maker) and is only checked to still be a regular file; any other part is read like a
+    path the caller named, so a symbolic link out of its folder is refused unless
+    ``follow_symlinks``.
+    """
     if part.modality == "text":
         if not (part.text or "").strip():
             raise InputError("a text part needs non-empty text", source=part.tag or "text part")
@@ -187,6 +222,7 @@ def complete_part(part: Part) -> Part:
     if part.mime and part.sha256 and part.size_bytes is not None and "format" in part.meta:
         require_regular_file(Path(part.path))
         return part
+    check_link_stays_in_folder(part.path, follow_symlinks=follow_symlinks)
     fresh = part_from_file(Path(part.path), tag=part.tag, modality=part.modality)
     return fresh.model_copy(update={"meta": {**part.meta, **fresh.meta}})
 

@@ -6,6 +6,16 @@ symbolic link inside the dataset read any file on the machine (the huggingface/d
 of bug). ``resolve_media_path`` applies the rules of the reliability notes (§3.2): refuse every
 form that is not a plain relative path, resolve the real path, require it to stay under the real
 root, and require a regular file (a FIFO would block a reader, a device would never end).
+
+Files a user names directly (``unima perceive FILE``, ``--input FILE``, a path in
+``build_request``) are not under a media root, but a symbolic link among them may still point at
+``/etc/shadow``: ``check_link_stays_in_folder`` refuses a link whose target leaves the folder the
+user named, unless the caller follows links on purpose (``follow_symlinks=True``,
+``--follow-symlinks``).
+
+File names are bytes. One that is not UTF-8 reaches Python with surrogate escapes
+(``bad\\udcff.png``); it is kept as is for opening the file, and ``shown_path`` gives the form
+for messages and metadata (``bad\\xff.png``), which is always valid UTF-8.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ _DRIVE_PATTERN = re.compile(r"^[A-Za-z]:")
 # RFC 3986 scheme: "http:", "file:", "data:", "s3:" ... before any slash.
 _SCHEME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _CONTROL_PATTERN = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE_PATTERN = re.compile("[\ud800-\udfff]")
 
 
 def check_relative_path_text(relative: object) -> str:
@@ -125,6 +136,63 @@ def resolve_media_path(root: Path | str, relative: str) -> Path:
     return require_regular_file(real, shown=text)
 
 
+def shown_path(path: Path | str) -> str:
+    """``path`` as text that is always valid UTF-8, for messages, metadata and terminals.
+
+    Undecodable bytes of a file name (held by Python as surrogate escapes) are written as
+    ``\\xNN``; every other name comes back unchanged.
+    """
+    text = os.fspath(path)
+    if not _SURROGATE_PATTERN.search(text):
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def printable_error(error: InputError) -> InputError:
+    """Make ``error``'s message and source valid UTF-8 (see ``shown_path``), in place.
+
+    Loaders name the file with ``str(path)``; for a name that is not UTF-8 that text could
+    not be written to a trace or printed, so errors are passed through here before they leave.
+    """
+    if error.source is not None:
+        error.source = shown_path(error.source)
+    error.args = tuple(shown_path(arg) if isinstance(arg, str) else arg for arg in error.args)
+    return error
+
+
+def check_link_stays_in_folder(path: Path | str, *, follow_symlinks: bool = False) -> None:
+    """Refuse a symbolic link that leads out of the folder it sits in.
+
+    ``folder/photo.png -> folder/sub/real.png`` is fine; ``folder/photo.png -> /etc/shadow``
+    (directly or through a chain of links) is refused. A link in a folder above (``linked_dir/
+    photo.png``) is the user's own choice of folder and is not checked.
+
+    Args:
+        path: The file the user named.
+        follow_symlinks: Accept every link (the user asked to follow links).
+
+    Raises:
+        UnsafePathError: When ``path`` is a link whose target is outside its folder; the message
+            names the link and its target.
+    """
+    if follow_symlinks or not os.path.islink(path):
+        return
+    link = Path(os.path.abspath(path))
+    real_folder = Path(os.path.realpath(link.parent))
+    target = Path(os.path.realpath(link))
+    if not target.is_relative_to(real_folder):
+        raise UnsafePathError(
+            f"is a symbolic link to {shown_path(target)!r}, outside the folder "
+            f"{shown_path(real_folder)!r}; refused so a link cannot hand unima another file. "
+            "Pass follow_symlinks=True (command line: --follow-symlinks) to read it",
+            source=shown_path(link),
+        )
+
+
 def require_regular_file(path: Path, *, shown: str | None = None) -> Path:
     """Check that ``path`` is an existing, readable regular file and return its absolute path.
 
@@ -134,7 +202,7 @@ def require_regular_file(path: Path, *, shown: str | None = None) -> Path:
     Raises:
         InputError: When the file is missing, unreadable, or not a regular file.
     """
-    source = shown if shown is not None else str(path)
+    source = shown_path(shown if shown is not None else path)
     absolute = Path(os.path.abspath(path))
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:

@@ -7,16 +7,28 @@ Graph state and traces carry these records, which hold paths and hashes, never m
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 Modality = Literal["text", "image", "audio", "video", "document", "code", "threeD"]
 MODALITIES: tuple[str, ...] = get_args(Modality)
 # Modalities that appear as placeholders (text is the answer itself).
 MEDIA_MODALITIES: tuple[str, ...] = tuple(m for m in MODALITIES if m != "text")
+
+# Surrogate code points: how Python holds the bytes of a file name that is not UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 PLACEHOLDER_PATTERN = re.compile(r"<(image|audio|video|document|code|threeD)(\d+)>")
 
@@ -49,6 +61,12 @@ class Part(FrozenRecord):
 
     ``tag`` binds the part to a placeholder in the request text (``image1``). ``meta`` holds
     perception results (size, duration, extracted text ...).
+
+    ``path`` is the file name as Python holds it: a name that is not UTF-8 carries surrogate
+    escapes (``bad\\udcff.png``), which JSON cannot store. In JSON such a part is written with
+    a readable ``path`` (``bad\\xff.png``) and the exact bytes in ``path_bytes`` (base64), and
+    reading it back restores the original name, so traces and responses stay valid UTF-8 and
+    lossless.
     """
 
     modality: Modality
@@ -59,6 +77,32 @@ class Part(FrozenRecord):
     sha256: str | None = None
     size_bytes: int | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _path_as_valid_json(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if info.mode_is_json() and self.path is not None and _SURROGATE.search(self.path):
+            try:
+                raw = self.path.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+                raw = self.path.encode("utf-8", "surrogatepass")
+            data["path"] = raw.decode("utf-8", "backslashreplace")
+            data["path_bytes"] = base64.b64encode(raw).decode("ascii")
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _path_from_bytes(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "path_bytes" in data:
+            data = dict(data)
+            encoded = data.pop("path_bytes")
+            if not isinstance(encoded, str):
+                raise ValueError("path_bytes must be base64 text")
+            raw = base64.b64decode(encoded, validate=True)
+            data["path"] = raw.decode("utf-8", "surrogateescape")
+        return data
 
 
 class Request(FrozenRecord):

@@ -29,9 +29,17 @@ def perceive(
     text_chars: Annotated[
         int, typer.Option("--text-chars", min=0, help="How much of the found text to print.")
     ] = 400,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks",
+            help="Read files that are symbolic links out of their folder (refused by default).",
+        ),
+    ] = False,
 ) -> None:
     """Print what unima perceives in each file: modality, backend, time, summary, text, meta."""
     from unima.errors import ConfigError, InputError, UnimaError
+    from unima.paths import shown_path
     from unima.perception.configure import perceive_with_model, resolve_perception_model
     from unima.perception.view import render_perception
 
@@ -43,11 +51,13 @@ def perceive(
     refused = 0
     for file in files:
         try:
-            perception = perceive_with_model(file, model, question=question)
+            # --follow-symlinks: the user vouches for the link, so its target is read.
+            source = file.resolve() if follow_symlinks else file
+            perception = perceive_with_model(source, model, question=question)
         except UnimaError as error:  # InputError, or ConfigError for a missing perceiver
             refused += 1
             # An InputError already names the file; a ConfigError names the missing perceiver.
-            shown = str(error) if isinstance(error, InputError) else f"{file}: {error}"
+            shown = str(error) if isinstance(error, InputError) else f"{shown_path(file)}: {error}"
             error_console.print(
                 f"error: {terminal_safe(shown)}", markup=False, highlight=False, soft_wrap=True
             )
@@ -55,6 +65,8 @@ def perceive(
         if as_json:
             typer.echo(perception.model_dump_json())
         else:
-            render_perception(perception, console, title=str(file), max_text_chars=text_chars)
+            render_perception(
+                perception, console, title=shown_path(file), max_text_chars=text_chars
+            )
     if refused:
         raise typer.Exit(1)

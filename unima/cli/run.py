@@ -54,6 +54,13 @@ def run(
     max_rounds: Annotated[
         int | None, typer.Option("--max-rounds", help="Judge repair rounds.")
     ] = None,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks",
+            help="Read inputs that are symbolic links out of their folder (refused by default).",
+        ),
+    ] = False,
 ) -> None:
     """Answer a request and print the interleaved answer, its artifacts and the trace path."""
     from unima.agent import UniMA
@@ -71,7 +78,9 @@ def run(
         overrides["cache"] = False
     request: Any = None
     if text is not None:
-        request = [text, *inputs] if inputs else text
+        # --follow-symlinks: the user vouches for each link; the trace names its real target.
+        named = [path.resolve() if follow_symlinks else path for path in inputs or []]
+        request = [text, *named] if named else text
     response: Response | None = None
     try:
         agent = UniMA(reasoner=llm, perception_llm=perception_llm, **overrides)

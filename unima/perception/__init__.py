@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
+from unima.paths import printable_error, shown_path
 from unima.perception.base import Findings, Perceiver, partial_perception
+from unima.perception.formats import name_mismatch
 from unima.perception.sniff import ALLOWED_FORMATS, Sniffed
 from unima.registry import Registry
 from unima.types import Part, Perception
@@ -58,7 +60,9 @@ def perceiver_for(modality: str) -> Perceiver:
     return instance
 
 
-def perceive(item: Any, *, scratch_dir: Path | None = None) -> Perception:
+def perceive(
+    item: Any, *, scratch_dir: Path | None = None, follow_symlinks: bool = False
+) -> Perception:
     """Describe one input.
 
     Args:
@@ -66,10 +70,14 @@ def perceive(item: Any, *, scratch_dir: Path | None = None) -> Perception:
             ``(bytes, mime)`` pair. Anything but a ``Part`` is turned into one with
             ``unima.parts.part_from_item`` (images and bytes are written to ``scratch_dir``).
         scratch_dir: Where images and bytes are written; a private temporary folder by default.
+        follow_symlinks: Read a path that is a symbolic link out of its folder (refused by
+            default, naming the link and its target).
 
     Returns:
         The perception, with ``seconds`` and ``backend`` filled in. A perceiver that fails
-        part-way gives a partial perception whose ``failures`` say what went wrong.
+        part-way gives a partial perception whose ``failures`` say what went wrong. A file
+        whose name claims another format than its bytes (a text file named ``.pdf``) is read
+        by its bytes, and the mismatch is recorded as a failure.
 
     Raises:
         InputError: When the input cannot be accepted (missing file, unknown format, an
@@ -79,24 +87,32 @@ def perceive(item: Any, *, scratch_dir: Path | None = None) -> Perception:
     from unima.parts import complete_part, part_from_item
 
     part = (
-        complete_part(item)
+        complete_part(item, follow_symlinks=follow_symlinks)
         if isinstance(item, Part)
-        else part_from_item(item, scratch_dir=scratch_dir)
+        else part_from_item(item, scratch_dir=scratch_dir, follow_symlinks=follow_symlinks)
     )
     perceiver = perceiver_for(part.modality)
     backend = perceiver.backend
     started = time.perf_counter()
     try:
         perception = perceiver.perceive(part)
-    except InputError:
-        raise
+    except InputError as error:  # loaders name the file by its raw name: make it printable
+        raise printable_error(error) from None
     except Exception as error:  # a perceiver bug or a decoder crash must not stop the request
         logger.warning(
-            "perceiver %s failed on %s: %s", backend, part.path or part.tag, error, exc_info=True
+            "perceiver %s failed on %s: %s",
+            backend,
+            shown_path(part.path or part.tag or ""),
+            error,
+            exc_info=True,
         )
-        return partial_perception(part, backend, error, time.perf_counter() - started)
+        perception = partial_perception(part, backend, error, time.perf_counter() - started)
     seconds = time.perf_counter() - started
-    return perception.model_copy(update={"seconds": seconds, "backend": backend, "tag": part.tag})
+    mismatch = name_mismatch(Path(part.path).name, part.meta.get("format")) if part.path else None
+    failures = (*perception.failures, f"name: {mismatch}") if mismatch else perception.failures
+    return perception.model_copy(
+        update={"seconds": seconds, "backend": backend, "tag": part.tag, "failures": failures}
+    )
 
 
 __all__ = [

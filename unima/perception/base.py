@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from unima.errors import InputError
+from unima.paths import shown_path
 from unima.types import Part, Perception
 
 
@@ -81,7 +82,7 @@ def part_path(part: Part) -> Path:
         )
     path = Path(part.path)
     if not path.is_file():
-        raise InputError("the part's file does not exist (any more)", source=str(path))
+        raise InputError("the part's file does not exist (any more)", source=shown_path(path))
     return path
 
 
@@ -96,7 +97,7 @@ def file_facts(part: Part) -> dict[str, Any]:
                 digest.update(chunk)
         sha256 = digest.hexdigest()
     facts: dict[str, Any] = {
-        "file_name": path.name,
+        "file_name": shown_path(path.name),
         "size_bytes": part.size_bytes if part.size_bytes is not None else path.stat().st_size,
         "sha256": sha256,
         "mime": part.mime,

@@ -30,6 +30,44 @@ MAX_FILE_BYTES: dict[str, int] = {
 MAX_GLTF_JSON_BYTES = 64 * 2**20
 
 
+# File name suffixes that claim a binary or structured format, and the sniffed formats that
+# honour the claim. Text suffixes (.txt, .csv, .md, .py ...) are not listed: for text the name
+# and the content decide together, so they cannot disagree.
+NAME_FORMATS: dict[str, frozenset[str]] = {
+    suffix: frozenset(formats)
+    for suffix, formats in {
+        ".png": {"png"}, ".jpg": {"jpeg"}, ".jpeg": {"jpeg"}, ".gif": {"gif"},
+        ".webp": {"webp"}, ".bmp": {"bmp"}, ".tif": {"tiff"}, ".tiff": {"tiff"},
+        ".wav": {"wav"}, ".mp3": {"mp3"}, ".flac": {"flac"}, ".ogg": {"ogg", "ogv"},
+        ".oga": {"ogg"}, ".ogv": {"ogv", "ogg"}, ".m4a": {"m4a", "mp4"},
+        ".mp4": {"mp4", "m4a", "mov"}, ".m4v": {"mp4", "mov"}, ".mov": {"mov", "mp4"},
+        ".avi": {"avi"}, ".webm": {"webm"}, ".mkv": {"mkv", "mka"}, ".mka": {"mka", "mkv"},
+        ".pdf": {"pdf"}, ".docx": {"docx"}, ".xlsx": {"xlsx"}, ".glb": {"glb"},
+        ".gltf": {"gltf"}, ".ply": {"ply"}, ".stl": {"stl"}, ".obj": {"obj"}, ".off": {"off"},
+    }.items()
+}  # fmt: skip
+_FORMAT_WORDS = {
+    "txt": "plain text", "markdown": "Markdown text", "csv": "CSV text", "tsv": "TSV text",
+    "source": "source code",
+}  # fmt: skip
+
+
+def name_mismatch(file_name: str, file_format: str | None) -> str | None:
+    """Why ``file_name`` misstates the sniffed ``file_format`` (``None`` when it does not).
+
+    >>> name_mismatch("report.pdf", "txt")
+    'the file is named .pdf but holds plain text (txt); it was read as what it holds'
+    """
+    suffix = file_name[file_name.rfind(".") :].lower() if "." in file_name else ""
+    expected = NAME_FORMATS.get(suffix)
+    if expected is None or file_format is None or file_format in expected:
+        return None
+    held = _FORMAT_WORDS.get(file_format, file_format.upper())
+    return (
+        f"the file is named {suffix} but holds {held} ({file_format}); it was read as what it holds"
+    )
+
+
 @dataclass(frozen=True)
 class Sniffed:
     """What a file is: its modality, MIME type and format (``language`` for code only)."""
