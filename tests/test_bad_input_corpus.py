@@ -1,5 +1,9 @@
 """The bad-input corpus of the reliability notes (§3.5, items B01-B43), generated in the test.
 
+Items B44 and up are the attacks of issue 10 (non-UTF-8 names, symlinks out of the named folder,
+a 20,000-deep glTF node chain, a truncated MP3, a 150-megapixel PNG, a text file named ``.pdf``,
+OBJ faces indexing missing vertices), with dedicated ``test_attack_*`` tests at the end.
+
 Every item is made here, in ``tmp_path`` (nothing hostile is shipped), and fed through a public
 entry point: ``unima.perceive(path)`` for files, ``unima.inputs.build_request`` for the paths of
 a UniM instance. Each must end in one of:
@@ -30,6 +34,7 @@ import struct
 import subprocess
 import tarfile
 import threading
+import time
 import unicodedata
 import wave
 import zipfile
@@ -943,6 +948,97 @@ def zip_with_parent_names(folder: Path) -> Path:
     return write(folder / "parent.docx", output.getvalue())
 
 
+# ---- B44-B50: the attacks of issue 10 ------------------------------------------------------
+
+
+def non_utf8_name(folder: Path) -> Path:
+    """A file whose name is not UTF-8 (``bad\\xff.txt``): Python holds it with a surrogate."""
+    return write(folder / os.fsdecode(b"bad\xff.txt"), "Spiral galaxies have arms.\n")
+
+
+def name_shown_safely_and_json_clean(perception: Perception) -> None:
+    document = json.loads(perception.model_dump_json())
+    assert document["meta"]["file_name"] == "bad\\xff.txt"
+
+
+def symlink_leaving_the_folder(folder: Path) -> Path:
+    """``inputs/photo.png`` is a link to ``secret/shadow``, outside the folder the user named."""
+    secret = write(folder / "secret" / "shadow", "root:$6$hash:19000:0:99999:7:::\n")
+    link = folder / "inputs" / "photo.png"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(secret)
+    return link
+
+
+def glb_with_nodes(folder: Path, name: str, nodes: list[dict[str, Any]]) -> Path:
+    """A box GLB (binary chunk kept) whose node list and scene are replaced by ``nodes``."""
+    import trimesh
+
+    glb = trimesh.creation.box().export(file_type="glb")
+    length = struct.unpack_from("<I", glb, 12)[0]
+    document = json.loads(glb[20 : 20 + length])
+    binary_chunk = glb[20 + length :]
+    document["nodes"] = nodes
+    document["scenes"] = [{"nodes": [0]}]
+    document["scene"] = 0
+    chunk = json.dumps(document, separators=(",", ":")).encode()
+    chunk += b" " * (-len(chunk) % 4)
+    body = struct.pack("<II", len(chunk), 0x4E4F534A) + chunk + binary_chunk
+    return write(folder / name, struct.pack("<4sII", b"glTF", 2, 12 + len(body)) + body)
+
+
+def deep_node_chain_glb(folder: Path) -> Path:
+    """20,000 nodes, each the only child of the one before and each showing the box (~600 kB).
+
+    trimesh's scene graph is worse than quadratic in the chain's length: 1,000 levels take
+    about 3 s, 3,000 about a minute, 20,000 far past the decode timeout.
+    """
+    nodes: list[dict[str, Any]] = [{"mesh": 0, "children": [index + 1]} for index in range(19_999)]
+    nodes.append({"mesh": 0})
+    return glb_with_nodes(folder, "deep.glb", nodes)
+
+
+def node_cycle_glb(folder: Path) -> Path:
+    return glb_with_nodes(folder, "cycle.glb", [{"children": [1]}, {"children": [0], "mesh": 0}])
+
+
+def header_scan_only(perception: Perception) -> None:
+    assert perception.meta["decoded_by"] == "header-scan"
+    assert perception.meta["header_vertex_count"] > 0
+
+
+def truncated_mp3(folder: Path) -> Path:
+    """A 5 s MP3 (with its Xing header, which states the length) cut to 40 % of its bytes."""
+    whole = folder / "whole.mp3"
+    tone = "sine=frequency=440:duration=5"
+    ffmpeg("-f", "lavfi", "-i", tone, "-ac", "1", "-ar", "16000", "-b:a", "32k", str(whole))
+    data = whole.read_bytes()
+    return write(folder / "cut.mp3", data[: len(data) * 2 // 5])
+
+
+def summary_says_truncated(perception: Perception) -> None:
+    assert "truncated" in perception.summary, perception.summary
+    assert perception.meta["file_truncated"] is True
+
+
+def png_150_megapixels(folder: Path) -> Path:
+    """15000 x 10000: over Pillow's warning limit (89.5 MP), under its error limit (179 MP)."""
+    return write(folder / "big.png", png_bytes(15_000, 10_000, rows=b""))
+
+
+def text_named_pdf(folder: Path) -> Path:
+    return write(folder / "report.pdf", "Quarterly report\nRevenue grew 4 percent.\n")
+
+
+def obj_face_index_zero(folder: Path) -> Path:
+    # OBJ indices start at 1: trimesh reads 0 as -1 (the last vertex) without a word.
+    return write(folder / "zero.obj", CUBE_OBJ + "f 0 1 2\n")
+
+
+def obj_face_index_past_the_end(folder: Path) -> Path:
+    return write(folder / "past.obj", CUBE_OBJ + "f 1 2 99\nf -1 -2 -40\n")
+
+
 # ---- the table -----------------------------------------------------------------------------
 
 CORPUS: list[Case] = [
@@ -1035,6 +1131,16 @@ CORPUS: list[Case] = [
     Case("B42 tar with links, devices, absolute and .. names", hostile_tar, "input_error", "unknown binary format"),
     Case("B43 zip with absolute names", zip_with_absolute_names, "input_error", "absolute or climbs out"),
     Case("B43 zip with .. names", zip_with_parent_names, "input_error", "absolute or climbs out"),
+    # Issue 10
+    Case("B44 file name that is not UTF-8", non_utf8_name, "perception", modality="document", check=name_shown_safely_and_json_clean),
+    Case("B45 symlink leaving the named folder", symlink_leaving_the_folder, "input_error", r"symbolic link to .*shadow.*outside the folder", error_type=UnsafePathError),
+    Case("B46 GLB with a 20,000-deep node chain", deep_node_chain_glb, "partial", "over the limit of 256", modality="threeD", check=header_scan_only),
+    Case("B46 GLB with a node cycle", node_cycle_glb, "partial", "cycle", modality="threeD", check=header_scan_only),
+    Case("B47 truncated MP3", truncated_mp3, "partial", "only", modality="audio", check=summary_says_truncated),
+    Case("B48 150-megapixel PNG", png_150_megapixels, "input_error", "decompression bomb"),
+    Case("B49 text file named .pdf", text_named_pdf, "partial", "named .pdf", modality="document"),
+    Case("B50 OBJ face with index 0", obj_face_index_zero, "partial", "vertices that do not exist", modality="threeD"),
+    Case("B50 OBJ faces past the last vertex", obj_face_index_past_the_end, "partial", "vertices that do not exist", modality="threeD"),
 ]  # fmt: skip
 
 
@@ -1048,7 +1154,7 @@ def test_bad_input_is_refused_or_recorded_never_a_crash(case: Case, tmp_path: Pa
 
 def test_every_corpus_item_is_in_the_table() -> None:
     covered = {int(case.item[1:3]) for case in CORPUS}
-    assert covered == set(range(1, 44))
+    assert covered == set(range(1, 51))
 
 
 # ---- the agent: a bad input is an InputError and a failed trace, never a crash -------------
@@ -1278,3 +1384,83 @@ def test_fuzz_mutated_corpus_files_are_refused_or_perceived(
         assert name in str(error)
         return
     check_perception(outcome["value"], name)
+
+
+# ---- issue 10: one dedicated test per attack -----------------------------------------------
+
+
+@pytest.mark.timeout(60)
+def test_attack_12_deep_glb_node_chain_is_refused_before_trimesh_walks_it(tmp_path: Path) -> None:
+    path = deep_node_chain_glb(tmp_path)
+    assert 500_000 < path.stat().st_size < 800_000
+    started = time.perf_counter()
+    outcome = run_guarded(lambda: perceive(path), seconds=30)
+    assert time.perf_counter() - started < 20, "the node chain was walked"
+    perception = outcome["value"]
+    (failure,) = [failure for failure in perception.failures if "node" in failure]
+    assert "20000 levels deep, over the limit of 256" in failure
+    assert perception.meta["decoded_by"] == "header-scan"
+    assert perception.meta["header_face_count"] == 12
+
+
+def test_attack_12_node_cycle_and_shared_child_are_refused(tmp_path: Path) -> None:
+    cycle = perceive(node_cycle_glb(tmp_path))
+    assert any("cycle" in failure for failure in cycle.failures), cycle.failures
+    shared = perceive(
+        glb_with_nodes(
+            tmp_path, "shared.glb", [{"children": [1, 2]}, {"children": [2]}, {"mesh": 0}]
+        )
+    )
+    assert any("more than one parent" in failure for failure in shared.failures), shared.failures
+
+
+def test_attack_12_an_ordinary_node_tree_is_still_loaded(tmp_path: Path) -> None:
+    nodes: list[dict[str, Any]] = [{"children": [index + 1]} for index in range(9)]
+    nodes.append({"mesh": 0})
+    perception = perceive(glb_with_nodes(tmp_path, "ten.glb", nodes))
+    assert perception.meta["decoded_by"] == "trimesh", perception.failures
+    assert perception.meta["face_count"] == 12
+
+
+def test_attack_also_truncated_mp3_says_truncated_in_the_summary(tmp_path: Path) -> None:
+    perception = perceive(truncated_mp3(tmp_path))
+    assert any("only" in failure for failure in perception.failures), perception.failures
+    assert "truncated" in perception.summary
+    # The length given first is what decodes, not what the header claims.
+    assert perception.summary.startswith("A 1.9 s") or perception.summary.startswith("A 2.0 s")
+    assert "5.0 s" in perception.summary
+
+
+def test_attack_also_150_megapixel_png_is_refused_without_pillows_raw_warning(
+    tmp_path: Path,
+) -> None:
+    import warnings
+
+    path = png_150_megapixels(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # what a user's interpreter does: print, not raise
+        with pytest.raises(InputError, match=r"big\.png.*decompression bomb"):
+            perceive(path)
+    assert [str(warning.message) for warning in caught] == []
+
+
+def test_attack_also_text_named_pdf_is_recorded(tmp_path: Path) -> None:
+    perception = perceive(text_named_pdf(tmp_path))
+    assert perception.meta["format"] == "txt"
+    assert any(
+        "named .pdf" in failure and "plain text" in failure for failure in perception.failures
+    ), perception.failures
+    # A name that agrees with the bytes records nothing.
+    honest = perceive(write(tmp_path / "report.txt", "Quarterly report\n"))
+    assert not honest.failures
+
+
+@pytest.mark.parametrize("make", [obj_face_index_zero, obj_face_index_past_the_end])
+def test_attack_also_obj_faces_indexing_missing_vertices_are_recorded(
+    tmp_path: Path, make: Callable[[Path], Path]
+) -> None:
+    perception = perceive(make(tmp_path))
+    (failure,) = [f for f in perception.failures if "do not exist" in f]
+    assert "8 vertices" in failure
+    clean = perceive(write(tmp_path / "cube.obj", CUBE_OBJ))
+    assert not clean.failures

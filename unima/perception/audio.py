@@ -214,9 +214,15 @@ class AudioPerceiver(Perceiver):
         findings.meta.update(heard.as_meta())
         truncated = duration is not None and duration > limit
         findings.meta["truncated"] = truncated
+        file_truncated = (
+            not truncated
+            and duration is not None
+            and heard.seconds < duration - SHORTFALL_TOLERANCE_S
+        )
+        findings.meta["file_truncated"] = file_truncated
         if truncated:
             findings.meta["max_seconds"] = limit
-        elif duration is not None and heard.seconds < duration - SHORTFALL_TOLERANCE_S:
+        elif file_truncated:
             findings.fail(
                 "decode",
                 f"the header says {duration:.1f} s but only {heard.seconds:.1f} s of audio decoded "
@@ -229,9 +235,15 @@ class AudioPerceiver(Perceiver):
 
 
 def audio_summary(meta: dict[str, Any], heard: Listening, *, truncated: bool) -> str:
-    """One paragraph: length, channels, rate, then what is heard and how much is silence."""
+    """One paragraph: length, channels, rate, then what is heard and how much is silence.
+
+    A file that decodes shorter than its header says (``meta["file_truncated"]``) is given the
+    length that decodes, and the summary says it is truncated.
+    """
     duration = meta.get("duration_s")
     seconds = duration if duration is not None else heard.seconds
+    if meta.get("file_truncated"):
+        seconds = heard.seconds
     layout = {1: "mono", 2: "stereo"}.get(meta.get("channels") or 0) or (
         meta.get("channel_layout") or "audio"
     )
@@ -257,6 +269,11 @@ def audio_summary(meta: dict[str, Any], heard: Listening, *, truncated: bool) ->
         )
     if truncated:
         body += f" Only the first {heard.seconds:.0f} s were analysed and transcribed."
+    if meta.get("file_truncated") and duration is not None:
+        body += (
+            f" The file is truncated: its header says {duration:.1f} s, "
+            f"but only {heard.seconds:.1f} s decode."
+        )
     return body
 
 

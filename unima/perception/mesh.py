@@ -12,7 +12,10 @@ refuses files whose headers lie about their size before anything parses them, th
    x 30 (likely mm), watertight, two connected parts ...".
 
 When trimesh fails, times out or crashes, the perception keeps the header-scan counts and
-records the failure, so the agent still learns what the file claims to be.
+records the failure, so the agent still learns what the file claims to be. trimesh is not run at
+all on a glTF node hierarchy deeper than ``MAX_NODE_DEPTH``, with a cycle or with a shared child
+(a 670 kB GLB with a 20,000-deep chain costs trimesh minutes of CPU), and OBJ faces that index
+missing vertices are recorded, whatever trimesh then makes of them.
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from unima.errors import InputError
+from unima.paths import shown_path
 from unima.perception.base import Findings, Perceiver, file_facts, part_path
 from unima.perception.isolation import run_isolated
 from unima.perception.mesh_references import scan_references
 from unima.perception.minimal.common import article, format_of
 from unima.types import Part, Perception
+
+# Deepest glTF node hierarchy handed to trimesh (rigged characters run to a few dozen levels).
+MAX_NODE_DEPTH = 256
 
 _FORMAT_NAMES = {
     "obj": "OBJ", "ply": "PLY", "off": "OFF", "stl": "STL", "glb": "GLB", "gltf": "glTF",
@@ -68,7 +75,17 @@ class MeshPerceiver(Perceiver):
         findings.meta["missing_references"] = references.missing
         for refused in references.refused:
             findings.fail(f"reference {refused['name']!r}", f"refused, {refused['reason']}")
+        missing = header.meta.get("faces_with_missing_vertices", 0)
+        if missing:
+            findings.fail(
+                "faces",
+                f"{missing} {'face indexes' if missing == 1 else 'faces index'} vertices that do "
+                f"not exist (OBJ counts from 1; the file has {header.meta['vertex_count']} vertices)",
+            )
         try:
+            refusal = node_hierarchy_refusal(header.meta)
+            if refusal is not None:
+                raise InputError(refusal, source=shown_path(path))
             facts = run_isolated(
                 "unima.perception.mesh_decode:decode_mesh",
                 str(path),
@@ -103,6 +120,19 @@ class MeshPerceiver(Perceiver):
             self._projection_root.mkdir(parents=True, exist_ok=True)
         # A fresh folder per call: two threads perceiving the same file never share PNGs.
         return Path(tempfile.mkdtemp(prefix=f"{sha256[:12]}-", dir=self._projection_root))
+
+
+def node_hierarchy_refusal(header: dict[str, Any]) -> str | None:
+    """Why a glTF node hierarchy is not handed to trimesh (``None`` when it may be)."""
+    if header.get("node_problem"):
+        return f"{header['node_problem']}, which glTF forbids; trimesh was not run"
+    depth = header.get("node_depth", 0)
+    if depth > MAX_NODE_DEPTH:
+        return (
+            f"the node hierarchy is {depth} levels deep, over the limit of {MAX_NODE_DEPTH}; "
+            "trimesh was not run"
+        )
+    return None
 
 
 def mesh_summary(meta: dict[str, Any], file_format: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,12 @@ def describe_image(path: Path, findings: Findings, *, scanned_document: bool = F
 
     shown = str(path)
     try:
-        with Image.open(path, formats=list(PILLOW_FORMATS)) as image:
+        # Pillow *warns* between 1x and 2x its pixel limit (a 150-megapixel PNG), which a user's
+        # interpreter prints raw before the refusal: raise it here instead, and refuse below.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(path, formats=list(PILLOW_FORMATS))
+        with opened as image:
             width, height = image.size
             frames = int(getattr(image, "n_frames", 1))
             _check_image_bounds(width, height, frames, Image.MAX_IMAGE_PIXELS, shown)

@@ -5,6 +5,11 @@ checked against the file size (a tiny file declaring 10^8 vertices is refused); 
 count was checked against the size by the sniffer; GLB's JSON chunk and a ``.gltf`` file's JSON
 are read (bounded) and their accessors counted, without loading any buffer. External references
 (OBJ ``mtllib``, glTF ``uri``) are listed, never followed.
+
+Two facts are measured for the full decoder to act on: OBJ faces whose indices name vertices
+that do not exist (index 0, or past the last vertex: trimesh would silently wrap or fail), and
+the depth of a glTF node hierarchy, walked once without recursion (trimesh's scene graph costs
+far more than linear time on a deep chain), with cycles and shared children reported.
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ def _obj_counts(path: Path) -> dict[str, Any]:
     groups: list[str] = []
     references: list[str] = []
     scanned, complete = 0, True
+    missing, ahead = 0, []  # faces naming no vertex; highest index of faces ahead of vertices
     with path.open("rb") as handle:
         for raw in handle:
             scanned += len(raw)
@@ -106,6 +112,12 @@ def _obj_counts(path: Path) -> dict[str, Any]:
                 complete = False
                 break
             keyword, _, rest = raw.decode("utf-8", "replace").strip().partition(" ")
+            if keyword == "f":
+                highest = _face_highest_index(rest, counts["v"])
+                if highest is None:
+                    missing += 1
+                elif highest > counts["v"]:  # a vertex may still follow the face
+                    ahead.append(highest)
             if keyword in counts:
                 counts[keyword] += 1
             elif keyword in ("o", "g") and len(groups) < 100:
@@ -120,7 +132,67 @@ def _obj_counts(path: Path) -> dict[str, Any]:
         "groups": groups,
         "external_references": references,
         "complete": complete,
+        "faces_with_missing_vertices": missing + sum(index > counts["v"] for index in ahead),
     }
+
+
+def _face_highest_index(rest: str, vertices_so_far: int) -> int | None:
+    """The highest absolute vertex index of an OBJ face line; ``None`` when one is invalid.
+
+    OBJ counts from 1; ``-k`` is the k-th vertex before the face. ``0``, a relative index
+    reaching before the first vertex, or a token that is not a number names no vertex.
+    """
+    highest = 0
+    for token in rest.split():
+        try:
+            index = int(token.split("/", 1)[0])
+        except ValueError:
+            return None
+        if index < 0:
+            index = vertices_so_far + index + 1
+            if index < 1:
+                return None
+        elif index == 0:
+            return None
+        highest = max(highest, index)
+    return highest
+
+
+def gltf_node_hierarchy(document: dict[str, Any]) -> tuple[int, str | None]:
+    """The depth of a glTF node forest, and what breaks it being a forest (``None`` if nothing).
+
+    glTF requires each node to have at most one parent and no cycles. The walk is iterative
+    and visits every node once, so a 20,000-deep chain costs 20,000 steps.
+    """
+    nodes = _list(document, "nodes")
+    children: list[list[int]] = []
+    for node in nodes:
+        listed = node.get("children") if isinstance(node, dict) else None
+        children.append(
+            [
+                child
+                for child in (listed if isinstance(listed, list) else [])
+                if isinstance(child, int)
+                and not isinstance(child, bool)
+                and 0 <= child < len(nodes)
+            ]
+        )
+    parents = [0] * len(nodes)
+    for listed in children:
+        for child in listed:
+            parents[child] += 1
+    if any(count > 1 for count in parents):
+        return 0, "a node has more than one parent (or is listed twice as a child)"
+    depth = visited = 0
+    stack = [(index, 1) for index, count in enumerate(parents) if count == 0]
+    while stack:
+        index, level = stack.pop()
+        visited += 1
+        depth = max(depth, level)
+        stack.extend((child, level + 1) for child in children[index])
+    if visited < len(nodes):
+        return depth, "the node hierarchy has a cycle"
+    return depth, None
 
 
 def _ply_counts(path: Path) -> dict[str, Any]:
@@ -318,11 +390,14 @@ def gltf_document_counts(document: dict[str, Any]) -> dict[str, Any]:
         and isinstance(item.get("uri"), str)
         and not item["uri"].startswith("data:")
     ]
+    node_depth, node_problem = gltf_node_hierarchy(document)
     return {
         "vertex_count": vertices,
         "face_count": faces,
         "mesh_count": len(meshes),
         "node_count": len(_list(document, "nodes")),
+        "node_depth": node_depth,
+        "node_problem": node_problem,
         "material_count": len(_list(document, "materials")),
         "generator": clean_metadata(generator if isinstance(generator, str) else ""),
         "external_references": references,
