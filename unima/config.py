@@ -32,7 +32,26 @@ class Settings(BaseSettings):
     max_items_per_modality: int = Field(default=5, ge=1)
     max_items_total: int = Field(default=12, ge=1)
     llm_repair_attempts: int = Field(default=2, ge=0, le=5)
-    llm_timeout_s: float = Field(default=120.0, gt=0)
+    llm_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Wall-clock deadline of one model call (reasoner, perception model); "
+        "bytes trickled by a slow server do not extend it.",
+    )
+    llm_budget_s: float | None = Field(
+        default=600.0,
+        gt=0,
+        description="Total seconds the model calls of one run may take; past it, later calls "
+        "are skipped and the heuristic fallback answers. None: no budget.",
+    )
+    llm_max_reply_bytes: int = Field(
+        default=4 * 2**20,
+        ge=1024,
+        description="A model reply over this many bytes is refused unread.",
+    )
+    llm_max_tokens: int = Field(
+        default=4096, ge=1, description="max_tokens sent with every model request."
+    )
     speech_max_wer: float = Field(default=0.35, ge=0.0, le=1.0)
     sandbox_timeout_s: float = Field(default=60.0, gt=0)
     unsafe_exec: bool = Field(

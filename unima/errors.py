@@ -12,7 +12,10 @@ Every error unima raises on purpose derives from ``UnimaError``::
     ├── ToolError             a tool step that failed (``recoverable`` says if the judge may retry)
     │   └── VerificationError an artifact that was made but failed its self-check
     ├── SandboxError          the sandbox could not run code at all (not: the code failed)
-    ├── ModelError            a benchmarked model's call that produced nothing to score
+    ├── ModelError            a model call that produced nothing usable (down, refused, bad HTTP)
+    │   ├── ModelTimeoutError a call past its wall-clock deadline, or skipped (budget spent,
+    │   │                     server already failed in this run)
+    │   └── ReplyTooLargeError a reply over its byte cap, refused unread
     └── TraceError            a trace file that cannot be read
 
 Messages name the offending value and say what to do about it.
@@ -87,6 +90,37 @@ class SandboxError(UnimaError):
 
 class ModelError(UnimaError):
     """A model call that produced nothing to score (endpoint down, refused, malformed HTTP)."""
+
+
+class ModelTimeoutError(ModelError):
+    """A model call that ran past its wall-clock deadline, or was not made at all.
+
+    ``call`` and ``model`` name the call; ``elapsed_s`` and ``deadline_s`` are ``None`` for a
+    call skipped because the run's budget was spent or its server had already failed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        call: str = "",
+        model: str = "",
+        elapsed_s: float | None = None,
+        deadline_s: float | None = None,
+    ) -> None:
+        self.call = call
+        self.model = model
+        self.elapsed_s = elapsed_s
+        self.deadline_s = deadline_s
+        super().__init__(message)
+
+
+class ReplyTooLargeError(ModelError):
+    """A model reply over its byte cap; reading stopped at ``max_reply_bytes``."""
+
+    def __init__(self, message: str, *, max_reply_bytes: int) -> None:
+        self.max_reply_bytes = max_reply_bytes
+        super().__init__(message)
 
 
 class TraceError(UnimaError):
