@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+from langgraph.config import get_config
+
 from unima import __version__
 from unima.config import Settings, load_settings
 from unima.errors import InputError, TraceError, UnimaError
@@ -21,6 +23,7 @@ from unima.filenames import check_run_id
 from unima.graph.checkpoint import finished_step_results, open_checkpointer
 from unima.graph.context import RunContext, StepBoard
 from unima.graph.toolbox import Toolbox
+from unima.model_calls import ModelCallScope
 from unima.reasoners.heuristic import HeuristicReasoner
 from unima.reasoners.resolve import resolve_reasoner
 from unima.trace.cache import ArtifactCache
@@ -32,6 +35,14 @@ from unima.types import Artifact, CheckResult, Request, Response
 
 def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def _graph_node() -> str:
+    """The graph node running in this thread (``caption``, ``plan`` ...), or ``agent``."""
+    try:
+        return str(get_config().get("metadata", {}).get("langgraph_node") or "agent")
+    except RuntimeError:  # outside a graph run
+        return "agent"
 
 
 class UniMA:
@@ -85,6 +96,8 @@ class UniMA:
         self.perception_model = resolve_perception_model(
             perception_llm if perception_llm is not None else self.settings.perception_llm,
             timeout_s=self.settings.llm_timeout_s,
+            max_tokens=self.settings.llm_max_tokens,
+            max_reply_bytes=self.settings.llm_max_reply_bytes,
         )
         self._graph: Any = None
 
@@ -264,6 +277,11 @@ class UniMA:
             board=StepBoard(settings.max_parallel_steps),
             perception_model=self.perception_model,
             cache=ArtifactCache(settings.resolved_cache_path()) if settings.cache else None,
+            model_calls=ModelCallScope(
+                call_timeout_s=settings.llm_timeout_s,
+                budget_s=settings.llm_budget_s,
+                on_event=lambda kind, **data: recorder.event(kind, _graph_node(), **data),
+            ),
         )
 
     def _recorder(self, run_id: str, resuming: bool) -> TraceRecorder:

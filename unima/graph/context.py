@@ -10,6 +10,7 @@ from typing import Any
 
 from unima.config import Settings
 from unima.graph.toolbox import Toolbox
+from unima.model_calls import ModelCallScope
 from unima.reasoners.base import Reasoner
 from unima.trace.cache import ArtifactCache
 from unima.trace.recorder import TraceRecorder
@@ -81,3 +82,6 @@ class RunContext:
     # A ``unima.perception.vision_llm.PerceptionModel`` that captions inputs, or None.
     perception_model: Any = None
     cache: ArtifactCache | None = None
+    # The run's model-call deadlines, budget and fail-fast; nodes run reasoner and perception
+    # calls inside it (``model_calls.run``).
+    model_calls: ModelCallScope = field(default_factory=ModelCallScope)

@@ -140,7 +140,9 @@ def _repair_plan(plan: Plan, step_ids: list[str], state: AgentState, context: Ru
     for step in plan.steps:
         if step.id in step_ids and step.id in results:
             try:
-                arguments = context.reasoner.repair_step(step, results[step.id].error, plan)
+                arguments = context.model_calls.run(
+                    context.reasoner.repair_step, step, results[step.id].error, plan
+                )
                 context.toolbox.get(step.tool).parse_arguments(arguments)
             except Exception as error:  # a bad repair must not end the run: retry as planned
                 logger.warning(

@@ -39,7 +39,13 @@ async def plan(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any
     for attempt in range(repairs + 1):
         try:
             result = await asyncio.to_thread(
-                context.reasoner.plan, view, caption, analysis, output_tags, feedback
+                context.model_calls.run,
+                context.reasoner.plan,
+                view,
+                caption,
+                analysis,
+                output_tags,
+                feedback,
             )
             problems = validate_plan(result, output_tags, context.toolbox)
         except (ReasonerError, PlanError) as error:

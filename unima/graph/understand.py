@@ -43,7 +43,11 @@ async def receive(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
         if context.perception_model is not None:
             # The model's failures are recorded in the perception by ``describe``, never raised.
             perception = await asyncio.to_thread(
-                context.perception_model.describe, perception, part, request.text
+                context.model_calls.run,
+                context.perception_model.describe,
+                perception,
+                part,
+                request.text,
             )
         perception = perception.model_copy(
             update={"tag": part.tag, "seconds": time.perf_counter() - clock}
@@ -83,7 +87,9 @@ async def caption(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
         max_per_modality=settings.max_items_per_modality,
         max_total=settings.max_items_total,
     )
-    result = await asyncio.to_thread(context.reasoner.caption, view, parsed)
+    result = await asyncio.to_thread(
+        context.model_calls.run, context.reasoner.caption, view, parsed
+    )
     spec = parsed if parsed.stated else _respect_exclusions(result.output_spec, parsed)
     result = result.model_copy(update={"output_spec": spec})
     output_tags = spec.tags(first_output_index(input_tags))
@@ -111,7 +117,9 @@ async def analyse(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
     context = runtime.context
     context.recorder.event("node_start", "analyse")
     view = RequestView(state["request"], state.get("perceptions", {}))
-    decision = await asyncio.to_thread(context.reasoner.analyse, view, state["caption"])
+    decision = await asyncio.to_thread(
+        context.model_calls.run, context.reasoner.analyse, view, state["caption"]
+    )
     if not decision.needed:
         report = AnalysisReport(needed=False, reason=decision.reason)
     else:

@@ -18,13 +18,21 @@ from unima.types import Part, Perception
 NO_MODEL = {"", "none", "off", "embedded"}
 
 
-def resolve_perception_model(choice: Any, *, timeout_s: float = 120.0) -> PerceptionModel | None:
+def resolve_perception_model(
+    choice: Any,
+    *,
+    timeout_s: float = 120.0,
+    max_tokens: int | None = None,
+    max_reply_bytes: int | None = None,
+) -> PerceptionModel | None:
     """A ``PerceptionModel`` from a spec, a chat model or itself; ``None`` for no model.
 
     Args:
         choice: ``None`` or ``"none"`` (embedded perception only), a chat model spec, a
             LangChain ``BaseChatModel``, or a ``PerceptionModel``.
-        timeout_s: the request timeout of a model made from a spec.
+        timeout_s: the wall-clock deadline of one caption call.
+        max_tokens: ``max_tokens`` sent by a model made from a spec (default: the spec's).
+        max_reply_bytes: replies over this many bytes are refused (default: the spec's).
 
     Raises:
         ConfigError: For a spec that does not parse, or anything else that is not a model.
@@ -36,11 +44,18 @@ def resolve_perception_model(choice: Any, *, timeout_s: float = 120.0) -> Percep
             return None
         from unima.reasoners.chat_models import chat_model_from_spec
 
-        return PerceptionModel(chat_model_from_spec(choice, timeout_s=timeout_s))
+        limits = {
+            name: value
+            for name, value in (("max_tokens", max_tokens), ("max_reply_bytes", max_reply_bytes))
+            if value is not None
+        }
+        return PerceptionModel(
+            chat_model_from_spec(choice, timeout_s=timeout_s, **limits), timeout_s=timeout_s
+        )
     from langchain_core.language_models import BaseChatModel
 
     if isinstance(choice, BaseChatModel):
-        return PerceptionModel(choice)
+        return PerceptionModel(choice, timeout_s=timeout_s)
     raise ConfigError(
         f"cannot use {choice!r} as a perception model; pass a spec like 'openai:gpt-4o-mini' or "
         "'openai-compatible:URL:MODEL', a LangChain chat model, or a PerceptionModel"

@@ -8,7 +8,8 @@ Qwen2.5-Omni under vLLM, Ollama vision models. ``PerceptionModel.describe`` send
 to ``max_images`` images as base64 PNG ``image_url`` parts, then merges the reply into the
 perception: ``summary + " Model caption: ..."``, ``meta["model_caption"]``, and the backend
 ``"<embedded backend>+llm:<model>"``. A failed model call is recorded in ``failures``; the
-embedded perception is never lost.
+embedded perception is never lost. The call runs under ``unima.model_calls.call_model``: a
+wall-clock deadline of ``timeout_s``, and inside a run the run's budget and fail-fast.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import ConfigError, InputError
+from unima.model_calls import call_model, server_of
 from unima.perception.model_media import (
     MIN_IMAGE_BYTES,
     audio_content,
@@ -59,6 +61,7 @@ class PerceptionModel:
             ``input_audio``: GPT-4o audio models, Qwen2.5-Omni); off by default because most
             vision endpoints reject them.
         max_audio_seconds: how much of an audio input is sent when ``send_audio`` is on.
+        timeout_s: the wall-clock deadline of one caption call.
     """
 
     chat_model: Any
@@ -69,6 +72,7 @@ class PerceptionModel:
     max_text_chars: int = 1_500
     send_audio: bool = False
     max_audio_seconds: float = 60.0
+    timeout_s: float = 120.0
 
     def __post_init__(self) -> None:
         if self.max_images < 1:
@@ -81,6 +85,8 @@ class PerceptionModel:
             raise ConfigError(
                 f"max_image_bytes must be at least {MIN_IMAGE_BYTES}, not {self.max_image_bytes}"
             )
+        if not self.timeout_s > 0:
+            raise ConfigError(f"timeout_s must be above 0 seconds, not {self.timeout_s}")
         if not self.name:
             self.name = model_name_of(self.chat_model)
 
@@ -141,7 +147,13 @@ class PerceptionModel:
         if messages is None:
             return perception
         try:
-            reply = self.chat_model.invoke(messages)
+            reply = call_model(
+                lambda: self.chat_model.invoke(messages),
+                call=f"perceive:{part.tag or part.modality}",
+                model=self.name,
+                server=server_of(self.chat_model, self.name),
+                timeout_s=self.timeout_s,
+            )
         except Exception as error:  # a model or network failure costs the caption, not the input
             logger.warning("perception model %s failed on %s: %s", self.name, part.tag, error)
             return _failed(perception, f"{type(error).__name__}: {error}")

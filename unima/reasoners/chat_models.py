@@ -5,6 +5,10 @@
 OpenAI chat API. The key comes from ``UNIMA_LLM_API_KEY`` (or ``OPENAI_API_KEY``); local servers
 usually accept any value. ``transformers`` runs a local Hugging Face checkpoint in-process
 (see ``unima.reasoners.local_transformers``); everything after the first colon is its path.
+
+OpenAI models are built on ``unima.model_transport.GuardedTransport``: replies are read under a
+byte cap, and a call made through ``unima.model_calls.call_model`` cannot be kept alive past its
+wall-clock deadline by a server that trickles bytes. ``max_tokens`` is always sent.
 """
 
 from __future__ import annotations
@@ -45,8 +49,29 @@ def parse_chat_spec(spec: str) -> tuple[str, str | None, str]:
     )
 
 
-def chat_model_from_spec(spec: str, *, timeout_s: float = 120.0, temperature: float = 0.0) -> Any:
-    """A LangChain chat model for ``spec``."""
+DEFAULT_MAX_TOKENS = 4096
+DEFAULT_MAX_REPLY_BYTES = 4 * 2**20
+
+
+def chat_model_from_spec(
+    spec: str,
+    *,
+    timeout_s: float = 120.0,
+    temperature: float = 0.0,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+) -> Any:
+    """A LangChain chat model for ``spec``.
+
+    Args:
+        spec: ``openai:MODEL``, ``openai-compatible:BASE_URL:MODEL`` or ``transformers:PATH``.
+        timeout_s: the HTTP client's timeout; the wall-clock deadline of a call is set by
+            ``unima.model_calls.call_model``.
+        temperature: the sampling temperature.
+        max_tokens: the most tokens a reply may have, sent with every request.
+        max_reply_bytes: replies over this many bytes are refused unread
+            (``UNIMA_LLM_MAX_REPLY_BYTES``).
+    """
     provider, base_url, model = parse_chat_spec(spec)
     if provider == "transformers":
         from unima.reasoners.local_transformers import TransformersChatModel
@@ -60,6 +85,17 @@ def chat_model_from_spec(spec: str, *, timeout_s: float = 120.0, temperature: fl
         raise MissingExtraError(
             f"the {provider} chat model", "openai", "langchain_openai"
         ) from error
+    # httpx comes with langchain_openai (the optional extra), so the transport loads with it.
+    import httpx
+
+    from unima.model_transport import GuardedTransport
+
+    http_client = httpx.Client(
+        transport=GuardedTransport(
+            max_reply_bytes=max_reply_bytes, cap_name="UNIMA_LLM_MAX_REPLY_BYTES"
+        ),
+        timeout=timeout_s,
+    )
     if provider == "openai":
         key = os.environ.get("OPENAI_API_KEY")
         if not key:
@@ -70,6 +106,8 @@ def chat_model_from_spec(spec: str, *, timeout_s: float = 120.0, temperature: fl
             timeout=timeout_s,
             max_retries=1,
             temperature=temperature,
+            max_completion_tokens=max_tokens,
+            http_client=http_client,
         )
     key = os.environ.get("UNIMA_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "not-needed"
     return ChatOpenAI(
@@ -79,4 +117,8 @@ def chat_model_from_spec(spec: str, *, timeout_s: float = 120.0, temperature: fl
         timeout=timeout_s,
         max_retries=1,
         temperature=temperature,
+        max_completion_tokens=max_tokens,
+        # langchain sends max_completion_tokens; vLLM, Ollama and llama.cpp read max_tokens.
+        extra_body={"max_tokens": max_tokens},
+        http_client=http_client,
     )

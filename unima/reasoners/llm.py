@@ -3,10 +3,14 @@
 Replies are JSON validated by pydantic models. A reply that does not parse is sent back to the
 model with the error (bounded); caption, analyse and repair then fall back to the heuristic
 reasoner, and the plan node validates plans and falls back itself.
+
+Every call runs under ``unima.model_calls.call_model``: a wall-clock deadline of ``timeout_s``
+(and the run's budget), so a slow or silent server costs one deadline, then the fallback.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from pathlib import Path
@@ -15,6 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from unima.errors import ReasonerError
+from unima.model_calls import call_model, server_of
 from unima.reasoners.base import AnalysisDecision, Reasoner, RequestView
 from unima.reasoners.heuristic import HeuristicReasoner
 from unima.reasoners.prompts import extract_json, render_prompt
@@ -62,6 +67,7 @@ class LlmReasoner(Reasoner):
         tools: a callable returning the tool catalogue (name, modality, description, schema).
         repair_attempts: how many times an unparseable reply is sent back with the error.
         on_call: called with (step, seconds, reply text) after every model call (traces).
+        timeout_s: the wall-clock deadline of one model call.
     """
 
     name = "llm"
@@ -72,13 +78,21 @@ class LlmReasoner(Reasoner):
         tools: Any = None,
         repair_attempts: int = 2,
         on_call: Any = None,
+        timeout_s: float = 120.0,
     ) -> None:
         self.model = model
+        self.timeout_s = timeout_s
         self.tools: Any = tools or (lambda: [])
         self.repair_attempts = repair_attempts
         self.on_call = on_call
         self.fallback = HeuristicReasoner()
-        self.name = f"llm:{getattr(model, 'model_name', None) or getattr(model, 'model', None) or type(model).__name__}"
+        self.model_name = str(
+            getattr(model, "model_name", None)
+            or getattr(model, "model", None)
+            or type(model).__name__
+        )
+        self.name = f"llm:{self.model_name}"
+        self.server = server_of(model, self.model_name)
 
     def caption(self, view: RequestView, output_spec: OutputSpec) -> Caption:
         spec_text = ", ".join(
@@ -186,7 +200,13 @@ class LlmReasoner(Reasoner):
         for _ in range(self.repair_attempts + 1):
             clock = time.perf_counter()
             try:
-                answer = self.model.invoke(messages)
+                answer = call_model(
+                    functools.partial(self.model.invoke, list(messages)),
+                    call=prompt_name,
+                    model=self.model_name,
+                    server=self.server,
+                    timeout_s=self.timeout_s,
+                )
             except Exception as error:  # network, rate limits, server errors: a reasoner failure
                 raise ReasonerError(
                     f"{prompt_name}: the chat model call failed: {type(error).__name__}: {error}"

@@ -29,6 +29,12 @@ def resolve_reasoner(
         return choice
     repair_attempts = settings.llm_repair_attempts if settings is not None else 2
     timeout_s = settings.llm_timeout_s if settings is not None else 120.0
+    limits: dict[str, Any] = {}
+    if settings is not None:
+        limits = {
+            "max_tokens": settings.llm_max_tokens,
+            "max_reply_bytes": settings.llm_max_reply_bytes,
+        }
     if isinstance(choice, str):
         if choice in REASONERS:
             return REASONERS.get(choice)()
@@ -36,8 +42,14 @@ def resolve_reasoner(
             from unima.reasoners.chat_models import chat_model_from_spec
             from unima.reasoners.llm import LlmReasoner
 
-            model = chat_model_from_spec(choice, timeout_s=timeout_s)
-            return LlmReasoner(model, tools=tools, repair_attempts=repair_attempts, on_call=on_call)
+            model = chat_model_from_spec(choice, timeout_s=timeout_s, **limits)
+            return LlmReasoner(
+                model,
+                tools=tools,
+                repair_attempts=repair_attempts,
+                on_call=on_call,
+                timeout_s=timeout_s,
+            )
         REASONERS.get(choice)  # raises with "did you mean"
     try:
         from langchain_core.language_models import BaseChatModel
@@ -46,7 +58,13 @@ def resolve_reasoner(
     if isinstance(choice, BaseChatModel):
         from unima.reasoners.llm import LlmReasoner
 
-        return LlmReasoner(choice, tools=tools, repair_attempts=repair_attempts, on_call=on_call)
+        return LlmReasoner(
+            choice,
+            tools=tools,
+            repair_attempts=repair_attempts,
+            on_call=on_call,
+            timeout_s=timeout_s,
+        )
     raise ConfigError(
         f"cannot use {choice!r} as a reasoner; pass 'heuristic', a spec like 'openai:MODEL', a LangChain "
         "chat model or a unima Reasoner"
