@@ -8,6 +8,7 @@ tier, whose gaps are documented in ``unima.tools.sandbox.weak``.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -15,12 +16,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from unima.tools.sandbox import SandboxLimits, SandboxResult, run_python
+from unima.reasoners.analysis_code import VALUES_MARKER, parse_values
+from unima.tools.sandbox import SandboxLimits, SandboxResult, cgroups, run_python
 from unima.tools.sandbox.bubblewrap import bubblewrap_problem
+from unima.tools.sandbox.identity import SANDBOX_UID_BASE, SANDBOX_UID_COUNT
 
 pytestmark = [
     pytest.mark.sandbox,
@@ -192,7 +196,7 @@ for index in range(1000):
     limits = SandboxLimits(file_size_bytes=4 << 20, workdir_bytes=24 << 20, poll_interval_s=0.2)
     result = run(code, limits=limits, timeout_s=10)
     assert "refused 27" in result.stdout  # EFBIG
-    assert result.status == "killed" and "work folder exceeded" in result.notes[0]
+    assert result.status == "killed" and "disk cap of 25165824 bytes" in result.notes[0]
 
 
 def test_s09_tmp_and_shm_are_capped():
@@ -599,7 +603,9 @@ ctypes.CDLL(None).system(b'echo pwned > {target} 2>/dev/null; env | grep -c SECR
 print(subprocess.run(['sh', '-c', 'cat /proc/1/environ 2>&1 | head -c 100; exec 3<>/dev/tcp/127.0.0.1/{port} && echo connected'], capture_output=True, text=True).stdout)
 """
     result = run(code)
-    assert result.stdout.startswith("65534\n0\n")
+    uid, secrets_seen = result.stdout.split("\n")[:2]
+    sandbox_uids = range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SANDBOX_UID_COUNT)
+    assert (int(uid) in sandbox_uids or int(uid) == 65534) and secrets_seen == "0"
     assert "connected" not in result.stdout
     assert not target.exists()
     assert_not_reached(listener)
@@ -717,3 +723,134 @@ def test_weak_and_strong_tiers_time_out_busy_loops(tier: str):
 def test_rlimits_tier_hides_the_secret_environment():
     result = run("import os\nprint(sorted(os.environ))\n", tier="rlimits")
     assert "UNIMA_TEST_SECRET_API_KEY" not in result.stdout and result.tier == "rlimits"
+
+
+# Issue 10: the host must never follow a link the code planted in its work folder, must survive
+# hostile JSON, and must cap memory and processes per sandbox, not per process or per host uid.
+
+SYMLINK_PLANTS = {
+    ".unima": "shutil.rmtree('.unima')\nos.symlink(HOST, '.unima')\n",
+    "outputs": "shutil.rmtree('outputs')\nos.symlink(HOST, 'outputs')\n",
+    "values.json": "os.symlink(HOST + '/values.json', '.unima/values.json')\n",
+    "result.json": "os.symlink(HOST + '/result.json', 'outputs/result.json')\n",
+    "outputs/nested": "os.symlink(HOST, 'outputs/nested')\n",
+    "outputs/deeper/link": (
+        "os.makedirs('outputs/deeper')\nos.symlink(HOST + '/result.json', 'outputs/deeper/link')\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("tier", ["bwrap", "rlimits"])
+@pytest.mark.parametrize("planted", sorted(SYMLINK_PLANTS))
+def test_attack_02_links_in_the_work_folder_never_reach_host_files(
+    tmp_path: Path, planted: str, tier: str
+):
+    host = tmp_path / "host"
+    host.mkdir()
+    for name in ("values.json", "result.json"):
+        (host / name).write_text(json.dumps({"stolen": SECRET}))
+    code = f"import os, shutil\nHOST = {str(host)!r}\n" + SYMLINK_PLANTS[planted]
+    result = run(code, tier=tier, output_dir=tmp_path / "collected")
+    assert "stolen" not in result.values
+    collected = [path for path in (tmp_path / "collected").rglob("*") if path.is_file()]
+    assert not any(SECRET in path.read_text(errors="replace") for path in collected)
+    if tier == "bwrap":  # the weak tier's code may write host files itself (documented gap)
+        for name in ("values.json", "result.json"):
+            assert (host / name).read_text() == json.dumps({"stolen": SECRET})
+
+
+@pytest.mark.parametrize("name", ["outputs/result.json", ".unima/values.json"])
+def test_attack_03_deeply_nested_json_is_refused_with_a_note(name: str):
+    code = f"open({name!r}, 'w').write('{{\"deep\": ' + '[' * 200000 + ']' * 200000 + '}}')\n"
+    if name.startswith(".unima"):
+        # The runner writes values.json after the program, with the json module the program
+        # shares with it: replace json.dump so that write is the hostile document.
+        code = (
+            "import json\n"
+            "deep = '{\"deep\": ' + '[' * 200000 + ']' * 200000 + '}'\n"
+            "json.dump = lambda value, handle, **options: handle.write(deep)\n"
+        )
+    result = run(code)
+    assert "deep" not in result.values
+    assert any("nest" in note and "64" in note for note in result.notes), result.notes
+
+
+def test_attack_03_deeply_nested_values_line_on_stdout_is_ignored():
+    line = VALUES_MARKER + '{"deep": ' + "[" * 200000 + "]" * 200000 + "}"
+    assert parse_values("before\n" + line + "\n") == {}
+
+
+def test_attack_06_memory_cap_covers_the_whole_sandbox(monkeypatch: pytest.MonkeyPatch):
+    cap = 256 << 20
+    code = f"""
+import os, time
+children = []
+for _ in range(3):
+    pid = os.fork()
+    if pid == 0:
+        block = bytearray(b'\\x01') * {cap // 2}
+        time.sleep(2)
+        os._exit(0)
+    children.append(pid)
+print([os.waitpid(pid, 0)[1] for pid in children])
+"""
+    result = run(code, limits=SandboxLimits(memory_bytes=cap, poll_interval_s=0.1), timeout_s=10)
+    assert result.status == "oom", result
+    hits = [hit for hit in result.caps_hit if hit.cap == "memory"]
+    assert hits and hits[0].limit == cap, result.caps_hit
+    assert "memory" in result.enforcement
+
+
+def test_attack_06_watchdog_caps_memory_without_a_cgroup(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(cgroups, "create_sandbox_cgroup", lambda *arguments, **keywords: None)
+    test_attack_06_memory_cap_covers_the_whole_sandbox(monkeypatch)
+
+
+FORK_EIGHT = """
+import os
+children = []
+for _ in range(8):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+print('forked', len(children))
+"""
+
+
+@pytest.mark.parametrize("tier", ["bwrap", "rlimits"])
+def test_attack_08_one_sandbox_full_of_processes_does_not_starve_another(tier: str):
+    token = secrets.token_hex(8)
+    hog = f"""
+import os, time
+count = 0
+try:
+    while True:
+        if os.fork() == 0:
+            os.execv('/bin/sh', ['sh', '-c', 'sleep 60; :', '{token}'])
+        count += 1
+except OSError:
+    pass
+time.sleep(60)
+"""
+    limits = SandboxLimits(max_processes=24)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hogging = pool.submit(
+            run_python, hog, timeout_s=4, tier=tier, limits=limits, allow_weak_isolation=True
+        )
+        deadline = time.monotonic() + 3
+        # Each child is a shell and its sleep: about max_processes / 2 shells fill the limit.
+        while len(processes_with(token)) < 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert len(processes_with(token)) >= 8
+        other = run_python(
+            FORK_EIGHT, timeout_s=5, tier=tier, limits=limits, allow_weak_isolation=True
+        )
+        held = hogging.result()
+    assert other.status == "ok" and other.stdout == "forked 8\n", other
+    assert held.status == "timeout"
+    time.sleep(0.2)
+    assert processes_with(token) == []

@@ -169,6 +169,8 @@ class SandboxCodeTool(Tool):
             "seconds": result.seconds,
             "error_line": "" if result.ok else result.error_line(),
             "notes": list(result.notes),
+            "caps_hit": [hit.describe() for hit in result.caps_hit],
+            "enforcement": dict(result.enforcement),
         }
 
     def verify(
@@ -184,7 +186,9 @@ class SandboxCodeTool(Tool):
             problems.append(f"the program file {output.path} was not written")
         if meta.get("executed"):
             checks.update(status=meta["status"], exit_code=meta["exit_code"], tier=meta["tier"])
-            if meta["exit_code"] != 0:
+            # A cap the sandbox hit (memory of all its processes ...) fails the step even when
+            # the program's own exit code was 0.
+            if meta["status"] != "ok" or meta["exit_code"] != 0:
                 problems.append(
                     f"the program ended with status {meta['status']} "
                     f"(exit code {meta['exit_code']}): {meta['error_line']}"

@@ -10,7 +10,8 @@ Two launch paths, because ``RLIMIT_NPROC`` is not enforced for uid 0:
 * caller is not root: bwrap creates a user namespace (``--unshare-user --disable-userns``);
 * caller is root: bwrap builds the namespaces with root's own rights (it can then read the
   Python prefix even under a ``0700`` ``/root``), keeps only ``CAP_SETUID``/``CAP_SETGID`` and
-  ``setpriv`` drops to uid/gid 65534 before Python starts. A new user namespace is then refused
+  ``setpriv`` drops to a uid/gid leased for this run (``identity.py``; 65534 if none is free)
+  before Python starts. A new user namespace is then refused
   by the seccomp filter instead of ``--disable-userns``.
 """
 
@@ -126,8 +127,9 @@ def bubblewrap_argv(
     inputs: Path,
     limits: SandboxLimits,
     seccomp_fd: int | None,
+    uid: int = NOBODY,
 ) -> list[str]:
-    """The full command line: bwrap, its flags, then (as root) setpriv, then the runner."""
+    """The full command line: bwrap, its flags, then (as root) setpriv to ``uid``, then the runner."""
     executable = shutil.which("bwrap")
     if executable is None:
         raise FileNotFoundError("bwrap")
@@ -141,7 +143,7 @@ def bubblewrap_argv(
     argv.append("--")
     if as_root:
         argv += [
-            "/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+            "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--inh-caps=-all", "--",
         ]  # fmt: skip
     argv += [sys.executable, "-I", "-X", "faulthandler", "/unima/runner.py", "/unima/config.json"]

@@ -26,12 +26,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from unima.errors import InputError, SandboxError, UnsafePathError
-from unima.tools.sandbox import bubblewrap, weak
+from unima.tools.sandbox import bubblewrap, cgroups, identity, weak
+from unima.tools.sandbox.cgroups import SandboxCgroup
 from unima.tools.sandbox.collect import collect_outputs, read_values
-from unima.tools.sandbox.records import SandboxLimits, SandboxResult, Status, Tier
+from unima.tools.sandbox.identity import UidLease
+from unima.tools.sandbox.records import CapHit, SandboxLimits, SandboxResult, Status, Tier
 from unima.tools.sandbox.runner import OOM_EXIT_CODE
 from unima.tools.sandbox.seccomp import compile_filter
-from unima.tools.sandbox.watchdog import Supervision, supervise
+from unima.tools.sandbox.watchdog import CapCheck, Supervision, supervise, tree_memory_check
 
 logger = logging.getLogger(__name__)
 RUNNER_SOURCE = Path(__file__).with_name("runner.py")
@@ -118,23 +120,97 @@ def remove_tree(path: Path, attempts: int = 40) -> None:
     logger.warning("could not remove the sandbox run folder %s", path)
 
 
-def classify(supervision: Supervision) -> tuple[Status, list[str]]:
-    """Map how the process ended to a status, with notes explaining kills."""
+def classify(supervision: Supervision, caps_hit: list[CapHit]) -> tuple[Status, list[str]]:
+    """Map how the process ended, and the caps it hit, to a status with explaining notes."""
+    memory = next((hit for hit in caps_hit if hit.cap == "memory"), None)
+    others = [hit.describe() for hit in caps_hit if hit.cap not in ("memory", "time")]
+    if memory is not None:
+        return "oom", [f"the program ran out of memory: {memory.describe()}", *others]
     if supervision.timed_out:
-        return "timeout", [supervision.kill_reason or "wall-clock limit reached"]
+        return "timeout", [supervision.kill_reason or "wall-clock limit reached", *others]
     if supervision.kill_reason:
         return "killed", [f"killed by the watchdog: {supervision.kill_reason}"]
     code = supervision.returncode
     if code == 0:
-        return "ok", []
-    if code == OOM_EXIT_CODE:
-        return "oom", ["the program ran out of memory (MemoryError under RLIMIT_AS)"]
+        return "ok", others
     signal_number = (
         -code if code is not None and code < 0 else (code - 128 if code and code > 128 else 0)
     )
     if signal_number:
-        return "killed", [f"the program was ended by signal {signal_number}"]
-    return "error", []
+        return "killed", [f"the program was ended by signal {signal_number}", *others]
+    return "error", others
+
+
+def caps_reached(
+    supervision: Supervision, cgroup: SandboxCgroup | None, limits: SandboxLimits
+) -> list[CapHit]:
+    """Every cap the run reached: the watchdog's, the cgroup's counters and ``RLIMIT_AS``."""
+    hits = [supervision.cap_hit] if supervision.cap_hit is not None else []
+    if cgroup is not None:
+        if cgroup.memory_cap_hit() and not any(hit.cap == "memory" for hit in hits):
+            hits.append(cgroup_memory_hit(cgroup))
+        if cgroup.process_cap_hit():
+            enforced_by = f"cgroup v{cgroup.version} pids.max: a fork was refused"
+            hits.append(CapHit("processes", cgroup.max_processes, "processes", enforced_by))
+    if supervision.returncode == OOM_EXIT_CODE and not any(hit.cap == "memory" for hit in hits):
+        enforced_by = "RLIMIT_AS of one process: MemoryError"
+        hits.append(CapHit("memory", limits.memory_bytes, "bytes", enforced_by))
+    return hits
+
+
+def cgroup_memory_hit(cgroup: SandboxCgroup) -> CapHit:
+    enforced_by = (
+        f"cgroup v{cgroup.version} {cgroup.memory_setting} for the whole sandbox: "
+        "the kernel killed a process"
+    )
+    return CapHit("memory", cgroup.memory_bytes, "bytes", enforced_by)
+
+
+def cap_check(
+    cgroup: SandboxCgroup | None, limits: SandboxLimits, lease: UidLease | None
+) -> CapCheck:
+    """What the watchdog polls: the cgroup's OOM counter, else the summed process-tree memory."""
+    if cgroup is None:
+        return tree_memory_check(limits, lease.uid if lease else None)
+
+    def check(_root_pid: int) -> CapHit | None:
+        # The kernel already killed one process; end the whole run, as memory.oom.group would.
+        return cgroup_memory_hit(cgroup) if cgroup.memory_cap_hit() else None
+
+    return check
+
+
+def describe_enforcement(
+    tier: Tier,
+    limits: SandboxLimits,
+    cgroup: SandboxCgroup | None,
+    uid: int | None,
+    leased: bool,
+) -> dict[str, str]:
+    """How memory and processes were capped in this run, for the result and the trace."""
+    per_process = f"RLIMIT_AS={limits.memory_bytes} per process"
+    if cgroup is not None:
+        setting = f"cgroup v{cgroup.version} {cgroup.memory_setting}={cgroup.memory_bytes}"
+        memory = f"{setting} for the whole sandbox; {per_process}"
+        processes = [f"cgroup v{cgroup.version} pids.max={cgroup.max_processes}"]
+    else:
+        memory = (
+            f"watchdog sums the memory of all sandbox processes every {limits.poll_interval_s:g} s"
+            f" (no writable cgroup); {per_process}"
+        )
+        processes = []
+    nproc = f"RLIMIT_NPROC={limits.max_processes}"
+    if uid is not None:
+        owner = "leased by this sandbox alone" if leased else "shared with other sandboxes"
+        processes.append(f"{nproc} for uid {uid}, {owner}")
+        identity_text = f"{uid} ({owner})"
+    elif tier == "bwrap":
+        processes.append(f"{nproc} in the sandbox's own user namespace")
+        identity_text = "the caller's uid, mapped in a user namespace"
+    else:
+        processes.append(f"{nproc} above the processes the caller's uid already runs")
+        identity_text = f"{os.geteuid()} (the caller's; RLIMIT_NPROC is not enforced for uid 0)"
+    return {"memory": memory, "processes": "; ".join(processes), "uid": identity_text}
 
 
 def execute_in_tier(
@@ -147,12 +223,22 @@ def execute_in_tier(
     output_dir: Path | None = None,
     work_root: Path | None = None,
 ) -> SandboxResult:
-    """Run ``code`` in exactly ``tier`` (no checks that the tier is allowed)."""
+    """Run ``code`` in exactly ``tier`` (no checks that the tier is allowed).
+
+    As root, the run gets a uid of its own (``identity``); where a cgroup can be made, one
+    memory and process cap for all its processes (``cgroups``). Both are given back after it.
+    """
     run_dir = Path(tempfile.mkdtemp(prefix="unima-sandbox-", dir=work_root))
+    lease = identity.lease_sandbox_uid() if tier != "none" else None
+    cgroup = cgroups.create_sandbox_cgroup(limits)
     try:
-        return _execute(code, tier, timeout_s, limits, files, output_dir, run_dir)
+        return _execute(code, tier, timeout_s, limits, files, output_dir, run_dir, cgroup, lease)
     finally:
+        if cgroup is not None:
+            cgroup.remove()
         remove_tree(run_dir)
+        if lease is not None:
+            lease.release()
 
 
 def _execute(
@@ -163,8 +249,11 @@ def _execute(
     files: Mapping[str, bytes | Path] | None,
     output_dir: Path | None,
     run_dir: Path,
+    cgroup: SandboxCgroup | None,
+    lease: UidLease | None,
 ) -> SandboxResult:
     global _agent_undumpable
+    uid = lease.uid if lease is not None else bubblewrap.NOBODY
     control, job = run_dir / "control", run_dir / "job"
     inputs = run_dir / "inputs" if tier == "bwrap" else job / "inputs"
     for folder in (control, job, job / "outputs", job / ".unima", job / ".cache", inputs):
@@ -211,7 +300,12 @@ def _execute(
             pass_fds.append(seccomp_fd)
         try:
             argv = bubblewrap.bubblewrap_argv(
-                control=control, job=job, inputs=inputs, limits=limits, seccomp_fd=seccomp_fd
+                control=control,
+                job=job,
+                inputs=inputs,
+                limits=limits,
+                seccomp_fd=seccomp_fd,
+                uid=uid,
             )
         except FileNotFoundError as error:
             raise SandboxError("bwrap is not installed; run scripts/system-packages.sh") from error
@@ -219,14 +313,16 @@ def _execute(
     else:
         environment = bubblewrap.sandbox_environment(limits, str(job))
         environment[weak.RUN_MARKER] = marker
-        argv, drops_uid, privilege_notes = weak.weak_argv(control, tier)
+        argv, drops_uid, privilege_notes = weak.weak_argv(control, tier, uid)
         notes += privilege_notes
         if not _agent_undumpable:
             _agent_undumpable = weak.make_agent_undumpable()
         notes.append("weak isolation: host files and processes are visible to the code")
     if drops_uid:
         for folder in (job, job / "outputs", job / ".unima", job / ".cache"):
-            os.chown(folder, bubblewrap.NOBODY, bubblewrap.NOBODY)
+            os.chown(folder, uid, uid)
+    if cgroup is not None:
+        argv = [*cgroup.attach_prefix(), *argv]
     try:
         supervision = supervise(
             argv,
@@ -236,6 +332,7 @@ def _execute(
             timeout_s=timeout_s,
             watch_folder=job,
             limits=limits,
+            check_caps=cap_check(cgroup, limits, lease),
         )
     except OSError as error:
         raise SandboxError(f"could not start the sandbox command {argv[0]!r}: {error}") from error
@@ -244,7 +341,14 @@ def _execute(
             os.close(descriptor)
     if tier != "bwrap" and weak.sweep_leftovers(marker):
         notes.append("processes left behind by the code were killed")
-    status, status_notes = classify(supervision)
+    if (
+        cgroup is not None
+        and supervision.returncode == cgroups.ATTACH_FAILED_EXIT
+        and "could not join the sandbox cgroup" in supervision.stderr.text()
+    ):
+        raise SandboxError(f"the sandbox could not join its cgroup {cgroup.memory}")
+    caps_hit = caps_reached(supervision, cgroup, limits)
+    status, status_notes = classify(supervision, caps_hit)
     destination = output_dir or Path(tempfile.mkdtemp(prefix="unima-sandbox-out-"))
     destination.mkdir(parents=True, exist_ok=True)
     # The code may have replaced any folder below the run folder by a link to a host folder:
@@ -268,4 +372,8 @@ def _execute(
         seccomp=bpf is not None,
         skipped_files=tuple(skipped),
         notes=tuple(status_notes + notes + value_notes),
+        caps_hit=tuple(caps_hit),
+        enforcement=describe_enforcement(
+            tier, limits, cgroup, uid if drops_uid else None, lease is not None
+        ),
     )

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 Tier = Literal["bwrap", "rlimits", "none"]
 Status = Literal["ok", "error", "timeout", "oom", "killed"]
+Cap = Literal["memory", "processes", "time", "output", "disk", "files"]
 
 TIERS: tuple[str, ...] = ("bwrap", "rlimits", "none")
 ISOLATED_TIERS: tuple[str, ...] = ("bwrap",)
@@ -78,6 +79,28 @@ class SandboxLimits:
 
 
 @dataclass(frozen=True)
+class CapHit:
+    """A limit the run reached, with its value and the mechanism that enforced it.
+
+    Attributes:
+        cap: which limit (``memory``, ``processes``, ``time``, ``output``, ``disk``, ``files``).
+        limit: its value, in ``unit``.
+        unit: ``bytes``, ``processes``, ``seconds`` or ``files``.
+        enforced_by: the mechanism (``cgroup v1 memory.limit_in_bytes``, ``watchdog`` ...).
+    """
+
+    cap: Cap
+    limit: float
+    unit: str
+    enforced_by: str
+
+    def describe(self) -> str:
+        """One line for notes, traces and the model: ``memory cap of 268435456 bytes hit (...)``."""
+        limit = int(self.limit) if float(self.limit).is_integer() else self.limit
+        return f"{self.cap} cap of {limit} {self.unit} hit ({self.enforced_by})"
+
+
+@dataclass(frozen=True)
 class SandboxResult:
     """What one sandboxed run produced.
 
@@ -100,6 +123,10 @@ class SandboxResult:
         seccomp: whether the seccomp deny-list was applied.
         skipped_files: output entries the collector refused, each with the reason.
         notes: why the run was killed, degraded protections, other facts worth recording.
+        caps_hit: the limits the run reached (memory, processes, time ...), each with its value
+            and the mechanism that enforced it; also described in ``notes``.
+        enforcement: how each limit was enforced in this run, by limit name (``memory``,
+            ``processes``, ``uid``), for example ``{"memory": "cgroup v1 ..."}``.
     """
 
     stdout: str
@@ -116,6 +143,8 @@ class SandboxResult:
     seccomp: bool = False
     skipped_files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    caps_hit: tuple[CapHit, ...] = ()
+    enforcement: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -16,11 +16,14 @@ import signal
 import stat
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unima.tools.sandbox.records import SandboxLimits
+from unima.tools.sandbox.records import CapHit, SandboxLimits
+
+CapCheck = Callable[[int], CapHit | None]
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 # ANSI escape sequences and C0 controls other than tab and newline (S15: nothing reaches logs
 # or the model that could drive a terminal).
@@ -78,6 +81,7 @@ class Supervision:
     stdout: CappedStream
     stderr: CappedStream
     seconds: float
+    cap_hit: CapHit | None = None
 
 
 def measure_folder(folder: Path, max_entries: int) -> tuple[int, int]:
@@ -124,6 +128,75 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def _parent_and_owner(pid: str) -> tuple[int, int] | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rpartition(b")")[2].split()
+        return int(fields[1]), os.stat(f"/proc/{pid}").st_uid
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def sandbox_processes(root_pid: int, uid: int | None = None) -> list[int]:
+    """The process tree under ``root_pid``, plus every process of ``uid`` (a leased sandbox uid
+    catches daemons that left the tree)."""
+    parents: dict[int, list[int]] = {}
+    members: set[int] = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        facts = _parent_and_owner(entry)
+        if facts is None:
+            continue
+        parents.setdefault(facts[0], []).append(int(entry))
+        if uid is not None and facts[1] == uid:
+            members.add(int(entry))
+    tree = {root_pid}
+    pending = [root_pid]
+    while pending:
+        for child in parents.get(pending.pop(), ()):
+            if child not in tree:
+                tree.add(child)
+                pending.append(child)
+    return sorted(tree | members)
+
+
+def process_memory(pid: int) -> int:
+    """Proportional set size in bytes (shared pages split between sharers), else resident size."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * PAGE_BYTES
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def tree_memory_check(limits: SandboxLimits, uid: int | None) -> CapCheck:
+    """A check that sums the memory of the whole sandbox and kills it when over the cap."""
+
+    def check(root_pid: int) -> CapHit | None:
+        members = sandbox_processes(root_pid, uid)
+        if sum(process_memory(pid) for pid in members) <= limits.memory_bytes:
+            return None
+        for pid in members:  # the process group kill misses daemons that called setsid()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        return CapHit(
+            "memory",
+            limits.memory_bytes,
+            "bytes",
+            "watchdog: summed proportional set size of every sandbox process",
+        )
+
+    return check
+
+
 def supervise(
     argv: Sequence[str],
     *,
@@ -133,8 +206,13 @@ def supervise(
     timeout_s: float,
     watch_folder: Path,
     limits: SandboxLimits,
+    check_caps: CapCheck | None = None,
 ) -> Supervision:
-    """Run ``argv`` to completion or until a limit is hit; never raises for the code's failures."""
+    """Run ``argv`` to completion or until a limit is hit; never raises for the code's failures.
+
+    Every ``poll_interval_s`` the work folder quota is measured and ``check_caps`` (called with
+    the sandbox's pid) may report a cap the run went over; either ends the run.
+    """
     started = time.monotonic()
     deadline = started + timeout_s
     process = subprocess.Popen(
@@ -157,6 +235,7 @@ def supervise(
         selector.register(descriptor, selectors.EVENT_READ)
     timed_out = False
     kill_reason: str | None = None
+    cap_hit: CapHit | None = None
     next_measure = started + limits.poll_interval_s
     exited_at: float | None = None
     try:
@@ -165,6 +244,7 @@ def supervise(
             if now >= deadline:
                 timed_out = True
                 kill_reason = f"wall-clock limit of {timeout_s:g} s reached"
+                cap_hit = CapHit("time", timeout_s, "seconds", "watchdog")
                 break
             if exited_at is None and process.poll() is not None:
                 exited_at = now
@@ -183,11 +263,15 @@ def supervise(
             written = sum(stream.total for stream in streams.values())
             if written > limits.stream_kill_bytes:
                 kill_reason = f"output exceeded {limits.stream_kill_bytes} bytes"
+                cap_hit = CapHit("output", limits.stream_kill_bytes, "bytes", "watchdog")
                 break
             if time.monotonic() >= next_measure:
                 next_measure = time.monotonic() + limits.poll_interval_s
-                kill_reason = quota_problem(watch_folder, limits)
-                if kill_reason:
+                cap_hit = quota_problem(watch_folder, limits)
+                if cap_hit is None and check_caps is not None and exited_at is None:
+                    cap_hit = check_caps(process.pid)
+                if cap_hit is not None:
+                    kill_reason = cap_hit.describe()
                     break
         if kill_reason is None:
             remaining = deadline - time.monotonic()
@@ -196,6 +280,7 @@ def supervise(
             except subprocess.TimeoutExpired:
                 timed_out = True
                 kill_reason = f"wall-clock limit of {timeout_s:g} s reached"
+                cap_hit = CapHit("time", timeout_s, "seconds", "watchdog")
     finally:
         kill_group(process)
         process.wait()
@@ -209,14 +294,15 @@ def supervise(
         stdout=stdout,
         stderr=stderr,
         seconds=time.monotonic() - started,
+        cap_hit=cap_hit,
     )
 
 
-def quota_problem(folder: Path, limits: SandboxLimits) -> str | None:
-    """Why the work folder is over its quota, or ``None`` when it is within it."""
+def quota_problem(folder: Path, limits: SandboxLimits) -> CapHit | None:
+    """The work-folder quota the run went over, or ``None`` when it is within both."""
     used_bytes, entries = measure_folder(folder, limits.workdir_files)
     if entries > limits.workdir_files:
-        return f"work folder holds more than {limits.workdir_files} files"
+        return CapHit("files", limits.workdir_files, "files", "watchdog: work folder entries")
     if used_bytes > limits.workdir_bytes:
-        return f"work folder exceeded {limits.workdir_bytes} bytes"
+        return CapHit("disk", limits.workdir_bytes, "bytes", "watchdog: work folder size")
     return None

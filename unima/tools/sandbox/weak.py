@@ -56,15 +56,15 @@ def drop_to_nobody_possible() -> bool:
     return all(reachable_by_others(path) for path in paths)
 
 
-def privilege_prefix(tier: str) -> tuple[list[str], bool, list[str]]:
-    """The ``setpriv`` words that start the command, whether uid 65534 is used, and notes."""
+def privilege_prefix(tier: str, uid: int = NOBODY) -> tuple[list[str], bool, list[str]]:
+    """The ``setpriv`` words that start the command, whether ``uid`` is used, and notes."""
     if tier != "rlimits" or os.geteuid() != 0:
         return [], False, []
     if not os.path.exists("/usr/bin/setpriv"):
         return [], False, ["running as root: setpriv missing, privileges not dropped"]
     if drop_to_nobody_possible():
         words = [
-            "/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+            "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--inh-caps=-all", "--",
         ]  # fmt: skip
         return words, True, []
@@ -78,9 +78,9 @@ def privilege_prefix(tier: str) -> tuple[list[str], bool, list[str]]:
     return words, False, notes
 
 
-def weak_argv(control: Path, tier: str) -> tuple[list[str], bool, list[str]]:
-    """The command for the weak tiers, whether it drops to uid 65534, and notes."""
-    prefix, drops, notes = privilege_prefix(tier)
+def weak_argv(control: Path, tier: str, uid: int = NOBODY) -> tuple[list[str], bool, list[str]]:
+    """The command for the weak tiers, whether it drops to ``uid``, and notes."""
+    prefix, drops, notes = privilege_prefix(tier, uid)
     runner = [
         sys.executable, "-I", "-X", "faulthandler",
         str(control / "runner.py"), str(control / "config.json"),
