@@ -7,6 +7,11 @@ aliases) and optionally a ``reason``. Anything else is an unparseable reply: the
 ``score=None`` and ``parse_ok=False``, the judge counts it, and the metric reports the instance
 as not scored by the judge instead of inventing a score (the released code turned such replies
 into a silent 1).
+
+Each call has a wall-clock deadline (``timeout_s``, through ``unima.model_calls.call_model``).
+A judge whose server timed out or sent an oversized reply fails fast for the rest of its life
+(``failed_calls`` counts those verdicts; nothing failed is cached), so a dead server costs one
+deadline per evaluation, not one per instance.
 """
 
 from __future__ import annotations
@@ -26,8 +31,11 @@ from unima.eval.judges.base import (
     check_rubric,
     text_hash,
 )
+from unima.model_calls import ModelCallScope, call_model, current_scope, server_of
 
 logger = logging.getLogger(__name__)
+# How much of a reply a verdict (and so the judge cache) keeps; a verdict is a few lines.
+MAX_RAW_CHARS = 4_000
 
 # Keys the released UniM judges used for the same number; accepted so old-style replies parse.
 SCORE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -83,9 +91,12 @@ class LlmJudge(Judge):
             at temperature 0 for reproducibility.
         model_name: the name reports and the cache use; defaults to the model's
             ``model_name`` / ``model`` attribute.
+        timeout_s: the wall-clock deadline of one judge call.
     """
 
-    def __init__(self, chat_model: Any, *, model_name: str | None = None) -> None:
+    def __init__(
+        self, chat_model: Any, *, model_name: str | None = None, timeout_s: float = 120.0
+    ) -> None:
         super().__init__()
         self.chat_model = chat_model
         resolved = (
@@ -95,6 +106,10 @@ class LlmJudge(Judge):
             or type(chat_model).__name__
         )
         self.name = f"llm:{resolved}"
+        self.model_name = str(resolved)
+        self.timeout_s = timeout_s
+        # The judge's own fail-fast memory, used when no run scope is active.
+        self.model_calls = ModelCallScope()
 
     def prompt_hash(self, rubric: str) -> str:
         return template_hash(RUBRIC_TEMPLATES[check_rubric(rubric)])
@@ -108,7 +123,14 @@ class LlmJudge(Judge):
         system, user = render_prompt(template, **payload)
         self.counters.add("judge_calls")
         try:
-            message = self.chat_model.invoke([SystemMessage(system), HumanMessage(user)])
+            message = call_model(
+                lambda: self.chat_model.invoke([SystemMessage(system), HumanMessage(user)]),
+                call=f"judge:{rubric}",
+                model=self.model_name,
+                server=server_of(self.chat_model, self.model_name),
+                timeout_s=self.timeout_s,
+                scope=current_scope() or self.model_calls,
+            )
         except Exception as error:  # network, rate limit, server error: the model gave no reply
             self.counters.add("failed_calls")
             logger.warning("judge %s failed on a %s payload: %s", self.name, rubric, error)
@@ -121,8 +143,10 @@ class LlmJudge(Judge):
         except ReasonerError as error:
             self.counters.add("unparseable_replies")
             logger.warning("judge %s gave an unparseable %s reply: %s", self.name, rubric, error)
-            return JudgeVerdict(score=None, reason=str(error)[:300], raw=raw, parse_ok=False)
-        return JudgeVerdict(score=float(reply.score), reason=reply.reason, raw=raw)
+            return JudgeVerdict(
+                score=None, reason=str(error)[:300], raw=raw[:MAX_RAW_CHARS], parse_ok=False
+            )
+        return JudgeVerdict(score=float(reply.score), reason=reply.reason, raw=raw[:MAX_RAW_CHARS])
 
 
 def _message_text(message: Any) -> str:

@@ -20,7 +20,7 @@ def resolve_judge(
         spec: ``None`` or ``"proxy"`` (the offline proxy judge), ``"openai:MODEL"`` or
             ``"openai-compatible:BASE_URL:MODEL"`` (any OpenAI-style server: vLLM, Ollama ...).
         cache: a ``JudgeCache`` or the path of its database; ``None`` caches nothing.
-        timeout_s: the LLM request timeout.
+        timeout_s: the wall-clock deadline of one LLM judge call.
 
     Raises:
         ConfigError: For a spec that does not parse (the message lists the accepted forms).
@@ -43,7 +43,9 @@ def _bare_judge(spec: str, timeout_s: float) -> Judge:
 
         _, _, model = parse_chat_spec(spec)
         return LlmJudge(
-            chat_model_from_spec(spec, timeout_s=timeout_s, temperature=0.0), model_name=model
+            chat_model_from_spec(spec, timeout_s=timeout_s, temperature=0.0),
+            model_name=model,
+            timeout_s=timeout_s,
         )
     raise ConfigError(
         f"unknown judge {spec!r}; use 'proxy' (offline), 'openai:MODEL' or "
