@@ -7,13 +7,19 @@ decoded, sniffed, saved and bound to their placeholders). The key comes from
 
 The call is a plain ``POST BASE_URL/chat/completions`` through httpx rather than through a
 client library, because a reply carrying base64 media can be large: the body is read in chunks
-and refused past ``max_reply_bytes`` instead of being buffered whole. Connection errors, 429 and
-5xx answers are retried ``max_retries`` times with exponential back-off.
+(``unima.model_transport.GuardedTransport``) and refused past ``max_reply_bytes`` instead of
+being buffered whole. Connection errors, 429 and 5xx answers are retried ``max_retries`` times
+with exponential back-off. ``timeout_s`` is one wall-clock deadline for the whole exchange of an
+instance, retries and back-off included (``unima.model_calls.call_model``): a server that
+trickles bytes or never answers costs ``timeout_s``, then a ``ModelTimeoutError``. The answer
+text kept in the prediction (and so in the run's store) is cut at ``max_content_chars``, and the
+cut is recorded in the prediction's problems.
 
 Options (plain values):
-    temperature (0.0), max_tokens (None: the server's default), timeout_s (300),
+    temperature (0.0), max_tokens (8192; None: the server's default), timeout_s (300),
     max_retries (2), send_audio (False), allow_urls (False), max_media_bytes (50 MiB),
-    max_media_items (24), max_reply_bytes (256 MiB), max_images_per_input (4),
+    max_media_items (24), max_reply_bytes (64 MiB), max_content_chars (200000),
+    max_images_per_input (4),
     max_image_side (1024), max_image_bytes (1.5 MB), max_text_chars (6000),
     max_audio_seconds (60), extra_body (a dict merged into the request body, e.g. vLLM's
     ``{"top_k": 1}`` or ``{"modalities": ["text", "audio"]}``).
@@ -34,6 +40,7 @@ from unima.bench.models import ModelAdapter, PredictionResult, package_versions
 from unima.bench.openai_reply import ReplyLimits, read_reply
 from unima.bench.openai_request import RequestLimits, build_request
 from unima.errors import ConfigError, ModelError
+from unima.model_calls import call_model, current_call_limits
 
 if TYPE_CHECKING:
     from unima.bench.dataset import UnimInstance
@@ -41,14 +48,15 @@ if TYPE_CHECKING:
 # Option name -> (type, default). Types are checked so a typo'd CLI value fails at start-up.
 OPTIONS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "temperature": ((int, float), 0.0),
-    "max_tokens": ((int, type(None)), None),
+    "max_tokens": ((int, type(None)), 8192),
     "timeout_s": ((int, float), 300.0),
     "max_retries": (int, 2),
     "send_audio": (bool, False),
     "allow_urls": (bool, False),
     "max_media_bytes": (int, 50 * 2**20),
     "max_media_items": (int, 24),
-    "max_reply_bytes": (int, 256 * 2**20),
+    "max_reply_bytes": (int, 64 * 2**20),
+    "max_content_chars": (int, 200_000),
     "max_images_per_input": (int, 4),
     "max_image_side": (int, 1024),
     "max_image_bytes": (int, 1_500_000),
@@ -115,20 +123,31 @@ class OpenAICompatibleModel(ModelAdapter):
         }
         if self.settings["max_tokens"] is not None:
             body["max_tokens"] = self.settings["max_tokens"]
-        reply = self._post(body)
+        reply = call_model(
+            lambda: self._post(body),
+            call="predict",
+            model=self.model,
+            server=self.base_url,
+            timeout_s=float(self.settings["timeout_s"]),
+        )
         text, audio, notes = _message_of(reply)
         result = read_reply(text, out_dir, self.reply_limits, audio=audio)
-        problems = (*built.problems, *notes, *result.problems)
+        content, modal, cut = _clipped(result.content, result.modal, self.settings)
+        problems = (*built.problems, *notes, *result.problems, *cut)
         status = result.status
         if status == "ok" and problems:
             status = "partial"
-        return PredictionResult(
-            content=result.content, modal=result.modal, status=status, problems=problems
-        )
+        return PredictionResult(content=content, modal=modal, status=status, problems=problems)
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """POST the request; the parsed JSON reply. Retries transient failures."""
+        """POST the request; the parsed JSON reply. Retries transient failures.
+
+        Runs under ``call_model``: the transport cuts each attempt's timeouts to the time left
+        and refuses to start an attempt past the deadline.
+        """
         import httpx
+
+        from unima.model_transport import GuardedTransport
 
         key = os.environ.get("UNIMA_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
         url = f"{self.base_url}/chat/completions"
@@ -136,15 +155,20 @@ class OpenAICompatibleModel(ModelAdapter):
         last_error = ""
         for attempt in range(attempts):
             if attempt:
-                time.sleep(min(2.0 ** (attempt - 1), 30.0))
+                limits = current_call_limits()
+                pause = min(2.0 ** (attempt - 1), 30.0)
+                time.sleep(min(pause, limits.remaining()) if limits is not None else pause)
+            transport = GuardedTransport(max_reply_bytes=self.settings["max_reply_bytes"])
             try:
                 with (
-                    httpx.Client(timeout=float(self.settings["timeout_s"])) as client,
+                    httpx.Client(
+                        transport=transport, timeout=float(self.settings["timeout_s"])
+                    ) as client,
                     client.stream(
                         "POST", url, json=body, headers={"Authorization": f"Bearer {key}"}
                     ) as response,
                 ):
-                    data = self._read_bounded(response)
+                    data = response.read()
                     if response.status_code in RETRIED_STATUS:
                         last_error = f"HTTP {response.status_code}: {_snippet(data)}"
                         continue
@@ -165,17 +189,25 @@ class OpenAICompatibleModel(ModelAdapter):
             return parsed
         raise ModelError(f"{url} failed after {attempts} attempt(s): {last_error}")
 
-    def _read_bounded(self, response: Any) -> bytes:
-        limit = self.settings["max_reply_bytes"]
-        received = bytearray()
-        for chunk in response.iter_bytes():
-            received.extend(chunk)
-            if len(received) > limit:
-                raise ModelError(
-                    f"the reply is over max_reply_bytes={limit}; raise the option if that is "
-                    "expected (large generated media)"
-                )
-        return bytes(received)
+
+def _clipped(
+    content: str, modal: dict[str, Path], settings: dict[str, Any]
+) -> tuple[str, dict[str, Path], list[str]]:
+    """The answer text cut at ``max_content_chars``, the media still placed in it, the notes."""
+    from unima.types import placeholder_tags
+
+    limit = settings["max_content_chars"]
+    if len(content) <= limit:
+        return content, modal, []
+    kept = content[:limit]
+    notes = [
+        f"the answer text was cut at max_content_chars={limit} (it had {len(content)} characters)"
+    ]
+    placed = set(placeholder_tags(kept))
+    dropped = [tag for tag in modal if tag not in placed]
+    if dropped:
+        notes.append(f"media whose placeholders were cut off were dropped: {', '.join(dropped)}")
+    return kept, {tag: path for tag, path in modal.items() if tag in placed}, notes
 
 
 def _message_of(reply: dict[str, Any]) -> tuple[str, bytes | None, list[str]]:
