@@ -27,6 +27,7 @@ from unima.bench.models import resolve_model
 from unima.errors import ModelError
 from unima.eval.judges import resolve_judge
 from unima.perception.configure import resolve_perception_model
+from unima.reasoners.chat_models import chat_model_from_spec
 from unima.testing import fake_toolbox
 from unima.types import Part, Perception
 
@@ -298,3 +299,22 @@ def test_attack_05_bench_replies_are_capped_and_the_cut_is_recorded(
     assert prediction.status == "partial"
     assert any(f"max_content_chars={cap}" in problem for problem in prediction.problems)
     assert HostileHandler.seen[0]["max_tokens"] == default.settings["max_tokens"]
+
+
+def test_attack_04_the_eval_captioner_has_a_deadline_and_falls_back_to_perception(
+    tmp_path: Path,
+) -> None:
+    from PIL import Image
+
+    from unima.eval.x2caption import ChatCaptioner, x2caption
+
+    path = tmp_path / "leaf.png"
+    Image.new("RGB", (32, 32), (20, 160, 40)).save(path)
+    with hostile_server("trickle") as base_url:
+        model = chat_model_from_spec(f"openai-compatible:{base_url}:captioner", timeout_s=1.0)
+        captioner = ChatCaptioner(model, timeout_s=1.0)
+        caption, elapsed = within(
+            HANG_GUARD_S, lambda: x2caption(path, "image", captioner=captioner)
+        )
+    assert elapsed < 2.5, elapsed
+    assert caption == x2caption(path, "image")  # the perception evidence, not an error

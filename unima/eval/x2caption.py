@@ -13,15 +13,18 @@ coherence judges caption the same files, and a perception can cost seconds.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
-from unima.errors import InputError
+from unima.errors import InputError, ModelError
+from unima.model_calls import call_model
 from unima.types import PLACEHOLDER_PATTERN, Perception
 
+logger = logging.getLogger(__name__)
 MISSING_CAPTION = "[missing]"
 DEFAULT_MAX_CHARS = 800
 MAX_MEMO = 4096
@@ -50,12 +53,15 @@ class ChatCaptioner:
         model_name: the name used in the memo key; defaults to the model's name attribute.
     """
 
-    def __init__(self, chat_model: Any, *, model_name: str | None = None) -> None:
+    def __init__(
+        self, chat_model: Any, *, model_name: str | None = None, timeout_s: float = 120.0
+    ) -> None:
         self.chat_model = chat_model
-        resolved = (
+        self.model_name = (
             model_name or getattr(chat_model, "model_name", None) or type(chat_model).__name__
         )
-        self.name = f"chat:{resolved}"
+        self.name = f"chat:{self.model_name}"
+        self.timeout_s = timeout_s
 
     def caption(self, path: Path, modality: str, evidence: str) -> str:
         from langchain_core.messages import HumanMessage, SystemMessage
@@ -65,7 +71,12 @@ class ChatCaptioner:
         system, user = render_prompt(
             "x2caption", modality=modality, file_name=path.name, evidence=evidence
         )
-        message = self.chat_model.invoke([SystemMessage(system), HumanMessage(user)])
+        message = call_model(
+            lambda: self.chat_model.invoke([SystemMessage(system), HumanMessage(user)]),
+            call="x2caption",
+            model=self.model_name,
+            timeout_s=self.timeout_s,
+        )
         return str(getattr(message, "content", message)).strip()
 
 
@@ -124,7 +135,13 @@ def x2caption(
         _remember(evidence_key, evidence)
     if captioner is None:
         return evidence
-    rewritten = captioner.caption(Path(path), modality, evidence)
+    try:
+        rewritten = captioner.caption(Path(path), modality, evidence)
+    except ModelError as error:
+        # A captioner that timed out or sent an oversized reply must not stop the evaluation;
+        # the caption falls back to the perception evidence, and is not memoised as the model's.
+        logger.warning("captioner %s failed on %s: %s", captioner.name, path, error)
+        return evidence
     caption = _bounded(" ".join(rewritten.split()), max_chars) or evidence
     _remember(key, caption)
     return caption
