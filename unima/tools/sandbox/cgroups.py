@@ -208,7 +208,8 @@ def _try_v1(name: str, limits: SandboxLimits, maximum: int) -> SandboxCgroup | N
     folders: dict[str, Path] = {}
     for controller in ("memory", "pids"):
         mount = next(
-            (m for m in mounts if m.fstype == "cgroup" and controller in m.options), None
+            (found for found in mounts if found.fstype == "cgroup" and controller in found.options),
+            None,
         )
         if mount is None or controller not in own:
             return None
