@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -206,3 +208,18 @@ def test_failed_step_is_repaired_with_the_models_new_arguments() -> None:
     trace = load_trace(response.trace_path)
     assert len(trace.plans) == 2
     assert trace.plans[1].nodes[0]["arguments"] == {"kind": "illustration", "note": "simpler"}
+
+
+def test_attack_07_non_utf8_input_name_reaches_the_model_server_escaped(
+    fake_openai_server: str, tmp_path: Path
+) -> None:
+    name = os.fsdecode(b"notes\xff.txt")
+    (tmp_path / name).write_text("Tides rise twice a day.\n")
+    agent = UniMA(
+        reasoner=f"openai-compatible:{fake_openai_server}:tiny-model", tools=fake_toolbox()
+    )
+    response = agent.respond([REQUEST, str(tmp_path / name)])
+    assert response.content.startswith("Tides follow the moon.")
+    assert [body["model"] for body in FakeOpenAIHandler.seen] == ["tiny-model"] * 3
+    analyse_prompt = FakeOpenAIHandler.seen[1]["messages"][1]["content"]
+    assert "notes\\xff.txt" in analyse_prompt

@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from test_trace_view import build_trace
 from unima.errors import TraceError, UnsafePathError
 from unima.filenames import check_run_id, check_tag, safe_file_name, tag_file_name
 from unima.perception.view import render_perception
+from unima.terminal import terminal_safe
 from unima.trace.html import write_trace_html
 from unima.trace.schema import Trace, load_trace
 from unima.trace.store import ArtifactStore
@@ -390,3 +392,10 @@ def test_attack_also_output_names_run_id_cannot_leave_the_trace_folder(tmp_path:
     with pytest.raises(UnsafePathError, match="run id"):
         agent.respond("Explain tides. Include one image.", run_id="../../escaped\x1b[2J")
     assert not list(tmp_path.rglob("escaped*"))
+
+
+def test_attack_07_terminal_output_shows_undecodable_file_names_as_escapes() -> None:
+    name = os.fsdecode(b"/data/bad\xff\x1b.png")
+    shown = terminal_safe(f"input {name}")
+    assert shown == "input /data/bad\\xff\\x1b.png"
+    shown.encode("utf-8")  # would raise on a surrogate escape

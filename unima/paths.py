@@ -142,7 +142,15 @@ def shown_path(path: Path | str) -> str:
     Undecodable bytes of a file name (held by Python as surrogate escapes) are written as
     ``\\xNN``; every other name comes back unchanged.
     """
-    text = os.fspath(path)
+    return valid_utf8(os.fspath(path))
+
+
+def valid_utf8(text: str) -> str:
+    """``text`` with surrogate escapes written as ``\\xNN``, so it always encodes as UTF-8.
+
+    Text that quotes an undecodable file name (a prompt, a message) would otherwise fail the
+    moment it is encoded, e.g. in the JSON body of a model request.
+    """
     if not _SURROGATE_PATTERN.search(text):
         return text
     try:

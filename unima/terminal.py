@@ -16,6 +16,8 @@ import re
 from rich.markup import escape as escape_markup
 from rich.text import Text
 
+from unima.paths import valid_utf8
+
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some
 # terminals), and the Unicode characters that reorder or split lines: bidi embeddings,
 # overrides and isolates, line and paragraph separators.
@@ -42,7 +44,8 @@ def terminal_safe(text: object) -> str:
     Returns:
         Text that prints as exactly what it holds.
     """
-    return _UNSAFE_CHARACTERS.sub(_visible, text if isinstance(text, str) else str(text))
+    shown = valid_utf8(text if isinstance(text, str) else str(text))  # undecodable file names
+    return _UNSAFE_CHARACTERS.sub(_visible, shown)
 
 
 def markup_safe(text: object) -> str:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from unima.errors import ReasonerError
 from unima.model_calls import call_model, server_of
+from unima.paths import shown_path
 from unima.reasoners.base import AnalysisDecision, Reasoner, RequestView
 from unima.reasoners.heuristic import HeuristicReasoner
 from unima.reasoners.prompts import extract_json, render_prompt
@@ -130,7 +131,7 @@ class LlmReasoner(Reasoner):
 
     def analyse(self, view: RequestView, caption: Caption) -> AnalysisDecision:
         files = [
-            (part.tag, Path(part.path).name)
+            (part.tag, shown_path(Path(part.path).name))
             for part in view.request.parts
             if part.tag and part.path
         ]

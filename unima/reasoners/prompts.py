@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from unima.errors import ReasonerError
+from unima.paths import valid_utf8
 
 STEP_PATTERN = re.compile(r"^unima-step:\s*(\w+)", re.MULTILINE)
 
@@ -33,6 +34,7 @@ def _environment() -> Any:
 def render_prompt(template_name: str, **variables: Any) -> tuple[str, str]:
     """Render ``prompts/<template_name>.j2``; returns (system text, user text)."""
     text = _environment().get_template(f"{template_name}.j2").render(**variables)
+    text = valid_utf8(text)  # an undecodable file name must not break the request's encoding
     system, separator, user = text.partition("\n---\n")
     if not separator:
         raise ReasonerError(
