@@ -140,6 +140,38 @@ def test_attack_01_files_of_the_run_are_still_shown(tmp_path: Path) -> None:
     assert "very-secret-hash" not in page.read_text(encoding="utf-8")
 
 
+def test_attack_01_an_input_elsewhere_is_shown_only_when_its_bytes_match_the_trace(
+    tmp_path: Path,
+) -> None:
+    """A user's own input outside the trace's folders shows; a guessed or wrong hash does not."""
+    data = png_bytes()
+    photo = tmp_path / "home" / "photo.png"
+    photo.parent.mkdir()
+    photo.write_bytes(data)
+    secret = tmp_path / "etc" / "shadow"
+    secret.parent.mkdir()
+    secret.write_bytes(SECRET)
+    digest = hashlib.sha256(data).hexdigest()
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    own = Part(modality="image", tag="image1", path=str(photo), sha256=digest)
+    trace_file = write_trace(shared, with_request_part(build_trace(), own))
+    text = write_trace_html(
+        load_trace(trace_file), tmp_path / "own.html", trace_path=trace_file
+    ).read_text(encoding="utf-8")
+    assert base64.b64encode(data).decode() in text
+    assert f"refused to read {photo}" not in text
+    # The same recorded hash on another file, or no hash at all, is refused unread.
+    for sha256 in (digest, None, "not-a-hash"):
+        hostile = Part(modality="document", tag="document1", path=str(secret), sha256=sha256)
+        trace_file = write_trace(shared, with_request_part(build_trace(), hostile))
+        text = write_trace_html(
+            load_trace(trace_file), tmp_path / "hostile.html", trace_path=trace_file
+        ).read_text(encoding="utf-8")
+        assert base64.b64encode(SECRET).decode()[:20] not in text
+        assert f"refused to read {secret}" in text
+
+
 def test_attack_01_run_id_cannot_name_a_page_outside_the_folder(tmp_path: Path) -> None:
     trace = build_trace().model_copy(update={"run_id": "../../escaped"})
     with pytest.raises(TraceError, match="run id"):

@@ -10,7 +10,11 @@ reads a file only when its real path (symbolic links resolved) lies
 - in a content-addressed artifact store (this machine's, or the one the trace records) *and*
   is stored as ``<sha[:2]>/<sha><suffix>`` with bytes whose sha256 is that name. A store path
   recorded in a trace is chosen by whoever wrote the trace, so only the hash check makes it
-  safe: nobody can name a secret file by its own hash without already knowing its content.
+  safe: nobody can name a secret file by its own hash without already knowing its content; or
+- anywhere else, if it is a regular file of at most ``MAX_HASHED_BYTES`` whose bytes hash to the
+  sha256 the trace records for that very item (a request's input file, an artifact). The same
+  argument applies: whoever wrote the trace already had exactly those bytes, so showing them
+  leaks nothing, and a user's own inputs (``--input ~/photo.png``) still show on their page.
 
 Everything else is refused by name, without being opened.
 """
@@ -32,6 +36,10 @@ from unima.trace.schema import Trace
 from unima.trace.store import file_sha256
 
 MAX_PATH_CHARS = 4096
+# Outside the readable folders a file is hashed to compare with the trace's record; bounded so a
+# hostile trace cannot make the viewer hash a huge file.
+MAX_HASHED_BYTES = 1 << 30
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _STORED_NAME = re.compile(r"([0-9a-f]{64})(\.[a-z0-9]{1,10})?")
 
 
@@ -89,19 +97,24 @@ class ReadableFolders:
         shown += [f"{store} (by hash)" for store in self.stores]
         return ", ".join(shown) or "none"
 
-    def check(self, path_text: object) -> Path:
+    def check(self, path_text: object, sha256: object = None) -> Path:
         """Return the real path of the file ``path_text`` names, if the trace may read it.
+
+        Args:
+            path_text: the path as the trace records it.
+            sha256: the sha256 the trace records for the same item, if any; a file outside
+                the readable folders is read only when its bytes hash to it.
 
         Raises:
             UnsafePathError: the path is outside every readable folder (or not a path); the
                 file was not opened.
             InputError: the path is inside, but the file is missing or not a regular file.
         """
-        key = repr(path_text)
+        key = repr((path_text, sha256))
         verdict = self._verdicts.get(key)
         if verdict is None:
             try:
-                verdict = self._check(path_text)
+                verdict = self._check(path_text, sha256)
             except (UnsafePathError, InputError) as error:
                 verdict = error
             self._verdicts[key] = verdict
@@ -109,7 +122,7 @@ class ReadableFolders:
             raise verdict
         return verdict
 
-    def _check(self, path_text: object) -> Path:
+    def _check(self, path_text: object, sha256: object) -> Path:
         if (
             not isinstance(path_text, str)
             or not path_text
@@ -121,20 +134,26 @@ class ReadableFolders:
         if any(real.is_relative_to(folder) for folder in self.folders):
             return require_regular_file(real, shown=path_text)
         for store in self.stores:
-            sha256 = _stored_sha256(real, store)
-            if sha256 is None:
+            named_sha256 = _stored_sha256(real, store)
+            if named_sha256 is None:
                 continue
             require_regular_file(real, shown=path_text)
-            if file_sha256(real) == sha256:
+            if file_sha256(real) == named_sha256:
                 return real
             raise UnsafePathError(
                 f"refused to read {path_text}: its bytes do not match the sha256 its name in "
                 "the artifact store claims",
                 source=None,
             )
+        if isinstance(sha256, str) and _SHA256.fullmatch(sha256):
+            with suppress(InputError, OSError):
+                require_regular_file(real, shown=path_text)
+                if real.stat().st_size <= MAX_HASHED_BYTES and file_sha256(real) == sha256:
+                    return real
         raise UnsafePathError(
             f"refused to read {path_text}: it is outside the folders this trace may read "
-            f"({self.describe()}); pass --allow-dir with its folder to show it",
+            f"({self.describe()}) and its bytes do not match a sha256 the trace records; "
+            "pass --allow-dir with its folder to show it",
             source=None,
         )
 
@@ -155,16 +174,19 @@ def refused_media(trace: Trace, readable: ReadableFolders) -> list[str]:
 
     The viewer prints these next to the page it wrote, so a refused path is seen, not hidden.
     """
-    named: list[tuple[object, str | None]] = []
+    named: list[tuple[object, str | None, str | None]] = []
     if trace.request is not None:
-        named += [(part.tag, part.path) for part in trace.request.parts if part.path]
+        named += [(part.tag, part.path, part.sha256) for part in trace.request.parts if part.path]
     if trace.response is not None:
-        named += [(tag, artifact.path) for tag, artifact in trace.response.artifacts.items()]
+        named += [
+            (tag, artifact.path, artifact.sha256)
+            for tag, artifact in trace.response.artifacts.items()
+        ]
     messages = []
-    for tag, path_text in named:
+    for tag, path_text, sha256 in named:
         try:
             check_tag(tag)
-            readable.check(path_text)
+            readable.check(path_text, sha256)
         except UnsafePathError as error:
             messages.append(f"<{tag}> not shown: {error}")
         except InputError:

@@ -113,6 +113,7 @@ def _media(
     modality: str,
     path_text: str,
     mime: str | None,
+    sha256: str | None,
     placement: MediaPlacement,
     readable: ReadableFolders,
 ) -> str:
@@ -123,7 +124,7 @@ def _media(
     """
     try:
         checked_tag = check_tag(tag)
-        path = readable.check(path_text)
+        path = readable.check(path_text, sha256)
     except UnsafePathError as error:
         return f'<p class="problem refused">&lt;{escape(str(tag))}&gt; not shown: {escape(str(error))}</p>'
     except InputError:
@@ -140,7 +141,9 @@ def _request(trace: Trace, placement: MediaPlacement, readable: ReadableFolders)
     for part in trace.request.parts:
         tag = part.tag or "input"
         if part.path:
-            parts.append(_media(tag, part.modality, part.path, part.mime, placement, readable))
+            parts.append(
+                _media(tag, part.modality, part.path, part.mime, part.sha256, placement, readable)
+            )
         elif part.text is not None:
             parts.append(
                 f"<figure><pre>{escape(part.text)}</pre><figcaption>&lt;{escape(tag)}&gt; text</figcaption></figure>"
@@ -178,7 +181,15 @@ def _answer(trace: Trace, placement: MediaPlacement, readable: ReadableFolders) 
             pieces.append(f'<span class="missing">[&lt;{escape(tag)}&gt; not produced]</span>')
         else:
             pieces.append(
-                _media(tag, artifact.modality, artifact.path, artifact.mime, placement, readable)
+                _media(
+                    tag,
+                    artifact.modality,
+                    artifact.path,
+                    artifact.mime,
+                    artifact.sha256,
+                    placement,
+                    readable,
+                )
             )
         position = match.end()
     pieces.append(escape(response.content[position:]).replace("\n", "<br>"))
