@@ -5,7 +5,7 @@ a 20,000-deep glTF node chain, a truncated MP3, a 150-megapixel PNG, a text file
 OBJ faces indexing missing vertices), with dedicated ``test_attack_*`` tests at the end.
 
 Every item is made here, in ``tmp_path`` (nothing hostile is shipped), and fed through a public
-entry point: ``unima.perceive(path)`` for files, ``unima.inputs.build_request`` for the paths of
+entry point: ``unima.perceive(path)`` for files, ``unima.inputs.request.build_request`` for the paths of
 a UniM instance. Each must end in one of:
 
 - ``input_error``: an ``InputError`` whose message names the file (or the UniM tag) and matches
@@ -49,7 +49,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unima.errors import InputError, UnsafePathError
-from unima.inputs import build_request
+from unima.inputs.request import build_request
 from unima.perception import perceive
 from unima.types import Perception
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from unima.errors import InputError, UnsafePathError
-from unima.inputs import build_request
-from unima.parts import part_from_bytes
+from unima.inputs.parts import part_from_bytes
+from unima.inputs.request import build_request
 from unima.types import Part, Request
 
 

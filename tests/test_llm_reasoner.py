@@ -14,7 +14,7 @@ from loopback import chat_completion, serve_on_loopback
 
 from unima import UniMA, load_trace
 from unima.errors import ConfigError
-from unima.reasoners.chat_models import parse_chat_spec
+from unima.llm.chat_models import parse_chat_spec
 from unima.testing import ScriptedChatModel, fake_toolbox
 
 CAPTION = json.dumps(

@@ -19,9 +19,9 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage  # no
 
 from unima import UniMA, load_trace  # noqa: E402
 from unima.errors import ConfigError, MissingExtraError  # noqa: E402
-from unima.reasoners import local_transformers  # noqa: E402
-from unima.reasoners.chat_models import chat_model_from_spec, parse_chat_spec  # noqa: E402
-from unima.reasoners.local_transformers import (  # noqa: E402
+from unima.llm import local_transformers  # noqa: E402
+from unima.llm.chat_models import chat_model_from_spec, parse_chat_spec  # noqa: E402
+from unima.llm.local_transformers import (  # noqa: E402
     TransformersChatModel,
     fold_system_turns,
     render_chat,

@@ -26,8 +26,8 @@ from unima.bench.dataset import UnimInstance
 from unima.bench.models import resolve_model
 from unima.errors import ModelError
 from unima.eval.judges import resolve_judge
+from unima.llm.chat_models import chat_model_from_spec
 from unima.perception.configure import resolve_perception_model
-from unima.reasoners.chat_models import chat_model_from_spec
 from unima.testing import fake_toolbox
 from unima.types import Part, Perception
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unima.errors import InputError, UnsafePathError
-from unima.paths import require_regular_file, resolve_media_path
+from unima.inputs.paths import require_regular_file, resolve_media_path
 
 
 @pytest.fixture(scope="module")

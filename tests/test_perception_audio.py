@@ -80,7 +80,7 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def perceive_audio(path: Path, perceiver: AudioPerceiver | None = None) -> Perception:
     """Perceive ``path`` as audio (a WebM is sniffed as video unless audio is expected)."""
-    from unima.parts import part_from_file
+    from unima.inputs.parts import part_from_file
 
     part = part_from_file(path, modality="audio")
     return (perceiver or AudioPerceiver()).perceive(part)

@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from unima.errors import InputError
-from unima.parts import part_from_item
+from unima.inputs.parts import part_from_item
+from unima.inputs.sniff import Sniffed, sniff
 from unima.perception import mesh_references, perceive
 from unima.perception.mesh import MeshPerceiver
 from unima.perception.mesh_references import scan_references
 from unima.perception.minimal import MinimalMeshPerceiver
-from unima.perception.sniff import Sniffed, sniff
 from unima.types import Perception
 
 GLTF = Sniffed("threeD", "model/gltf+json", "gltf")

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unima.errors import InputError
-from unima.parts import part_from_file
+from unima.inputs.parts import part_from_file
 from unima.perception import perceive
 from unima.perception.image import ImagePerceiver
 from unima.types import Perception

@@ -57,7 +57,7 @@ def perceiver(tmp_path_factory: pytest.TempPathFactory) -> MeshPerceiver:
 
 def mesh_perceive(perceiver: MeshPerceiver, path: Path) -> Perception:
     """Perceive through the public entry point, with the fixture's projection folder."""
-    from unima.parts import part_from_item
+    from unima.inputs.parts import part_from_item
 
     return perceiver.perceive(part_from_item(path))
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unima.errors import InputError
+from unima.inputs.sniff import MAX_FILE_BYTES, Sniffed, sniff
 from unima.perception import ALLOWED_FORMATS, PERCEIVERS, Perceiver, perceive
-from unima.perception.sniff import MAX_FILE_BYTES, Sniffed, sniff
 from unima.types import MEDIA_MODALITIES, Part, Perception
 
 MINIMAL_PERCEIVERS = {
@@ -296,7 +296,7 @@ def test_files_over_the_modality_size_limit_are_refused(
 
 def test_importing_the_seam_loads_no_heavy_library() -> None:
     code = (
-        "import sys, unima.perception, unima.inputs, unima.paths\n"
+        "import sys, unima.perception, unima.inputs.request, unima.inputs.paths\n"
         "heavy = [name for name in ('PIL', 'pypdf', 'docx', 'pygments', 'numpy', 'imageio_ffmpeg') if name in sys.modules]\n"
         "assert not heavy, heavy"
     )
@@ -388,7 +388,7 @@ def test_input_errors_from_a_perceiver_propagate(
 def test_perceive_accepts_every_item_form(media: dict[str, Path], tmp_path: Path) -> None:
     from PIL import Image
 
-    from unima.parts import part_from_file
+    from unima.inputs.parts import part_from_file
 
     by_path = perceive(str(media["png"]))
     by_part = perceive(part_from_file(media["png"], tag="image3"))
@@ -478,7 +478,7 @@ def test_video_probe(media: dict[str, Path]) -> None:
 
 
 def test_audio_part_of_a_video_only_file_records_a_failure(media: dict[str, Path]) -> None:
-    from unima.parts import part_from_file
+    from unima.inputs.parts import part_from_file
 
     part = part_from_file(media["mp4_silent"], tag="audio1")
     perception = perceive(part)

@@ -116,7 +116,7 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def scene_perception(
     videos: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> Perception:
-    from unima.parts import part_from_file
+    from unima.inputs.parts import part_from_file
 
     scratch = tmp_path_factory.mktemp("scratch")
     return VideoPerceiver(scratch_dir=scratch).perceive(part_from_file(videos["scenes"]))
@@ -184,7 +184,7 @@ def test_contact_sheet_and_summary(scene_perception: Perception) -> None:
 
 @pytest.mark.parametrize("extension", ["webm", "mov", "avi"])
 def test_other_containers(videos: dict[str, Path], tmp_path: Path, extension: str) -> None:
-    from unima.parts import part_from_file
+    from unima.inputs.parts import part_from_file
 
     # One keyframe is enough to show the container decodes (OCR is the slow part).
     perceiver = VideoPerceiver(scratch_dir=tmp_path, max_keyframes=1)
@@ -266,7 +266,7 @@ def test_keyframe_helpers() -> None:
 def perceive_video_within_deadline(
     path: Path, scratch: Path, max_keyframes: int = 1
 ) -> Perception | InputError:
-    from unima.parts import part_from_file
+    from unima.inputs.parts import part_from_file
 
     started = time.monotonic()
     try:

@@ -13,7 +13,7 @@ import pytest
 
 from unima import UniMA, load_trace
 from unima.reasoners.base import RequestView
-from unima.reasoners.perception_facts import (
+from unima.reasoners.heuristic.perception_facts import (
     chart_series,
     data_view,
     direct_answer,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from unima.reasoners.analysis_code import VALUES_MARKER, parse_values
+from unima.reasoners.heuristic.analysis_code import VALUES_MARKER, parse_values
 from unima.tools.sandbox import SandboxLimits, SandboxResult, cgroups, run_python
 from unima.tools.sandbox.bubblewrap import bubblewrap_problem
 from unima.tools.sandbox.identity import SANDBOX_UID_BASE, SANDBOX_UID_COUNT

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unima.errors import ConfigError, InputError
-from unima.reasoners.spec import (
+from unima.spec.parser import (
     first_output_index,
     infer_output_spec,
     output_spec_for,

@@ -23,8 +23,8 @@ from unima.filenames import check_run_id
 from unima.graph.checkpoint import finished_step_results, open_checkpointer
 from unima.graph.context import RunContext, StepBoard
 from unima.graph.toolbox import Toolbox
-from unima.model_calls import ModelCallScope
-from unima.reasoners.heuristic import HeuristicReasoner
+from unima.llm.calls import ModelCallScope
+from unima.reasoners.heuristic.reasoner import HeuristicReasoner
 from unima.reasoners.resolve import resolve_reasoner
 from unima.trace.cache import ArtifactCache
 from unima.trace.recorder import TraceRecorder
@@ -347,7 +347,7 @@ class UniMA:
 
     @staticmethod
     def _build_request(inputs: Any, media_root: str | Path | None, scratch_dir: Path) -> Request:
-        from unima.inputs import build_request
+        from unima.inputs.request import build_request
 
         if inputs is None:
             raise InputError("the request is empty: pass text, files or a UniM instance")

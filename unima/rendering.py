@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from unima.filenames import tag_file_name
-from unima.trace.store import atomic_write_text
+from unima.files import atomic_write_text
 from unima.types import PLACEHOLDER_PATTERN, Artifact, Response
 
 CODE_PREVIEW_CHARS = 20_000

@@ -26,7 +26,7 @@ from unima.bench.predictions import Prediction, PredictionsLoad, load_prediction
 from unima.bench.records import read_records
 from unima.bench.selection import instance_sort_key, select
 from unima.errors import InputError
-from unima.paths import check_relative_path_text, resolve_media_path
+from unima.inputs.paths import check_relative_path_text, resolve_media_path
 
 __all__ = [
     "DatasetLoad",

@@ -78,7 +78,7 @@ class ExportContext:
         """The checked path of an instance's input or reference file, or ``None``."""
         if self.media_root is None:
             return None
-        from unima.paths import resolve_media_path
+        from unima.inputs.paths import resolve_media_path
 
         try:
             return resolve_media_path(instance.media_root(self.media_root), relative)

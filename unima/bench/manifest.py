@@ -165,7 +165,7 @@ def read_manifest(folder: Path) -> Manifest | None:
 
 def write_manifest(folder: Path, manifest: Manifest) -> Path:
     """Write ``manifest`` once (temporary file, fsync, rename)."""
-    from unima.trace.store import atomic_write_text
+    from unima.files import atomic_write_text
 
     path = folder / MANIFEST_NAME
     atomic_write_text(path, manifest.model_dump_json(indent=2) + "\n")

@@ -7,10 +7,10 @@ decoded, sniffed, saved and bound to their placeholders). The key comes from
 
 The call is a plain ``POST BASE_URL/chat/completions`` through httpx rather than through a
 client library, because a reply carrying base64 media can be large: the body is read in chunks
-(``unima.model_transport.GuardedTransport``) and refused past ``max_reply_bytes`` instead of
+(``unima.llm.transport.GuardedTransport``) and refused past ``max_reply_bytes`` instead of
 being buffered whole. Connection errors, 429 and 5xx answers are retried ``max_retries`` times
 with exponential back-off. ``timeout_s`` is one wall-clock deadline for the whole exchange of an
-instance, retries and back-off included (``unima.model_calls.call_model``): a server that
+instance, retries and back-off included (``unima.llm.calls.call_model``): a server that
 trickles bytes or never answers costs ``timeout_s``, then a ``ModelTimeoutError``. The answer
 text kept in the prediction (and so in the run's store) is cut at ``max_content_chars``, and the
 cut is recorded in the prediction's problems.
@@ -40,7 +40,7 @@ from unima.bench.models import ModelAdapter, PredictionResult, package_versions
 from unima.bench.openai_reply import ReplyLimits, read_reply
 from unima.bench.openai_request import RequestLimits, build_request
 from unima.errors import ConfigError, ModelError
-from unima.model_calls import call_model, current_call_limits
+from unima.llm.calls import call_model, current_call_limits
 
 if TYPE_CHECKING:
     from unima.bench.dataset import UnimInstance
@@ -73,7 +73,7 @@ class OpenAICompatibleModel(ModelAdapter):
     name: ClassVar[str] = "openai-compatible"
 
     def __init__(self, spec: str, **options: Any) -> None:
-        from unima.reasoners.chat_models import parse_chat_spec
+        from unima.llm.chat_models import parse_chat_spec
 
         super().__init__(spec, **options)
         provider, base_url, model = parse_chat_spec(spec)
@@ -147,7 +147,7 @@ class OpenAICompatibleModel(ModelAdapter):
         """
         import httpx
 
-        from unima.model_transport import GuardedTransport
+        from unima.llm.transport import GuardedTransport
 
         key = os.environ.get("UNIMA_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
         url = f"{self.base_url}/chat/completions"

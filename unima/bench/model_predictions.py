@@ -6,7 +6,7 @@ how a model that cannot run inside the harness (a GPU cluster job, a closed API 
 through the same store, manifest, exports and evaluation as every other model.
 
 For each instance the adapter looks up its (domain, subdomain, id) entry, checks every media path
-with ``unima.paths.resolve_media_path`` (realpath containment in the file's folder: ``..``,
+with ``unima.inputs.paths.resolve_media_path`` (realpath containment in the file's folder: ``..``,
 absolute paths and links out are refused) and copies the files into the output folder. A refused
 or missing file is a problem of that prediction (status ``partial``), so it is scored as missing
 instead of being read from outside the folder.
@@ -70,7 +70,7 @@ class PredictionsModel(ModelAdapter):
         return self._predictions
 
     def describe(self) -> dict[str, Any]:
-        from unima.trace.store import file_sha256
+        from unima.files import file_sha256
 
         return {
             "adapter": self.name,
@@ -90,7 +90,7 @@ class PredictionsModel(ModelAdapter):
                 source=str(self.path),
             )
         from unima.bench.names import is_file_reference
-        from unima.paths import resolve_media_path
+        from unima.inputs.paths import resolve_media_path
 
         folder = self.path.parent
         modal: dict[str, Path] = {}

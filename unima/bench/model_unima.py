@@ -119,7 +119,7 @@ class UnimaModel(ModelAdapter):
         }
 
     def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> PredictionResult:
-        from unima.trace.store import atomic_write_bytes
+        from unima.files import atomic_write_bytes
 
         run_id = _run_id(instance.key)
         response = self.agent.respond(

@@ -152,7 +152,7 @@ def answer_path(out_dir: Path, tag: str, suffix: str) -> Path:
 
 def save_bytes(data: bytes, out_dir: Path, tag: str, suffix: str) -> Path:
     """Write ``data`` atomically to ``out_dir/<tag><suffix>``; returns the path."""
-    from unima.trace.store import atomic_write_bytes
+    from unima.files import atomic_write_bytes
 
     target = answer_path(out_dir, tag, suffix)
     atomic_write_bytes(target, data)
@@ -165,7 +165,7 @@ def save_file(source: Path, out_dir: Path, tag: str, suffix: str | None = None) 
     The copy goes to a temporary file in ``out_dir`` and is renamed into place, so a crash
     never leaves a partial file under its final name.
     """
-    from unima.trace.store import atomic_copy
+    from unima.files import atomic_copy
 
     suffix = source.suffix.lower() if suffix is None else suffix
     return atomic_copy(source, answer_path(out_dir, tag, suffix))

@@ -10,7 +10,7 @@ The answer format (explained to the model by ``prompts/bench_openai.j2``) is one
 
 A media entry may also be a bare string: a ``data:`` URI, an http(s) URL, or base64. The JSON may
 sit inside a fenced block or amid prose. Every item is decoded under a size cap, identified by its
-bytes (``unima.perception.sniff.sniff``, never by the claimed MIME type), checked against its
+bytes (``unima.inputs.sniff.sniff``, never by the claimed MIME type), checked against its
 tag's modality and written to ``<tag><suffix>``. URLs are fetched only with ``allow_urls``.
 
 Nothing here raises on a bad reply: a reply that is not the format keeps its whole text as the
@@ -120,7 +120,7 @@ def read_reply(
 
 def _parse(reply: str, problems: list[str]) -> tuple[str, dict[str, Any]]:
     """The content and the media entries, or the whole reply as content when it is not JSON."""
-    from unima.reasoners.prompts import extract_json
+    from unima.llm.prompts import extract_json
 
     try:
         answer = extract_json(reply)
@@ -181,7 +181,7 @@ def _classify_string(value: str) -> dict[str, str]:
 def _save_data(
     tag: str, data: bytes, filename: str | None, out_dir: Path, limits: ReplyLimits
 ) -> Path:
-    from unima.perception.sniff import sniff
+    from unima.inputs.sniff import sniff
     from unima.types import tag_modality
 
     _check_size(len(data), limits)

@@ -76,7 +76,7 @@ def build_request(
     max_media_bytes: int,
 ) -> BuiltRequest:
     """The chat messages for ``instance``, its files under ``instance.media_root(media_root)``."""
-    from unima.reasoners.prompts import render_prompt
+    from unima.llm.prompts import render_prompt
     from unima.types import placeholder_tags
 
     content = instance.input.content
@@ -118,8 +118,8 @@ def _describe_input(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The prompt line for one input and the content parts that carry it."""
     from unima.bench.names import is_file_reference, tag_modality
-    from unima.parts import part_from_file
-    from unima.paths import resolve_media_path
+    from unima.inputs.parts import part_from_file
+    from unima.inputs.paths import resolve_media_path
 
     modality = tag_modality(tag)
     if not is_file_reference(tag, relative):

@@ -32,7 +32,7 @@ from unima.bench.instance import InstanceKey
 from unima.bench.names import is_file_reference, normalise_domain, normalise_id, normalise_subdomain
 from unima.bench.records import read_records
 from unima.errors import InputError
-from unima.paths import check_relative_path_text, resolve_media_path
+from unima.inputs.paths import check_relative_path_text, resolve_media_path
 
 PREDICTIONS_FILE = "predictions.jsonl"
 

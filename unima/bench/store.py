@@ -356,7 +356,7 @@ class ResultStore:
 
     def write_predictions(self, path: Path | None = None) -> Path:
         """Regenerate ``predictions.jsonl`` from the finished rows (atomic replace)."""
-        from unima.trace.store import atomic_write_text
+        from unima.files import atomic_write_text
 
         path = path or self.folder / "predictions.jsonl"
         lines = []

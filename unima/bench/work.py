@@ -222,7 +222,7 @@ def publish_files(
         target = targets[name.split(".", 1)[0]]
         target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(source, bytes):
-            from unima.trace.store import atomic_write_bytes
+            from unima.files import atomic_write_bytes
 
             atomic_write_bytes(target, source)
         else:

@@ -140,7 +140,7 @@ def compare(
     from unima.eval.compare import compare_reports, format_delta
     from unima.eval.report import format_value, load_report
     from unima.eval.report_markdown import METRIC_LABELS
-    from unima.trace.store import atomic_write_text
+    from unima.files import atomic_write_text
 
     try:
         comparison = compare_reports(

@@ -25,7 +25,7 @@ from unima.eval.judges.base import to_percent
 from unima.eval.records import InstanceContext, MetricValue, abs_rel
 from unima.eval.semantic import JudgedMetric, verdict_details
 from unima.eval.x2caption import MISSING_CAPTION, caption_items, expand_placeholders
-from unima.paths import resolve_media_path
+from unima.inputs.paths import resolve_media_path
 from unima.types import PLACEHOLDER_PATTERN
 
 HC_WEIGHT, SH_WEIGHT = 2.0, 1.0

@@ -50,7 +50,7 @@ def draw_plots(report: Report, folder: Path) -> list[Path]:
 def _save(figure: Figure, path: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from unima.trace.store import atomic_write_bytes
+    from unima.files import atomic_write_bytes
 
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()

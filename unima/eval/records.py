@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from unima.errors import InputError
-from unima.paths import check_relative_path_text, resolve_media_path
+from unima.inputs.paths import check_relative_path_text, resolve_media_path
 from unima.registry import Registry
 from unima.types import MEDIA_MODALITIES, PLACEHOLDER_PATTERN
 

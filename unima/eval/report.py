@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from unima.errors import InputError
 from unima.eval.records import METRIC_NAMES, InstanceScores
-from unima.trace.store import atomic_write_text
+from unima.files import atomic_write_text
 
 if TYPE_CHECKING:
     from unima.eval.runner import FamilyStatus

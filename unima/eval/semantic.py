@@ -64,7 +64,7 @@ class JudgedMetric(Metric):
                 spec = self.options.extra.get("captioner")
                 if spec:
                     from unima.eval.x2caption import ChatCaptioner
-                    from unima.reasoners.chat_models import chat_model_from_spec
+                    from unima.llm.chat_models import chat_model_from_spec
 
                     self._captioner = ChatCaptioner(chat_model_from_spec(str(spec)))
                 self._captioner_ready = True

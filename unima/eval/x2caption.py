@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from unima.errors import InputError, ModelError
-from unima.model_calls import call_model
+from unima.llm.calls import call_model
 from unima.types import PLACEHOLDER_PATTERN, Perception
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class ChatCaptioner:
     def caption(self, path: Path, modality: str, evidence: str) -> str:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        from unima.reasoners.prompts import render_prompt
+        from unima.llm.prompts import render_prompt
 
         system, user = render_prompt(
             "x2caption", modality=modality, file_name=path.name, evidence=evidence
@@ -114,7 +114,7 @@ def x2caption(
     Raises:
         InputError: When the file is missing, refused, or not of ``modality``.
     """
-    from unima.parts import complete_part
+    from unima.inputs.parts import complete_part
     from unima.perception import perceive
     from unima.types import Part
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from unima.config import Settings
 from unima.graph.toolbox import Toolbox
-from unima.model_calls import ModelCallScope
+from unima.llm.calls import ModelCallScope
 from unima.reasoners.base import Reasoner
 from unima.trace.cache import ArtifactCache
 from unima.trace.recorder import TraceRecorder

@@ -12,9 +12,9 @@ from langgraph.runtime import Runtime
 from unima.errors import InputError, SandboxError
 from unima.graph.context import RunContext
 from unima.graph.state import AgentState
-from unima.reasoners.analysis_code import parse_values
 from unima.reasoners.base import RequestView
-from unima.reasoners.spec import first_output_index, output_spec_for
+from unima.reasoners.heuristic.analysis_code import parse_values
+from unima.spec.parser import first_output_index, output_spec_for
 from unima.types import AnalysisReport, OutputSpec, Part, Perception
 
 

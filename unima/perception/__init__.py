@@ -7,7 +7,7 @@ the backend. Registering a better perceiver is one line::
     PERCEIVERS.register("image", "unima.perception.ocr:RapidOcrPerceiver", replace=True)
 
 This module stays light: perceivers (and Pillow, pypdf ...) are imported on first use. The
-magic-byte sniffer is ``unima.perception.sniff.sniff`` (not re-exported here, so the submodule
+magic-byte sniffer is ``unima.inputs.sniff.sniff`` (not re-exported here, so the submodule
 name is never shadowed by the function).
 """
 
@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
-from unima.paths import printable_error, shown_path
+from unima.inputs.paths import printable_error, shown_path
+from unima.inputs.sniff import ALLOWED_FORMATS, Sniffed
 from unima.perception.base import Findings, Perceiver, partial_perception
 from unima.perception.formats import name_mismatch
-from unima.perception.sniff import ALLOWED_FORMATS, Sniffed
 from unima.registry import Registry
 from unima.types import Part, Perception
 
@@ -68,7 +68,7 @@ def perceive(
     Args:
         item: A file path (``str`` or ``Path``), a ``Part``, a PIL image, or a
             ``(bytes, mime)`` pair. Anything but a ``Part`` is turned into one with
-            ``unima.parts.part_from_item`` (images and bytes are written to ``scratch_dir``).
+            ``unima.inputs.parts.part_from_item`` (images and bytes are written to ``scratch_dir``).
         scratch_dir: Where images and bytes are written; a private temporary folder by default.
         follow_symlinks: Read a path that is a symbolic link out of its folder (refused by
             default, naming the link and its target).
@@ -84,7 +84,7 @@ def perceive(
             undecodable or hostile file).
         ConfigError: When no perceiver is registered for the part's modality.
     """
-    from unima.parts import complete_part, part_from_item
+    from unima.inputs.parts import complete_part, part_from_item
 
     part = (
         complete_part(item, follow_symlinks=follow_symlinks)

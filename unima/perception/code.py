@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from unima.inputs.sniff import guess_language
 from unima.perception.base import Findings, Perceiver, file_facts, part_path
 from unima.perception.code_outline import family_of, python_outline, regex_outline
 from unima.perception.minimal.code import lexer_outline
 from unima.perception.minimal.common import count_lines, name_list, read_text
-from unima.perception.sniff import guess_language
 from unima.types import Part, Perception
 
 TEXT_LIMIT_BYTES = 200 * 1024

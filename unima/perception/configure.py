@@ -42,7 +42,7 @@ def resolve_perception_model(
     if isinstance(choice, str):
         if choice.strip().lower() in NO_MODEL:
             return None
-        from unima.reasoners.chat_models import chat_model_from_spec
+        from unima.llm.chat_models import chat_model_from_spec
 
         limits = {
             name: value
@@ -81,7 +81,7 @@ def perceive_with_model(
         InputError: When the input cannot be accepted.
         ConfigError: When ``model`` is not a usable model.
     """
-    from unima.parts import part_from_item
+    from unima.inputs.parts import part_from_item
     from unima.perception import perceive
 
     perception_model = resolve_perception_model(model)

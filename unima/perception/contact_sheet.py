@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unima.trace.store import atomic_write_bytes
+from unima.files import atomic_write_bytes
 
 if TYPE_CHECKING:
     import numpy as np

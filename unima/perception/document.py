@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from unima.errors import InputError
+from unima.inputs.sniff import ALLOWED_FORMATS
 from unima.perception.base import Findings, Perceiver, file_facts, part_path
 from unima.perception.minimal.common import format_of, quote
-from unima.perception.sniff import ALLOWED_FORMATS
 from unima.types import Part, Perception
 
 

@@ -8,7 +8,7 @@ Qwen2.5-Omni under vLLM, Ollama vision models. ``PerceptionModel.describe`` send
 to ``max_images`` images as base64 PNG ``image_url`` parts, then merges the reply into the
 perception: ``summary + " Model caption: ..."``, ``meta["model_caption"]``, and the backend
 ``"<embedded backend>+llm:<model>"``. A failed model call is recorded in ``failures``; the
-embedded perception is never lost. The call runs under ``unima.model_calls.call_model``: a
+embedded perception is never lost. The call runs under ``unima.llm.calls.call_model``: a
 wall-clock deadline of ``timeout_s``, and inside a run the run's budget and fail-fast.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import ConfigError, InputError
-from unima.model_calls import call_model, server_of
+from unima.llm.calls import call_model, server_of
 from unima.perception.model_media import (
     MIN_IMAGE_BYTES,
     audio_content,
@@ -98,7 +98,7 @@ class PerceptionModel:
         """
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        from unima.reasoners.prompts import render_prompt
+        from unima.llm.prompts import render_prompt
 
         media: list[dict[str, Any]] = []
         attachments: list[str] = []

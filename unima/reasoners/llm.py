@@ -4,7 +4,7 @@ Replies are JSON validated by pydantic models. A reply that does not parse is se
 model with the error (bounded); caption, analyse and repair then fall back to the heuristic
 reasoner, and the plan node validates plans and falls back itself.
 
-Every call runs under ``unima.model_calls.call_model``: a wall-clock deadline of ``timeout_s``
+Every call runs under ``unima.llm.calls.call_model``: a wall-clock deadline of ``timeout_s``
 (and the run's budget), so a slow or silent server costs one deadline, then the fallback.
 """
 
@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from unima.errors import ReasonerError
-from unima.model_calls import call_model, server_of
-from unima.paths import shown_path
+from unima.inputs.paths import shown_path
+from unima.llm.calls import call_model, server_of
+from unima.llm.prompts import extract_json, render_prompt
 from unima.reasoners.base import AnalysisDecision, Reasoner, RequestView
-from unima.reasoners.heuristic import HeuristicReasoner
-from unima.reasoners.prompts import extract_json, render_prompt
-from unima.reasoners.text_tools import key_terms, topic_of
+from unima.reasoners.heuristic.reasoner import HeuristicReasoner
+from unima.reasoners.heuristic.text_tools import key_terms, topic_of
 from unima.types import MEDIA_MODALITIES, AnalysisReport, Caption, OutputSpec, Plan, Step
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from unima.reasoners.base import Reasoner
 from unima.registry import Registry
 
 REASONERS: Registry[type[Reasoner]] = Registry("reasoner")
-REASONERS.register("heuristic", "unima.reasoners.heuristic:HeuristicReasoner")
+REASONERS.register("heuristic", "unima.reasoners.heuristic.reasoner:HeuristicReasoner")
 
 
 def resolve_reasoner(
@@ -39,7 +39,7 @@ def resolve_reasoner(
         if choice in REASONERS:
             return REASONERS.get(choice)()
         if ":" in choice:
-            from unima.reasoners.chat_models import chat_model_from_spec
+            from unima.llm.chat_models import chat_model_from_spec
             from unima.reasoners.llm import LlmReasoner
 
             model = chat_model_from_spec(choice, timeout_s=timeout_s, **limits)

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from unima.reasoners.prompts import step_of
+from unima.llm.prompts import step_of
 
 Reply = str | Sequence[str] | Callable[[list[BaseMessage]], str]
 

@@ -31,9 +31,9 @@ from pathlib import Path
 from unima.config import Settings, load_settings
 from unima.errors import InputError, UnimaError, UnsafePathError
 from unima.filenames import check_run_id, check_tag
-from unima.paths import require_regular_file
+from unima.files import file_sha256
+from unima.inputs.paths import require_regular_file
 from unima.trace.schema import Trace
-from unima.trace.store import file_sha256
 
 MAX_PATH_CHARS = 4096
 # Outside the readable folders a file is hashed to compare with the trace's record; bounded so a

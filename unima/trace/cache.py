@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unima.trace.store import file_sha256
+from unima.files import file_sha256
 from unima.types import Artifact
 
 CACHE_SCHEMA_VERSION = 1

@@ -17,11 +17,11 @@ from typing import Any
 
 from unima.errors import InputError, TraceError, UnsafePathError
 from unima.filenames import check_run_id, check_tag
+from unima.files import atomic_write_text
 from unima.trace.access import ReadableFolders
 from unima.trace.attempts import event_notices, plan_order, run_seconds, step_attempts
 from unima.trace.preview import DEFAULT_EMBED_LIMIT_BYTES, MediaPlacement, media_preview
 from unima.trace.schema import Trace
-from unima.trace.store import atomic_write_text
 from unima.trace.svg import graph_svg, timeline_svg
 from unima.types import PLACEHOLDER_PATTERN
 

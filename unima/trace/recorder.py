@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from unima.files import atomic_write_text
 from unima.trace.schema import JudgeRound, PlanGraph, Trace, TraceEvent
-from unima.trace.store import atomic_write_text
 from unima.types import Plan
 
 

@@ -8,7 +8,7 @@ aliases) and optionally a ``reason``. Anything else is an unparseable reply: the
 as not scored by the judge instead of inventing a score (the released code turned such replies
 into a silent 1).
 
-Each call has a wall-clock deadline (``timeout_s``, through ``unima.model_calls.call_model``).
+Each call has a wall-clock deadline (``timeout_s``, through ``unima.llm.calls.call_model``).
 A judge whose server timed out or sent an oversized reply fails fast for the rest of its life
 (``failed_calls`` counts those verdicts; nothing failed is cached), so a dead server costs one
 deadline per evaluation, not one per instance.
@@ -31,7 +31,7 @@ from unima.eval.judges.base import (
     check_rubric,
     text_hash,
 )
-from unima.model_calls import ModelCallScope, call_model, current_scope, server_of
+from unima.llm.calls import ModelCallScope, call_model, current_scope, server_of
 
 logger = logging.getLogger(__name__)
 # How much of a reply a verdict (and so the judge cache) keeps; a verdict is a few lines.
@@ -67,7 +67,7 @@ def parse_reply(rubric: str, reply: str) -> JudgeReply:
     Raises:
         ReasonerError: When the reply holds no JSON object or its score is not 1-5.
     """
-    from unima.reasoners.prompts import extract_json
+    from unima.llm.prompts import extract_json
 
     data = extract_json(reply)
     if not isinstance(data, dict):
@@ -117,7 +117,7 @@ class LlmJudge(Judge):
     def score(self, rubric: str, payload: dict[str, Any]) -> JudgeVerdict:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        from unima.reasoners.prompts import render_prompt
+        from unima.llm.prompts import render_prompt
 
         template = RUBRIC_TEMPLATES[check_rubric(rubric)]
         system, user = render_prompt(template, **payload)

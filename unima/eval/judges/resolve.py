@@ -39,7 +39,7 @@ def _bare_judge(spec: str, timeout_s: float) -> Judge:
         return ProxyJudge()
     if spec.startswith(("openai:", "openai-compatible:")):
         from unima.eval.judges.llm import LlmJudge
-        from unima.reasoners.chat_models import chat_model_from_spec, parse_chat_spec
+        from unima.llm.chat_models import chat_model_from_spec, parse_chat_spec
 
         _, _, model = parse_chat_spec(spec)
         return LlmJudge(

@@ -68,7 +68,7 @@ def score_item(
         return failed_value(modality, "missing", "the file is missing or outside its folder")
     if modality not in ACCEPTED_KINDS:
         return failed_value(modality, "unknown", f"no quality scorer for modality {modality!r}")
-    from unima.perception.sniff import sniff
+    from unima.inputs.sniff import sniff
 
     try:
         sniffed = sniff(path, hint=modality)

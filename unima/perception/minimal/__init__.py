@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from unima.errors import InputError
+from unima.inputs.sniff import guess_language
 from unima.perception.base import Findings, Perceiver, file_facts, part_path
 from unima.perception.minimal.code import code_summary, lexer_outline, python_outline
 from unima.perception.minimal.common import count_lines, format_of, quote, read_text
-from unima.perception.sniff import guess_language
 from unima.types import Part, Perception
 
 

@@ -84,7 +84,7 @@ def article(phrase: str) -> str:
 
 def format_of(part: Part) -> str:
     """The sniffed format of a part (``meta["format"]``, or sniffed again when missing)."""
-    from unima.perception.sniff import sniff
+    from unima.inputs.sniff import sniff
 
     return str(part.meta.get("format") or sniff(part_path(part)).format)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
+from unima.inputs.sniff import ALLOWED_FORMATS, check_zip
 from unima.perception.base import Findings
 from unima.perception.minimal.common import (
     article,
@@ -25,7 +26,6 @@ from unima.perception.minimal.common import (
     quote,
     read_text,
 )
-from unima.perception.sniff import ALLOWED_FORMATS, check_zip
 
 TEXT_LIMIT_CHARACTERS = 200 * 1024
 MAX_PDF_PAGES = 20

@@ -3,7 +3,7 @@
 A ``.png`` that holds TIFF or a ``.mp3`` that holds PNG is common and sometimes hostile, so the
 modality and format come from the first bytes. The name only matters for text, where bytes
 cannot tell a CSV table from Python source: there the extension and the content decide together
-(``unima.perception.sniff_text``). glTF JSON is text too, and is recognised by its content (a
+(``unima.inputs.sniff_text``). glTF JSON is text too, and is recognised by its content (a
 JSON object with an ``asset.version`` of ``2.x``); only a file named ``.gltf`` that fails that
 test is refused instead of being read as text.
 
@@ -26,9 +26,9 @@ import zlib
 from pathlib import Path
 
 from unima.errors import InputError
-from unima.paths import require_regular_file
+from unima.inputs.paths import require_regular_file
+from unima.inputs.sniff_text import classify_text, guess_language, sniff_gltf, sniff_text
 from unima.perception.formats import ALLOWED_FORMATS, MAX_FILE_BYTES, MAX_GLTF_JSON_BYTES, Sniffed
-from unima.perception.sniff_text import classify_text, guess_language, sniff_gltf, sniff_text
 
 # Bounds on the ZIP central directory of OOXML files (a zip bomb is refused before any parse).
 ZIP_MAX_ENTRIES = 5000

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from unima.reasoners.analysis_code import decide_analysis
 from unima.reasoners.base import AnalysisDecision, Reasoner, RequestView
-from unima.reasoners.heuristic_content import (
+from unima.reasoners.heuristic.analysis_code import decide_analysis
+from unima.reasoners.heuristic.content import (
     Evidence,
     code_arguments,
     document_arguments,
@@ -23,8 +23,13 @@ from unima.reasoners.heuristic_content import (
     speech_arguments,
     video_arguments,
 )
-from unima.reasoners.perception_facts import data_view, direct_answer, input_facts, mesh_extents
-from unima.reasoners.text_tools import (
+from unima.reasoners.heuristic.perception_facts import (
+    data_view,
+    direct_answer,
+    input_facts,
+    mesh_extents,
+)
+from unima.reasoners.heuristic.text_tools import (
     core_question,
     key_terms,
     rank_sentences,

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from unima.reasoners.text_tools import key_terms, shorten, strip_placeholders, year_events
+from unima.reasoners.heuristic.text_tools import key_terms, shorten, strip_placeholders, year_events
 
 PROCESS_CUE = re.compile(
     r"\b(how|process|steps?|stages?|cycle|forms?|works?|flow|pipeline|sequence|procedure)\b", re.I

@@ -29,10 +29,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from unima.errors import ConfigError, InputError
-from unima.reasoners import spec_vocabulary as vocabulary
-from unima.reasoners.spec_inference import infer_output_spec
-from unima.reasoners.spec_phrases import Mention
-from unima.reasoners.spec_reader import SpecReader
+from unima.spec import vocabulary as vocabulary
+from unima.spec.inference import infer_output_spec
+from unima.spec.phrases import Mention
+from unima.spec.reader import SpecReader
 from unima.types import MEDIA_MODALITIES, OutputSpec, tag_modality
 
 __all__ = ["first_output_index", "infer_output_spec", "output_spec_for", "parse_output_spec"]

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from unima.reasoners.base import RequestView
-from unima.reasoners.text_tools import shorten
+from unima.reasoners.heuristic.text_tools import shorten
 from unima.types import Perception
 
 MAX_SERIES = 24

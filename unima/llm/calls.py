@@ -5,7 +5,7 @@ request alive for ever, and one that never answers costs a full timeout on every
 
 - ``call_model`` runs one call on its own daemon thread and stops waiting at a wall-clock
   deadline that nothing the server sends can extend. The abandoned request ends soon after:
-  ``unima.model_transport.GuardedTransport`` (under every chat model unima builds) reads the
+  ``unima.llm.transport.GuardedTransport`` (under every chat model unima builds) reads the
   deadline from ``current_call_limits`` and refuses to read or retry past it.
 - ``ModelCallScope`` holds what the calls of one run share: a budget of model seconds, and the
   servers that already timed out or sent an oversized reply, whose later calls fail at once

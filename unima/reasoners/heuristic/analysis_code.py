@@ -12,7 +12,7 @@ from pathlib import Path
 
 from unima.errors import InputError
 from unima.reasoners.base import AnalysisDecision, RequestView
-from unima.reasoners.text_tools import labelled_numbers, numbers_in
+from unima.reasoners.heuristic.text_tools import labelled_numbers, numbers_in
 from unima.untrusted_json import load_untrusted_json
 
 VALUES_MARKER = "UNIMA_VALUES "

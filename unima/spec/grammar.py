@@ -1,17 +1,17 @@
-"""Grammar tables for the output-spec parser (``unima.reasoners.spec``).
+"""Grammar tables for the output-spec parser (``unima.spec.parser``).
 
 How quantities are spelled, which words open a request ("include", "provide" ...), which close
 one ("that", "because" ...), which negate one ("without", "don't" ...) and which make what follows
 the content of something else ("of", "from" ...). Words are lower case; phrases are written with
 spaces and kept as tuples of words. The media words themselves are in
-``unima.reasoners.spec_vocabulary``.
+``unima.spec.vocabulary``.
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from unima.reasoners.spec_vocabulary import MEDIA_STARTS
+from unima.spec.vocabulary import MEDIA_STARTS
 
 Value = TypeVar("Value")
 

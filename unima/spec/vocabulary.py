@@ -1,9 +1,9 @@
-"""Media words for the output-spec parser (``unima.reasoners.spec``): which words name which
+"""Media words for the output-spec parser (``unima.spec.parser``): which words name which
 modality, and how they combine in a noun phrase ("audio clip", "3D printable", "video recording").
 
 Words are lower case; a phrase is a tuple of words, since the tokenizer drops hyphens
 ("voice-over" and "voice over" are both ``("voice", "over")``). The grammar around these words
-(quantities, request frames, negation) is in ``unima.reasoners.spec_grammar``.
+(quantities, request frames, negation) is in ``unima.spec.grammar``.
 """
 
 from __future__ import annotations

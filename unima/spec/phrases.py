@@ -3,8 +3,8 @@
 ``noun_phrase`` reads one phrase such as "a pair of narrated audio clips", "the corrected code",
 "an <audio1>" or "labelled diagrams" starting at a token, and says which media modality it
 names and how many items it asks for. Tokens come as two parallel lists, ``words`` (lower case)
-and ``kinds`` ("word", "number", "tag", "punct"), from ``unima.reasoners.spec_tokens``. Whether the phrase is a request is the reader's business
-(``unima.reasoners.spec_reader``).
+and ``kinds`` ("word", "number", "tag", "punct"), from ``unima.spec.tokens``. Whether the phrase is a request is the reader's business
+(``unima.spec.reader``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from unima.reasoners import spec_grammar as grammar
-from unima.reasoners import spec_vocabulary as vocabulary
+from unima.spec import grammar as grammar
+from unima.spec import vocabulary as vocabulary
 from unima.types import tag_modality
 
 

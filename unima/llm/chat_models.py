@@ -4,10 +4,10 @@
 ``openai-compatible`` serves vLLM, Ollama, llama.cpp server and any other server speaking the
 OpenAI chat API. The key comes from ``UNIMA_LLM_API_KEY`` (or ``OPENAI_API_KEY``); local servers
 usually accept any value. ``transformers`` runs a local Hugging Face checkpoint in-process
-(see ``unima.reasoners.local_transformers``); everything after the first colon is its path.
+(see ``unima.llm.local_transformers``); everything after the first colon is its path.
 
-OpenAI models are built on ``unima.model_transport.GuardedTransport``: replies are read under a
-byte cap, and a call made through ``unima.model_calls.call_model`` cannot be kept alive past its
+OpenAI models are built on ``unima.llm.transport.GuardedTransport``: replies are read under a
+byte cap, and a call made through ``unima.llm.calls.call_model`` cannot be kept alive past its
 wall-clock deadline by a server that trickles bytes. ``max_tokens`` is always sent.
 """
 
@@ -66,7 +66,7 @@ def chat_model_from_spec(
     Args:
         spec: ``openai:MODEL``, ``openai-compatible:BASE_URL:MODEL`` or ``transformers:PATH``.
         timeout_s: the HTTP client's timeout; the wall-clock deadline of a call is set by
-            ``unima.model_calls.call_model``.
+            ``unima.llm.calls.call_model``.
         temperature: the sampling temperature.
         max_tokens: the most tokens a reply may have, sent with every request.
         max_reply_bytes: replies over this many bytes are refused unread
@@ -74,7 +74,7 @@ def chat_model_from_spec(
     """
     provider, base_url, model = parse_chat_spec(spec)
     if provider == "transformers":
-        from unima.reasoners.local_transformers import TransformersChatModel
+        from unima.llm.local_transformers import TransformersChatModel
 
         return TransformersChatModel(model_path=model, temperature=temperature)
     from pydantic import SecretStr
@@ -88,7 +88,7 @@ def chat_model_from_spec(
     # httpx comes with langchain_openai (the optional extra), so the transport loads with it.
     import httpx
 
-    from unima.model_transport import GuardedTransport
+    from unima.llm.transport import GuardedTransport
 
     http_client = httpx.Client(
         transport=GuardedTransport(

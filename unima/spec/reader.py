@@ -1,4 +1,4 @@
-"""The token reader behind ``unima.reasoners.spec``: finds the media a request asks for.
+"""The token reader behind ``unima.spec.parser``: finds the media a request asks for.
 
 The text is cut into sentences and tokens; a sentence that names no media word, placeholder or
 "text only" cannot state anything and is skipped. Each other sentence is read left to right with a
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from unima.reasoners import spec_grammar as grammar
-from unima.reasoners import spec_vocabulary as vocabulary
-from unima.reasoners.spec_phrases import Mention, is_participle, noun_phrase
-from unima.reasoners.spec_tokens import lower, sentence_spans, token_offsets, tokenize
+from unima.spec import grammar as grammar
+from unima.spec import vocabulary as vocabulary
+from unima.spec.phrases import Mention, is_participle, noun_phrase
+from unima.spec.tokens import lower, sentence_spans, token_offsets, tokenize
 from unima.types import tag_modality
 
 

@@ -2,11 +2,11 @@
 
 Every file is sniffed by its bytes; its ``Part`` gets an absolute path, MIME type, sha256, size
 and modality, and ``meta["format"]``. PIL images and bytes are written to ``scratch_dir`` (a
-private temporary folder by default) under their sha256. ``unima.inputs`` builds whole requests
+private temporary folder by default) under their sha256. ``unima.inputs.request`` builds whole requests
 from these parts.
 
 A path the caller names directly may not be a symbolic link out of its folder unless
-``follow_symlinks=True`` (``unima.paths.check_link_stays_in_folder``); paths under a media root
+``follow_symlinks=True`` (``unima.inputs.paths.check_link_stays_in_folder``); paths under a media root
 are confined to the root instead. A name that is not UTF-8 is kept exactly in ``Part.path`` and
 shown with ``\\xNN`` escapes in errors.
 """
@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
-from unima.paths import (
+from unima.files import atomic_write_bytes, file_sha256
+from unima.inputs.paths import (
     check_link_stays_in_folder,
     printable_error,
     require_regular_file,
     resolve_media_path,
     shown_path,
 )
-from unima.perception.sniff import Sniffed, sniff
-from unima.trace.store import atomic_write_bytes, file_sha256
+from unima.inputs.sniff import Sniffed, sniff
 from unima.types import MEDIA_MODALITIES, Part, tag_modality
 
 # Sniffed modalities a tag of each modality accepts.

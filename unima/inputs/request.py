@@ -15,7 +15,7 @@ Decisions, in one place:
   whitespace and names an existing file (under ``media_root`` when given, contained there);
   every other string is text. Pass a ``Path`` to force a path, or
   ``Part(modality="text", text=...)`` to force text.
-- Every file is sniffed by its bytes (``unima.parts``: one item to one complete ``Part``).
+- Every file is sniffed by its bytes (``unima.inputs.parts``: one item to one complete ``Part``).
 - A file named directly (not under ``media_root``) that is a symbolic link out of its own folder
   is refused, naming the link and its target, unless ``follow_symlinks=True``.
 - A file name that is not UTF-8 is kept exactly (surrogate escapes in ``Part.path``, restored
@@ -41,13 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
-from unima.parts import (
+from unima.inputs.parts import (
     _is_bytes_pair,
     _tag_modality,
     part_from_file,
     part_from_item,
 )
-from unima.paths import resolve_media_path, shown_path
+from unima.inputs.paths import resolve_media_path, shown_path
 from unima.types import (
     PLACEHOLDER_PATTERN,
     Part,

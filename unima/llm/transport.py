@@ -6,7 +6,7 @@ per-read timeout cannot:
 - a byte cap on every reply: a declared ``Content-Length`` over the cap is refused before the
   body is read, and a body is read in chunks and refused at the first chunk past the cap, so
   an oversized reply never sits whole in memory;
-- the wall-clock deadline of the ``unima.model_calls.call_model`` call it runs under: each
+- the wall-clock deadline of the ``unima.llm.calls.call_model`` call it runs under: each
   request's connect, read and write timeouts are cut to the time left, a chunk that arrives past
   the deadline is refused, and no request (an SDK retry) starts after it.
 
@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from unima.errors import ReplyTooLargeError
-from unima.model_calls import CallLimits, current_call_limits
+from unima.llm.calls import CallLimits, current_call_limits
 
 TIMEOUT_KEYS = ("connect", "read", "write", "pool")
 
