@@ -10,11 +10,13 @@ free names are cleaned (kept readable, never refused).
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+from pathlib import Path
 
 from unima.errors import UnsafePathError
-from unima.types import MEDIA_MODALITIES
+from unima.modalities import MEDIA_MODALITIES
 
 # ASCII digits only: ``\d`` would also take Arabic-Indic or full-width digits.
 TAG_PATTERN = re.compile(rf"({'|'.join(MEDIA_MODALITIES)})([0-9]{{1,6}})")
@@ -93,3 +95,31 @@ def safe_file_name(name: str, *, fallback: str = "file") -> str:
     suffix = safe_suffix(f".{tail}") if dot else ""
     head = (stem if suffix else cleaned).encode("utf-8")[: MAX_NAME_BYTES - len(suffix)]
     return head.decode("utf-8", errors="ignore") + suffix
+
+
+# Surrogate code points: how Python holds the bytes of a file name that is not UTF-8.
+_SURROGATE_PATTERN = re.compile("[\ud800-\udfff]")
+
+
+def shown_path(path: Path | str) -> str:
+    """``path`` as text that is always valid UTF-8, for messages, metadata and terminals.
+
+    Undecodable bytes of a file name (held by Python as surrogate escapes) are written as
+    ``\\xNN``; every other name comes back unchanged.
+    """
+    return valid_utf8(os.fspath(path))
+
+
+def valid_utf8(text: str) -> str:
+    """``text`` with surrogate escapes written as ``\\xNN``, so it always encodes as UTF-8.
+
+    Text that quotes an undecodable file name (a prompt, a message) would otherwise fail the
+    moment it is encoded, e.g. in the JSON body of a model request.
+    """
+    if not _SURROGATE_PATTERN.search(text):
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")

@@ -12,11 +12,15 @@ import html
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from unima.filenames import tag_file_name
 from unima.files import atomic_write_text
-from unima.types import PLACEHOLDER_PATTERN, Artifact, Response
+from unima.modalities import PLACEHOLDER_PATTERN
+
+if TYPE_CHECKING:  # unima.types imports this module for Response's methods
+    from unima.types import Artifact, Response
 
 CODE_PREVIEW_CHARS = 20_000
 

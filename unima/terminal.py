@@ -16,7 +16,7 @@ import re
 from rich.markup import escape as escape_markup
 from rich.text import Text
 
-from unima.inputs.paths import valid_utf8
+from unima.filenames import valid_utf8
 
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some
 # terminals), and the Unicode characters that reorder or split lines: bidi embeddings,

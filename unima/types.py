@@ -1,6 +1,7 @@
 """Core records shared by every part of unima.
 
-This module imports nothing from the rest of the package. Records that cross a boundary (tool
+This module imports only the modality vocabulary (``unima.modalities``) and the renderers of
+``Response`` (``unima.rendering``, which sees these records only as type hints). Records that cross a boundary (tool
 arguments, files on disk) are pydantic models with ``extra="forbid"``; runtime records are frozen.
 Graph state and traces carry these records, which hold paths and hashes, never media bytes.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -22,28 +23,27 @@ from pydantic import (
     model_validator,
 )
 
-Modality = Literal["text", "image", "audio", "video", "document", "code", "threeD"]
-MODALITIES: tuple[str, ...] = get_args(Modality)
-# Modalities that appear as placeholders (text is the answer itself).
-MEDIA_MODALITIES: tuple[str, ...] = tuple(m for m in MODALITIES if m != "text")
+from unima.modalities import (
+    MEDIA_MODALITIES,
+    MODALITIES,
+    PLACEHOLDER_PATTERN,
+    Modality,
+    placeholder_tags,
+    tag_modality,
+)
+from unima.rendering import response_html, response_markdown, save_response
+
+__all__ = [
+    "MEDIA_MODALITIES",
+    "MODALITIES",
+    "PLACEHOLDER_PATTERN",
+    "Modality",
+    "placeholder_tags",
+    "tag_modality",
+]
 
 # Surrogate code points: how Python holds the bytes of a file name that is not UTF-8.
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-PLACEHOLDER_PATTERN = re.compile(r"<(image|audio|video|document|code|threeD)(\d+)>")
-
-
-def placeholder_tags(content: str) -> list[str]:
-    """Return the placeholder tags (``image1``, ``audio2`` ...) of ``content`` in reading order."""
-    return [f"{match.group(1)}{match.group(2)}" for match in PLACEHOLDER_PATTERN.finditer(content)]
-
-
-def tag_modality(tag: str) -> str:
-    """Return the modality of a tag such as ``threeD2``."""
-    match = re.fullmatch(r"(image|audio|video|document|code|threeD)(\d+)", tag)
-    if match is None:
-        raise ValueError(f"not a placeholder tag: {tag!r}")
-    return match.group(1)
 
 
 class Record(BaseModel):
@@ -291,17 +291,11 @@ class Response(Record):
         }
 
     def to_markdown(self, media_prefix: str | None = None) -> str:
-        from unima.rendering import response_markdown
-
         return response_markdown(self, media_prefix=media_prefix)
 
     def to_html(self, media_prefix: str | None = None) -> str:
-        from unima.rendering import response_html
-
         return response_html(self, media_prefix=media_prefix)
 
     def save(self, directory: str | Path) -> Path:
         """Write the artifacts, ``answer.md``, ``answer.html`` and ``response.json`` to ``directory``."""
-        from unima.rendering import save_response
-
         return save_response(self, Path(directory))

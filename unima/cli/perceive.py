@@ -39,7 +39,7 @@ def perceive(
 ) -> None:
     """Print what unima perceives in each file: modality, backend, time, summary, text, meta."""
     from unima.errors import ConfigError, InputError, UnimaError
-    from unima.inputs.paths import shown_path
+    from unima.filenames import shown_path
     from unima.perception.configure import perceive_with_model, resolve_perception_model
     from unima.perception.view import render_perception
 

@@ -26,6 +26,7 @@ import stat
 from pathlib import Path
 
 from unima.errors import InputError, UnsafePathError
+from unima.filenames import shown_path
 
 MAX_PATH_BYTES = 4096
 MAX_COMPONENT_BYTES = 255
@@ -35,7 +36,6 @@ _DRIVE_PATTERN = re.compile(r"^[A-Za-z]:")
 # RFC 3986 scheme: "http:", "file:", "data:", "s3:" ... before any slash.
 _SCHEME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _CONTROL_PATTERN = re.compile(r"[\x00-\x1f\x7f]")
-_SURROGATE_PATTERN = re.compile("[\ud800-\udfff]")
 
 
 def check_relative_path_text(relative: object) -> str:
@@ -134,30 +134,6 @@ def resolve_media_path(root: Path | str, relative: str) -> Path:
             source=repr(text),
         )
     return require_regular_file(real, shown=text)
-
-
-def shown_path(path: Path | str) -> str:
-    """``path`` as text that is always valid UTF-8, for messages, metadata and terminals.
-
-    Undecodable bytes of a file name (held by Python as surrogate escapes) are written as
-    ``\\xNN``; every other name comes back unchanged.
-    """
-    return valid_utf8(os.fspath(path))
-
-
-def valid_utf8(text: str) -> str:
-    """``text`` with surrogate escapes written as ``\\xNN``, so it always encodes as UTF-8.
-
-    Text that quotes an undecodable file name (a prompt, a message) would otherwise fail the
-    moment it is encoded, e.g. in the JSON body of a model request.
-    """
-    if not _SURROGATE_PATTERN.search(text):
-        return text
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return raw.decode("utf-8", "backslashreplace")
 
 
 def printable_error(error: InputError) -> InputError:

@@ -41,13 +41,14 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
+from unima.filenames import shown_path
 from unima.inputs.parts import (
     _is_bytes_pair,
     _tag_modality,
     part_from_file,
     part_from_item,
 )
-from unima.inputs.paths import resolve_media_path, shown_path
+from unima.inputs.paths import resolve_media_path
 from unima.types import (
     PLACEHOLDER_PATTERN,
     Part,

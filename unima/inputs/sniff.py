@@ -26,9 +26,9 @@ import zlib
 from pathlib import Path
 
 from unima.errors import InputError
+from unima.inputs.formats import ALLOWED_FORMATS, MAX_FILE_BYTES, MAX_GLTF_JSON_BYTES, Sniffed
 from unima.inputs.paths import require_regular_file
 from unima.inputs.sniff_text import classify_text, guess_language, sniff_gltf, sniff_text
-from unima.perception.formats import ALLOWED_FORMATS, MAX_FILE_BYTES, MAX_GLTF_JSON_BYTES, Sniffed
 
 # Bounds on the ZIP central directory of OOXML files (a zip bomb is refused before any parse).
 ZIP_MAX_ENTRIES = 5000

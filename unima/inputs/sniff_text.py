@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
-from unima.perception.formats import MAX_GLTF_JSON_BYTES, Sniffed
+from unima.inputs.formats import MAX_GLTF_JSON_BYTES, Sniffed
 
 TEXT_DOCUMENT_EXTENSIONS: dict[str, tuple[str, str]] = {
     ".csv": ("csv", "text/csv"),

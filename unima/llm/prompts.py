@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from unima.errors import ReasonerError
-from unima.inputs.paths import valid_utf8
+from unima.filenames import valid_utf8
 
 STEP_PATTERN = re.compile(r"^unima-step:\s*(\w+)", re.MULTILINE)
 

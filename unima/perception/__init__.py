@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
-from unima.inputs.paths import printable_error, shown_path
+from unima.filenames import shown_path
+from unima.inputs.formats import name_mismatch
+from unima.inputs.paths import printable_error
 from unima.inputs.sniff import ALLOWED_FORMATS, Sniffed
 from unima.perception.base import Findings, Perceiver, partial_perception
-from unima.perception.formats import name_mismatch
 from unima.registry import Registry
 from unima.types import Part, Perception
 

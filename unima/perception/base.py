@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from unima.errors import InputError
-from unima.inputs.paths import shown_path
+from unima.filenames import shown_path
 from unima.types import Part, Perception
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from unima.errors import InputError
-from unima.inputs.paths import shown_path
+from unima.filenames import shown_path
 from unima.perception.base import Findings, Perceiver, file_facts, part_path
 from unima.perception.isolation import run_isolated
 from unima.perception.mesh_references import scan_references

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from unima.errors import ReasonerError
-from unima.inputs.paths import shown_path
+from unima.filenames import shown_path
 from unima.llm.calls import call_model, server_of
 from unima.llm.prompts import extract_json, render_prompt
 from unima.reasoners.base import AnalysisDecision, Reasoner, RequestView

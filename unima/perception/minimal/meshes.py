@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
+from unima.inputs.formats import MAX_GLTF_JSON_BYTES
 from unima.perception.base import Findings
-from unima.perception.formats import MAX_GLTF_JSON_BYTES
 from unima.perception.minimal.common import article, clean_metadata
 
 MAX_ELEMENTS = 20_000_000
