@@ -6,9 +6,10 @@ Importing unima loads no model and no heavy library: backends load on first use.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from unima.version import __version__
 
 __all__ = [
     "Artifact",
@@ -49,8 +50,6 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     # Lazy so that `import unima` stays light (no LangGraph, no pydantic models built).
     if name in _LAZY:
-        import importlib
-
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value

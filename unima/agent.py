@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from langgraph.config import get_config
 
-from unima import __version__
+from unima.version import __version__
 from unima.config import Settings, load_settings
 from unima.errors import InputError, TraceError, UnimaError
 from unima.filenames import check_run_id
