@@ -16,14 +16,16 @@ from typing import Any, Literal
 
 from langgraph.config import get_config
 
-from unima.version import __version__
 from unima.config import Settings, load_settings
 from unima.errors import InputError, TraceError, UnimaError
 from unima.filenames import check_run_id
+from unima.graph.build import build_graph
 from unima.graph.checkpoint import finished_step_results, open_checkpointer
 from unima.graph.context import RunContext, StepBoard
 from unima.graph.toolbox import Toolbox
+from unima.inputs.request import build_request
 from unima.llm.calls import ModelCallScope
+from unima.perception.configure import resolve_perception_model
 from unima.reasoners.heuristic.reasoner import HeuristicReasoner
 from unima.reasoners.resolve import resolve_reasoner
 from unima.trace.cache import ArtifactCache
@@ -31,6 +33,7 @@ from unima.trace.recorder import TraceRecorder
 from unima.trace.schema import Trace, TraceEvent, load_trace
 from unima.trace.store import ArtifactStore
 from unima.types import Artifact, CheckResult, Request, Response
+from unima.version import __version__
 
 
 def new_run_id() -> str:
@@ -91,8 +94,6 @@ class UniMA:
             tools=self.toolbox.describe,
             settings=self.settings,
         )
-        from unima.perception.configure import resolve_perception_model
-
         self.perception_model = resolve_perception_model(
             perception_llm if perception_llm is not None else self.settings.perception_llm,
             timeout_s=self.settings.llm_timeout_s,
@@ -104,8 +105,6 @@ class UniMA:
     @property
     def graph(self) -> Any:
         if self._graph is None:
-            from unima.graph.build import build_graph
-
             self._graph = build_graph()
         return self._graph
 
@@ -333,8 +332,6 @@ class UniMA:
             yield saver
 
     def _compiled(self, checkpointer: Any) -> Any:
-        from unima.graph.build import build_graph
-
         if checkpointer is None:
             return self.graph
         return build_graph(checkpointer=checkpointer)
@@ -347,8 +344,6 @@ class UniMA:
 
     @staticmethod
     def _build_request(inputs: Any, media_root: str | Path | None, scratch_dir: Path) -> Request:
-        from unima.inputs.request import build_request
-
         if inputs is None:
             raise InputError("the request is empty: pass text, files or a UniM instance")
         return build_request(

@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from unima.cli.app import console, fail
+from unima.errors import UnimaError
 
 if TYPE_CHECKING:
     from rich.progress import Task as ProgressTask
@@ -166,7 +167,6 @@ def bench_run(
 ) -> None:
     """Run a model on a benchmark, keeping every result; re-run the same command to resume."""
     from unima.bench.runner import RunOptions, Selection, run_benchmark
-    from unima.errors import UnimaError
 
     if benchmark not in BENCHMARKS:
         raise fail(f"unknown benchmark {benchmark!r}; choose one of {', '.join(BENCHMARKS)}")
@@ -293,7 +293,6 @@ def bench_export(
 ) -> None:
     """Write a run's predictions in another benchmark's answer format."""
     from unima.bench.exports import export_predictions
-    from unima.errors import UnimaError
 
     try:
         written = export_predictions(

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from unima.cli.app import console, error_console, fail
+from unima.errors import UnimaError
 
 if TYPE_CHECKING:
     from unima.eval.report import Report
@@ -72,7 +73,6 @@ def evaluate_unim(
     """Score predictions on StS/LeS, SC/GQ/SQCS/tau and HC/SH/ICS; write REPORT_DIR."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from unima.errors import UnimaError
     from unima.eval.runner import Filters, evaluate
 
     filters = Filters(
@@ -136,7 +136,6 @@ def compare(
     ] = None,
 ) -> None:
     """Put two reports side by side with the deltas B - A."""
-    from unima.errors import UnimaError
     from unima.eval.compare import compare_reports, format_delta
     from unima.eval.report import format_value, load_report
     from unima.eval.report_markdown import METRIC_LABELS

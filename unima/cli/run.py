@@ -11,6 +11,7 @@ from rich.text import Text
 
 from unima.cli.app import console, fail
 from unima.cli.progress import RunProgress
+from unima.errors import UnimaError
 from unima.terminal import terminal_safe
 
 
@@ -64,7 +65,6 @@ def run(
 ) -> None:
     """Answer a request and print the interleaved answer, its artifacts and the trace path."""
     from unima.agent import UniMA
-    from unima.errors import UnimaError
     from unima.types import Response
 
     if text is None and resume is None:

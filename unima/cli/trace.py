@@ -8,12 +8,12 @@ from typing import Annotated, Any
 import typer
 
 from unima.cli.app import console, error_console, fail
+from unima.errors import TraceError, UnimaError
 
 trace_app = typer.Typer(help="Read, render and compare saved traces.", no_args_is_help=True)
 
 
 def _load(path: Path) -> Any:
-    from unima.errors import TraceError
     from unima.trace.schema import load_trace
 
     try:
@@ -40,7 +40,6 @@ def trace_view(
     ] = None,
 ) -> None:
     """Print a readable view of a trace; with --html, write the page a person would rather read."""
-    from unima.errors import UnimaError
     from unima.terminal import terminal_safe
     from unima.trace.access import ReadableFolders, refused_media
     from unima.trace.html import write_trace_html

@@ -11,6 +11,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from unima.graph.build import build_graph
+
 # The record types graph state carries; deserialising anything else from a checkpoint is refused.
 CHECKPOINT_TYPES = (
     "Request", "Part", "Perception", "OutputSpec", "Caption", "AnalysisReport", "Plan", "Step",
@@ -19,8 +25,6 @@ CHECKPOINT_TYPES = (
 
 
 def checkpoint_serializer() -> Any:
-    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-
     return JsonPlusSerializer(
         allowed_msgpack_modules=[("unima.types", name) for name in CHECKPOINT_TYPES]
     )
@@ -29,9 +33,6 @@ def checkpoint_serializer() -> Any:
 @contextlib.asynccontextmanager
 async def open_checkpointer(path: Path) -> AsyncIterator[Any]:
     """An ``AsyncSqliteSaver`` on ``path`` (created if missing), closed on exit."""
-    import aiosqlite
-    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
     path.parent.mkdir(parents=True, exist_ok=True)
     async with aiosqlite.connect(str(path)) as connection:
         await connection.execute("PRAGMA journal_mode=WAL")
@@ -55,8 +56,6 @@ async def prune_finished_runs(path: Path) -> tuple[int, int]:
     A finished run's answer stays in its trace, so its checkpoints are only needed to answer
     ``respond(run_id=...)`` again without a trace. Returns (runs removed, runs kept).
     """
-    from unima.graph.build import build_graph
-
     if not path.exists():
         return 0, 0
     removed = kept = 0

@@ -12,15 +12,15 @@ from langgraph.runtime import Runtime
 from unima.errors import InputError, SandboxError
 from unima.graph.context import RunContext
 from unima.graph.state import AgentState
+from unima.perception import perceive
 from unima.reasoners.base import RequestView
 from unima.reasoners.heuristic.analysis_code import parse_values
 from unima.spec.parser import first_output_index, output_spec_for
+from unima.tools.sandbox import run_python
 from unima.types import AnalysisReport, OutputSpec, Part, Perception
 
 
 def _perceive(part: Part) -> Perception:
-    from unima.perception import perceive
-
     return perceive(part)
 
 
@@ -142,8 +142,6 @@ async def analyse(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
 def _run_analysis(
     code: str, input_tags: tuple[str, ...], view: RequestView, context: RunContext
 ) -> AnalysisReport:
-    from unima.tools.sandbox import run_python
-
     files: dict[str, Path] = {}
     for tag in input_tags:
         part = view.request.part_by_tag(tag)

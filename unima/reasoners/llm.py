@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, TypeVar
 
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from unima.errors import ReasonerError
@@ -193,8 +194,6 @@ class LlmReasoner(Reasoner):
         return reply.arguments
 
     def _ask(self, prompt_name: str, reply_model: type[ReplyT], **variables: Any) -> ReplyT:
-        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
         system, user = render_prompt(prompt_name, **variables)
         messages: list[Any] = [SystemMessage(system), HumanMessage(user)]
         last_error = ""

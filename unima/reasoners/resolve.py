@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+
 from unima.errors import ConfigError
+from unima.llm.chat_models import chat_model_from_spec
 from unima.reasoners.base import Reasoner
+from unima.reasoners.llm import LlmReasoner
 from unima.registry import Registry
 
 REASONERS: Registry[type[Reasoner]] = Registry("reasoner")
@@ -39,9 +43,6 @@ def resolve_reasoner(
         if choice in REASONERS:
             return REASONERS.get(choice)()
         if ":" in choice:
-            from unima.llm.chat_models import chat_model_from_spec
-            from unima.reasoners.llm import LlmReasoner
-
             model = chat_model_from_spec(choice, timeout_s=timeout_s, **limits)
             return LlmReasoner(
                 model,
@@ -51,13 +52,7 @@ def resolve_reasoner(
                 timeout_s=timeout_s,
             )
         REASONERS.get(choice)  # raises with "did you mean"
-    try:
-        from langchain_core.language_models import BaseChatModel
-    except ImportError:  # pragma: no cover - langchain-core is a core dependency
-        BaseChatModel = ()  # type: ignore[assignment,misc]
     if isinstance(choice, BaseChatModel):
-        from unima.reasoners.llm import LlmReasoner
-
         return LlmReasoner(
             choice,
             tools=tools,

@@ -16,6 +16,7 @@ import itertools
 import re
 from typing import Any
 
+from unima.perception.image_chart import parse_number
 from unima.reasoners.base import RequestView
 from unima.reasoners.heuristic.text_tools import shorten
 from unima.types import Perception
@@ -60,8 +61,6 @@ def number_text(value: Any) -> str:
 
 
 def _number(text: Any) -> float | None:
-    from unima.perception.image_chart import parse_number
-
     return parse_number(str(text)) if text is not None else None
 
 
