@@ -13,6 +13,7 @@ shown with ``\\xNN`` escapes in errors.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import sys
 import tempfile
@@ -178,8 +179,6 @@ def part_from_bytes(
             f"declared as {mime} ({declared}) but the bytes are {sniffed.format} ({sniffed.modality})",
             source=f"<{len(data)} bytes>",
         )
-    import hashlib
-
     digest = hashlib.sha256(data).hexdigest()
     extension = _EXTENSION_FOR_FORMAT.get(sniffed.format, f".{sniffed.format}")
     if sniffed.format == "source":

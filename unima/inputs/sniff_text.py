@@ -12,6 +12,7 @@ extension or a shebang, then simple content patterns; pygments names the languag
 from __future__ import annotations
 
 import codecs
+import csv
 import json
 import re
 from collections.abc import Callable
@@ -192,8 +193,6 @@ def _document_by_content(text: str) -> Sniffed | None:
 
 
 def _looks_like_delimited(text: str, delimiter: str) -> bool:
-    import csv
-
     lines = [line for line in text.splitlines()[:21] if line.strip()]
     if len(lines) < 2:
         return False
@@ -209,6 +208,7 @@ def _code_lexer_for_name(name: str, text: str) -> Any:
     """The pygments lexer class the file name points to, unless it is a plain-text one."""
     if not name:
         return None
+    # pygments' lexer tables take 50 ms to import; most inputs never need them.
     from pygments.lexers import find_lexer_class_for_filename
 
     lexer_class = find_lexer_class_for_filename(name, text[:4096])

@@ -74,6 +74,7 @@ def chat_model_from_spec(
     """
     provider, base_url, model = parse_chat_spec(spec)
     if provider == "transformers":
+        # torch and transformers load only for a transformers: spec (the extra).
         from unima.llm.local_transformers import TransformersChatModel
 
         return TransformersChatModel(model_path=model, temperature=temperature)

@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any
 
+import jinja2
+
 from unima.errors import ReasonerError
 from unima.filenames import valid_utf8
 
@@ -19,8 +21,6 @@ STEP_PATTERN = re.compile(r"^unima-step:\s*(\w+)", re.MULTILINE)
 
 @functools.cache
 def _environment() -> Any:
-    import jinja2
-
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("unima", "prompts"),
         undefined=jinja2.StrictUndefined,

@@ -149,6 +149,7 @@ def plan_order(plan: PlanGraph) -> list[list[str]]:
     Dependencies on ids the plan does not contain are ignored (a trace of an invalid plan can
     still be read); a cycle puts its steps in one last layer instead of failing.
     """
+    # networkx: 0.1 s to import; load_trace (public API) must not pay it.
     import networkx
 
     graph = networkx.DiGraph()

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rich.console import Console
+from rich.table import Table
+
 from unima.terminal import safe_line, safe_text
 from unima.trace.attempts import StepAttempt, run_seconds, step_attempts
 from unima.trace.schema import Trace
@@ -252,9 +255,6 @@ def _show(value: Any) -> str:
 
 def render_diff(diff: TraceDiff, console: Any = None) -> None:
     """Print ``diff`` to ``console`` (a ``rich.console.Console``; default: standard output)."""
-    from rich.console import Console
-    from rich.table import Table
-
     console = console or Console()
     before, after = diff.run_ids
     console.print(safe_line(("Diff ", "bold"), f"{before} → {after}"))

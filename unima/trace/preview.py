@@ -86,6 +86,8 @@ def _download_link(source: str, name: str, label: str) -> str:
 
 def pdf_first_page_text(path: Path) -> tuple[str, int]:
     """The text of a PDF's first page and its page count."""
+    # Each preview imports only its own reader (pypdf, docx, pygments, trimesh): a page with
+    # one image should not import them all.
     from pypdf import PdfReader
 
     reader = PdfReader(str(path))

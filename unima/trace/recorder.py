@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from langgraph.config import get_stream_writer
+
 from unima.files import atomic_write_text
 from unima.trace.schema import JudgeRound, PlanGraph, Trace, TraceEvent
 from unima.types import Plan
@@ -87,8 +89,6 @@ class TraceRecorder:
 
 def _stream(event: TraceEvent) -> None:
     """Send ``event`` to LangGraph's stream (``stream_mode="custom"``) when inside a graph run."""
-    from langgraph.config import get_stream_writer
-
     try:
         writer = get_stream_writer()
     except RuntimeError:  # outside a graph node (e.g. the agent's own events)

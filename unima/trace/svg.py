@@ -122,6 +122,7 @@ def graph_nodes(trace: Trace) -> tuple[dict[str, dict[str, str]], list[tuple[str
 
 
 def _layers(nodes: dict[str, dict[str, str]], edges: list[tuple[str, str]]) -> list[list[str]]:
+    # networkx: 0.1 s to import, only when a page draws a plan graph.
     import networkx
 
     graph = networkx.DiGraph()

@@ -13,6 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.tree import Tree
+
+from unima.errors import UnimaError
 from unima.terminal import safe_line, terminal_safe
 from unima.trace.access import ReadableFolders, refused_media
 from unima.trace.attempts import (
@@ -137,8 +141,6 @@ def _print_understanding(trace: Trace, console: Any) -> None:
 
 
 def _print_plan(trace: Trace, console: Any) -> None:
-    from rich.tree import Tree
-
     if not trace.plans:
         return
     plan = trace.plans[-1]
@@ -231,8 +233,6 @@ def render_trace(trace: Trace, console: Any = None) -> None:
     order with every attempt of every step (backend, status, seconds, verification, error),
     notices, the judge's rounds, and the answer with its artifacts.
     """
-    from rich.console import Console
-
     console = console or Console()
     _print_header(trace, console)
     _print_request(trace, console)
@@ -244,8 +244,6 @@ def render_trace(trace: Trace, console: Any = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python traces/view.py TRACE [--html OUT]``: print a trace, or write its HTML page."""
-    from unima.errors import UnimaError
-
     parser = argparse.ArgumentParser(
         prog="python traces/view.py", description="Show a unima trace file."
     )
