@@ -18,7 +18,8 @@ from pypdf import PdfReader
 from unima.errors import ToolError
 from unima.tools import TOOL_BACKENDS
 from unima.tools.base import ToolContext, ToolOutput
-from unima.tools.document import DocumentArguments, OfficeDocumentTool
+from unima.tools.document.arguments import DocumentArguments
+from unima.tools.document.tool import OfficeDocumentTool
 from unima.types import Artifact
 
 TOOL = OfficeDocumentTool()

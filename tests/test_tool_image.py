@@ -18,7 +18,9 @@ from pydantic import ValidationError
 
 from unima.tools import TOOL_BACKENDS
 from unima.tools.base import ToolContext, ToolOutput
-from unima.tools.image import ImageArguments, ProceduralImageTool, verify_png
+from unima.tools.image.arguments import ImageArguments
+from unima.tools.image.checks import verify_png
+from unima.tools.image.tool import ProceduralImageTool
 
 TOOL = ProceduralImageTool()
 CASES: dict[str, dict[str, Any]] = {
@@ -160,7 +162,7 @@ def test_invalid_arguments_name_the_problem(raw: dict[str, object], message: str
 
 def test_tool_modules_import_without_heavy_libraries() -> None:
     code = (
-        "import sys, unima.tools.image, unima.tools.document, unima.tools.mesh; "
+        "import sys, unima.tools.image.tool, unima.tools.document.tool, unima.tools.mesh.tool; "
         "heavy = {'matplotlib', 'reportlab', 'docx', 'trimesh', 'pypdf'} & set(sys.modules); "
         "print(sorted(heavy))"
     )

@@ -16,8 +16,8 @@ from trimesh import creation
 
 from unima.tools import TOOL_BACKENDS
 from unima.tools.base import ToolContext, ToolOutput
-from unima.tools.mesh import MeshArguments, MeshPart, TrimeshMeshTool, build_part
-from unima.tools.mesh_checks import count_bodies, verify_mesh
+from unima.tools.mesh.checks import count_bodies, verify_mesh
+from unima.tools.mesh.tool import MeshArguments, MeshPart, TrimeshMeshTool, build_part
 
 TOOL = TrimeshMeshTool()
 # Each shape with the face count of the trimesh primitive it must be built from.

@@ -12,14 +12,14 @@ from unima.backends import ffmpeg, piper_voice
 from unima.errors import ToolError
 from unima.tools import TOOL_BACKENDS
 from unima.tools.base import ToolContext, ToolOutput
-from unima.tools.video import (
+from unima.tools.video.checks import verify_video
+from unima.tools.video.tool import (
     MAX_TOTAL_S,
     ComposerVideoTool,
     VideoArguments,
     plan_durations,
     scene_frame_counts,
 )
-from unima.tools.video_check import verify_video
 from unima.types import Artifact
 
 SCENES = [

@@ -1,27 +1,19 @@
-"""Small helpers shared by the embedded output tools: fonts, colours, text cleaning, names.
+"""Small helpers shared by the embedded output tools: colours, text cleaning, names, versions.
 
-Nothing here imports a heavy library at module level, so a tool module can import it freely.
+Nothing here imports a heavy library, so a tool module can import it freely.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import re
 import unicodedata
 from collections.abc import Mapping
-from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from unima.errors import ConfigError
+from unima.tools.base import ToolArguments
 
-if TYPE_CHECKING:
-    from PIL import ImageFont
-
-    from unima.tools.base import ToolArguments
-
-ArgumentsT = TypeVar("ArgumentsT", bound="ToolArguments")
+ArgumentsT = TypeVar("ArgumentsT", bound=ToolArguments)
 
 # A few CSS colour names a planner is likely to write; anything else must be hex.
 NAMED_COLORS: dict[str, str] = {
@@ -107,35 +99,6 @@ def library_versions(*distributions: str) -> str:
         except importlib.metadata.PackageNotFoundError:
             continue
     return ", ".join(found)
-
-
-@lru_cache(maxsize=4)
-def font_path(bold: bool = False) -> Path:
-    """The DejaVu Sans TrueType file bundled with matplotlib (wide Unicode coverage).
-
-    Found without importing matplotlib, which takes a noticeable fraction of a second.
-    """
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or spec.origin is None:
-        raise ConfigError(
-            "the DejaVu fonts come with matplotlib; install it: pip install matplotlib"
-        )
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    path = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / name
-    if not path.is_file():
-        raise ConfigError(f"matplotlib's bundled font {path} is missing; reinstall matplotlib")
-    return path
-
-
-def load_font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    """A Pillow TrueType font of ``size`` pixels.
-
-    Not cached: a FreeType face must not be shared between threads that draw at the same time,
-    and opening one takes well under a millisecond.
-    """
-    from PIL import ImageFont
-
-    return ImageFont.truetype(str(font_path(bold)), size=max(1, int(size)))
 
 
 def ensure_arguments(model: type[ArgumentsT], arguments: Any) -> ArgumentsT:

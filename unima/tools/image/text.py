@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from PIL import ImageDraw, ImageFont
 
-from unima.tools.common import load_font, one_line
+from unima.tools.common import one_line
+from unima.tools.fonts import load_font
 
 # OCR reads DejaVu Sans reliably from about this height; smaller text is a last resort.
 MINIMUM_FONT_SIZE = 11

@@ -3,7 +3,10 @@
 Each part is a trimesh primitive (box, cylinder, sphere, cone, capsule, torus, or a wedge made by
 extruding a right triangle), centred on its own bounding box, rotated, moved to ``position`` and
 painted with vertex colours. GLB keeps every part as a named node of a scene; OBJ, PLY and STL
-get one concatenated mesh. The read-back check lives in ``unima.tools.mesh_checks``.
+get one concatenated mesh. The read-back check lives in ``checks``.
+
+trimesh takes about half a second to import, so it is imported inside the functions that build
+a mesh: loading or listing the tool does not pay for it.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
+import numpy
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from unima.errors import ToolError
 from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import ensure_arguments, library_versions, one_line, parse_color, slugify
+from unima.tools.mesh.checks import verify_mesh
 from unima.types import Modality, Verification
 
 if TYPE_CHECKING:
@@ -129,7 +134,7 @@ class TrimeshMeshTool(Tool):
 
     def run(self, arguments: Any, context: ToolContext) -> ToolOutput:
         """Build the parts and export them as one file in ``context.work_dir``."""
-        import trimesh
+        import trimesh  # heavy: see the module docstring
 
         arguments = ensure_arguments(MeshArguments, arguments)
         meshes = [build_part(part) for part in arguments.parts]
@@ -166,16 +171,13 @@ class TrimeshMeshTool(Tool):
 
     def verify(self, output: ToolOutput, arguments: Any, context: ToolContext) -> Verification:
         """Load the file back with trimesh and record its geometry."""
-        from unima.tools.mesh_checks import verify_mesh
-
         arguments = ensure_arguments(MeshArguments, arguments)
         return verify_mesh(output.path, expected_faces=output.meta.get("faces"))
 
 
 def primitive(part: MeshPart) -> trimesh.Trimesh:
     """The untransformed trimesh primitive for ``part`` (trimesh's own conventions)."""
-    import numpy
-    from trimesh import creation
+    from trimesh import creation  # heavy: see the module docstring
 
     # The validator guarantees the fields each shape needs; the fallbacks only satisfy typing.
     radius, height = part.radius or 0.0, part.height or 0.0
@@ -206,8 +208,7 @@ def primitive(part: MeshPart) -> trimesh.Trimesh:
 
 def build_part(part: MeshPart) -> trimesh.Trimesh:
     """``part`` as a coloured mesh centred on its bounding box, rotated, then moved into place."""
-    import numpy
-    from trimesh.visual import ColorVisuals
+    from trimesh.visual import ColorVisuals  # heavy: see the module docstring
 
     mesh = primitive(part)
     mesh.apply_translation(-mesh.bounds.mean(axis=0))
@@ -219,7 +220,7 @@ def build_part(part: MeshPart) -> trimesh.Trimesh:
 
 
 def _rotation_matrix(degrees: list[float]) -> Any:
-    from trimesh.transformations import euler_matrix
+    from trimesh.transformations import euler_matrix  # heavy: see the module docstring
 
     x_angle, y_angle, z_angle = (math.radians(angle) for angle in degrees)
     return euler_matrix(x_angle, y_angle, z_angle, axes="sxyz")

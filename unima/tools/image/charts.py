@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from unima.tools.common import clean_text
+from unima.tools.image.arguments import ImageArguments
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-    from unima.tools.image import ImageArguments
 
 DOTS_PER_INCH = 100
 # Tableau colours: distinct, and readable as text backgrounds.
@@ -28,6 +27,7 @@ PALETTE = (
 
 def draw_chart(arguments: ImageArguments, path: Path) -> None:
     """Draw the chart ``arguments`` describe and save it as a PNG of exactly the requested size."""
+    # matplotlib: about 0.2 s to import; only charts need it, not loading or listing the tool.
     import matplotlib
 
     # Only pick the backend when nobody has yet: switching later would close a user's figures.

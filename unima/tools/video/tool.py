@@ -1,6 +1,6 @@
 """``compose_video`` with the composer backend: captioned scenes, optional images and narration.
 
-Scenes are drawn by ``video_frames`` and streamed as raw frames into ffmpeg (H.264, yuv420p,
+Scenes are drawn by ``frames`` and streamed as raw frames into ffmpeg (H.264, yuv420p,
 ``+faststart``); narration, synthesized with Piper or taken from an audio step, is muxed in as
 AAC. When the narration outlasts the scenes, every scene is stretched by the same factor so the
 picture covers the whole narration. The check probes and fully decodes the file, compares its
@@ -14,10 +14,12 @@ from typing import Any, ClassVar, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from unima.backends import ffmpeg, piper_voice
 from unima.errors import ToolError, UnimaError
 from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import ensure_arguments, library_versions, one_line, slugify
-from unima.tools.video_frames import ScenePlan, render_frames
+from unima.tools.video.checks import verify_video
+from unima.tools.video.frames import ScenePlan, render_frames
 from unima.types import Artifact, Modality, Verification
 
 MAX_TOTAL_S = 120.0
@@ -159,8 +161,6 @@ class ComposerVideoTool(Tool):
 
     def run(self, arguments: Any, context: ToolContext) -> ToolOutput:
         """Render the scenes, add the soundtrack, and write one MP4 into ``context.work_dir``."""
-        from unima.backends import ffmpeg
-
         arguments = ensure_arguments(VideoArguments, arguments)
         images = [
             Path(_dependency(context, step_id, "image", self.name).path)
@@ -169,8 +169,6 @@ class ComposerVideoTool(Tool):
         audio_path: Path | None = None
         narration_s: float | None = None
         if arguments.narration.strip():
-            from unima.backends import piper_voice
-
             audio_path = context.work_dir / "narration.wav"
             try:
                 narration_s = piper_voice.synthesize(
@@ -265,8 +263,6 @@ class ComposerVideoTool(Tool):
 
     def verify(self, output: ToolOutput, arguments: Any, context: ToolContext) -> Verification:
         """Probe and decode the MP4, compare it with the plan, and look at decoded frames."""
-        from unima.tools.video_check import verify_video
-
         arguments = ensure_arguments(VideoArguments, arguments)
         meta = output.meta
         planned_audio = bool(arguments.narration.strip() or arguments.narration_step)

@@ -13,12 +13,12 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from unima.tools.common import load_font, one_line
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
-if TYPE_CHECKING:
-    from PIL import Image, ImageFont
+from unima.tools.common import one_line
+from unima.tools.fonts import load_font
 
 # The background is drawn this much larger than the frame, so zooming and panning never show
 # an edge.
@@ -46,12 +46,10 @@ class ScenePlan:
 
 def _cover(image: Image.Image, width: int, height: int) -> Image.Image:
     """Scale and centre-crop ``image`` to fill ``width`` x ``height`` without distortion."""
-    from PIL import Image as PILImage
-
     scale = max(width / image.width, height / image.height)
     resized = image.resize(
         (max(width, round(image.width * scale)), max(height, round(image.height * scale))),
-        PILImage.Resampling.LANCZOS,
+        Image.Resampling.LANCZOS,
     )
     left = (resized.width - width) // 2
     top = (resized.height - height) // 2
@@ -60,17 +58,13 @@ def _cover(image: Image.Image, width: int, height: int) -> Image.Image:
 
 def _gradient(width: int, height: int, index: int, seed: int) -> Image.Image:
     """A diagonal two-colour gradient with a few translucent circles (so motion shows)."""
-    import numpy as np
-    from PIL import Image as PILImage
-    from PIL import ImageDraw
-
     start, end = (np.array(color, dtype=np.float32) for color in PALETTE[index % len(PALETTE)])
     x = np.linspace(0.0, 1.0, width, dtype=np.float32)[None, :]
     y = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
     mix = (x * 0.6 + y * 0.4)[..., None]
     pixels = (start * (1 - mix) + end * mix).astype(np.uint8)
-    image = PILImage.fromarray(pixels, "RGB").convert("RGBA")
-    shapes = PILImage.new("RGBA", image.size, (0, 0, 0, 0))
+    image = Image.fromarray(pixels, "RGB").convert("RGBA")
+    shapes = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(shapes)
     generator = random.Random(seed * 1000 + index)
     for _ in range(6):
@@ -81,7 +75,7 @@ def _gradient(width: int, height: int, index: int, seed: int) -> Image.Image:
             (center_x - radius, center_y - radius, center_x + radius, center_y + radius),
             fill=(255, 255, 255, alpha),
         )
-    return PILImage.alpha_composite(image, shapes).convert("RGB")
+    return Image.alpha_composite(image, shapes).convert("RGB")
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
@@ -128,10 +122,7 @@ def _fit_caption(text: str, width: int, height: int) -> tuple[ImageFont.FreeType
 
 def _overlay(caption: str, title: str, width: int, height: int, label: str) -> Image.Image:
     """The scene's text layer: a title band at the top, the caption band at the bottom."""
-    from PIL import Image as PILImage
-    from PIL import ImageDraw
-
-    overlay = PILImage.new("RGBA", (width, height), (0, 0, 0, 0))
+    overlay = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     margin = max(4, width // 40)
     if title:
@@ -172,9 +163,6 @@ def render_frames(
     seed: int = 0,
 ) -> Iterator[bytes]:
     """Yield every frame of the video, in order, as ``width * height * 3`` RGB bytes."""
-    from PIL import Image as PILImage
-    from PIL import ImageDraw
-
     total_frames = sum(scene.frames for scene in scenes)
     title = one_line(title)
     canvas_width, canvas_height = round(width * ZOOM), round(height * ZOOM)
@@ -182,7 +170,7 @@ def render_frames(
     done = 0
     for index, scene in enumerate(scenes):
         if scene.background is not None:
-            with PILImage.open(scene.background) as source:
+            with Image.open(scene.background) as source:
                 background = _cover(source.convert("RGB"), canvas_width, canvas_height)
         else:
             background = _gradient(canvas_width, canvas_height, index, seed)
@@ -190,7 +178,7 @@ def render_frames(
         overlay = _overlay(one_line(scene.caption), title, width, height, label)
         mask = overlay.getchannel("A")
         if not animate:
-            frame = background.resize((width, height), PILImage.Resampling.BILINEAR)
+            frame = background.resize((width, height), Image.Resampling.BILINEAR)
             frame.paste(overlay, (0, 0), mask)
             data = frame.tobytes()
             for _ in range(scene.frames):
@@ -208,7 +196,7 @@ def render_frames(
             top = (canvas_height - box_height) * 0.5
             frame = background.resize(
                 (width, height),
-                PILImage.Resampling.BILINEAR,
+                Image.Resampling.BILINEAR,
                 box=(left, top, left + box_width, top + box_height),
             )
             frame.paste(overlay, (0, 0), mask)

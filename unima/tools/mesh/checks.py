@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy
+
 from unima.types import Verification
 
 
@@ -15,8 +17,6 @@ def count_bodies(faces: Any, vertex_count: int) -> int:
     gives every vertex the smallest label among its face's vertices, and jumping labels to their
     own labels halves the remaining distance, so a few dozen rounds settle even dense meshes.
     """
-    import numpy
-
     if len(faces) == 0:
         return 0
     labels = numpy.arange(vertex_count)
@@ -38,6 +38,7 @@ def verify_mesh(path: Path, *, expected_faces: int | None = None) -> Verificatio
 
     ``expected_faces`` (what was built) catches an export that silently dropped parts.
     """
+    # trimesh: about 0.5 s to import; only checking a mesh needs it, not loading the tool.
     import trimesh
 
     checks: dict[str, Any] = {}

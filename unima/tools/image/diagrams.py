@@ -10,14 +10,11 @@ from __future__ import annotations
 import itertools
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 
-from unima.tools.image_text import content_box, draw_centered_block, fit_text
-
-if TYPE_CHECKING:
-    from unima.tools.image import ImageArguments
+from unima.tools.image.arguments import ImageArguments
+from unima.tools.image.text import content_box, draw_centered_block, fit_text
 
 Box = tuple[float, float, float, float]
 BACKGROUND = (252, 252, 250)

@@ -3,19 +3,21 @@
 Every writer lays out the same order: title, author, body, sections, tables, figures. User text
 is cleaned of control characters first; the PDF writer also escapes it, since reportlab reads
 paragraph text as XML markup.
+
+reportlab (about 0.1 s to import) and python-docx (about 0.06 s) are imported inside the
+functions that use them, so loading or listing the tool does not pay for them.
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from unima.tools.common import clean_text, font_path, one_line
-
-if TYPE_CHECKING:
-    from unima.tools.document import Cell, DocumentArguments, Figure
+from unima.tools.common import clean_text, one_line
+from unima.tools.document.arguments import Cell, DocumentArguments
+from unima.tools.document.figures import Figure
+from unima.tools.fonts import font_path
 
 PDF_FONT = "DejaVuSans"
 PDF_BOLD_FONT = "DejaVuSans-Bold"
@@ -37,6 +39,7 @@ def paragraphs(text: str) -> list[str]:
 
 def _register_pdf_fonts() -> None:
     """Register DejaVu Sans with reportlab once: the base fonts lack most non-Latin glyphs."""
+    # reportlab: heavy, imported here (see the module docstring).
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -59,6 +62,7 @@ def _markup(text: str) -> str:
 
 def _check_glyphs(arguments: DocumentArguments) -> None:
     """Refuse text the embedded font cannot draw: the PDF would show empty boxes instead."""
+    # reportlab: heavy, imported here (see the module docstring).
     from reportlab.pdfbase import pdfmetrics
 
     covered = pdfmetrics.getFont(PDF_FONT).face.charToGlyph
@@ -88,6 +92,7 @@ def write_pdf(arguments: DocumentArguments, figures: list[Figure], path: Path) -
     Raises:
         ValueError: text the font cannot draw, or content too large for a page.
     """
+    # reportlab: heavy, imported here (see the module docstring).
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -183,6 +188,7 @@ def write_pdf(arguments: DocumentArguments, figures: list[Figure], path: Path) -
 
 def write_docx(arguments: DocumentArguments, figures: list[Figure], path: Path) -> None:
     """Write ``arguments`` as a Word document with python-docx."""
+    # python-docx: heavy, imported here (see the module docstring).
     from docx import Document
     from docx.shared import Inches
 

@@ -10,6 +10,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from unima.backends import ffmpeg
 from unima.errors import UnimaError
 from unima.types import Verification
 
@@ -46,10 +49,6 @@ def verify_video(
         motion_window_s: two times within one scene whose frames must differ (animation), or
             ``None`` to skip that check.
     """
-    import numpy as np
-
-    from unima.backends import ffmpeg
-
     checks: dict[str, Any] = {
         "planned_duration_s": round(duration_s, 3),
         "planned_audio": has_audio,

@@ -10,20 +10,17 @@ from __future__ import annotations
 import math
 import random
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 
-from unima.tools.image_text import (
+from unima.tools.image.arguments import ImageArguments
+from unima.tools.image.text import (
     draw_caption,
     draw_centered_block,
     draw_notes,
     draw_title,
     fit_text,
 )
-
-if TYPE_CHECKING:
-    from unima.tools.image import ImageArguments
 
 Color = tuple[int, int, int]
 # (sky top, sky horizon, hills far, hills near, ground, sun or moon)

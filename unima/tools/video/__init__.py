@@ -1,0 +1,5 @@
+"""``compose_video``: short MP4s of captioned scenes over images, with optional narration.
+
+``tool`` holds the tool class and its arguments (what the registry loads), ``frames`` draws
+the frames and ``checks`` decodes the finished file and compares it with the plan.
+"""
