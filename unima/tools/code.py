@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 from unima.errors import SandboxError, ToolError
 from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
+from unima.tools.sandbox import run_python
 from unima.types import Verification
 
 FILE_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -74,9 +77,6 @@ def language_facts(language: str) -> tuple[str, str, str]:
     """
     if language == "python":
         return "Python", ".py", "text/x-python"
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
     try:
         lexer = get_lexer_by_name(language)
     except ClassNotFound as error:
@@ -137,8 +137,6 @@ class SandboxCodeTool(Tool):
         return ToolOutput(path=path, mime=mime, meta=meta)
 
     def _execute(self, code: str, context: ToolContext) -> dict[str, Any]:
-        from unima.tools.sandbox import run_python
-
         settings = context.settings
         inputs = {
             Path(artifact.path).name: Path(artifact.path)

@@ -11,8 +11,10 @@ import math
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 from pydantic import Field, field_validator
 
+from unima.backends import ffmpeg, piper_voice, whisper
 from unima.errors import ToolError, UnimaError
 from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import clean_text, ensure_arguments
@@ -68,8 +70,6 @@ class PiperSpeechTool(Tool):
     Arguments: ClassVar[type[ToolArguments]] = SpeechArguments
 
     def backend_version(self) -> str:
-        from unima.backends import piper_voice
-
         try:
             voice = piper_voice.voice_name()
         except UnimaError:
@@ -78,8 +78,6 @@ class PiperSpeechTool(Tool):
 
     def run(self, arguments: Any, context: ToolContext) -> ToolOutput:
         """Synthesize the script to ``speech.wav`` (and convert it to MP3 when asked)."""
-        from unima.backends import ffmpeg, piper_voice
-
         arguments = ensure_arguments(SpeechArguments, arguments)
         wav_path = context.work_dir / "speech.wav"
         try:
@@ -125,10 +123,6 @@ def verify_speech(
     Checks, in order: it decodes to a non-empty clip; its length is plausible for the script's
     word count; it is not silent; its transcript's word error rate is at most ``max_wer``.
     """
-    import numpy as np
-
-    from unima.backends import ffmpeg, whisper
-
     checks: dict[str, Any] = {"max_wer": max_wer}
     problems: list[str] = []
     try:

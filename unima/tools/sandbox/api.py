@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+from unima.config import load_settings
 from unima.errors import SandboxError
 from unima.tools.sandbox.bubblewrap import bubblewrap_problem
 from unima.tools.sandbox.execute import execute_in_tier
@@ -32,8 +33,6 @@ INSTALL_HINT = (
 def _weak_allowed(allow_weak_isolation: bool | None) -> bool:
     if allow_weak_isolation is not None:
         return allow_weak_isolation
-    from unima.config import load_settings
-
     return load_settings().unsafe_exec
 
 
@@ -104,8 +103,6 @@ def run_python(
     if not isinstance(code, str):
         raise SandboxError(f"code must be a str, got {type(code).__name__}")
     if timeout_s is None:
-        from unima.config import load_settings
-
         timeout_s = load_settings().sandbox_timeout_s
     if not timeout_s > 0:
         raise SandboxError(f"timeout_s must be positive, got {timeout_s!r}")

@@ -64,6 +64,7 @@ def compile_filter(deny_network: bool) -> bytes | None:
         deny_network: also deny ``socket``/``socketpair`` for every family but ``AF_UNIX``.
     """
     try:
+        # Optional at run time: the bindings need libseccomp, and without it the sandbox still runs.
         import pyseccomp
     except (ImportError, RuntimeError, OSError) as error:
         logger.warning("seccomp unavailable (%s); sandbox runs without a syscall filter", error)
