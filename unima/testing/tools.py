@@ -16,17 +16,10 @@ from pydantic import ConfigDict
 
 from unima.errors import ToolError
 from unima.graph.toolbox import Toolbox
+from unima.tools import TOOL_FOR_MODALITY
 from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 from unima.types import Verification
 
-FAKE_TOOL_NAMES = {
-    "image": "generate_image",
-    "audio": "synthesize_speech",
-    "video": "compose_video",
-    "document": "render_document",
-    "code": "run_code",
-    "threeD": "generate_mesh",
-}
 SUFFIX = {
     "image": ".png",
     "audio": ".wav",
@@ -71,7 +64,7 @@ class FakeTool(Tool):
         fail_verifications: int = 0,
         latency_by_tag: dict[str, float] | None = None,
     ) -> None:
-        self.name = FAKE_TOOL_NAMES[modality]  # type: ignore[misc]
+        self.name = TOOL_FOR_MODALITY[modality]  # type: ignore[misc]
         self.modality = modality  # type: ignore[misc,assignment]
         self.latency_s = latency_s
         self.latency_by_tag = latency_by_tag or {}
@@ -123,6 +116,6 @@ class FakeTool(Tool):
 def fake_toolbox(**options: Any) -> Toolbox:
     """A toolbox of fake tools for every modality; ``options`` go to every ``FakeTool``."""
     tools: dict[str, Tool] = {
-        FAKE_TOOL_NAMES[modality]: FakeTool(modality, **options) for modality in FAKE_TOOL_NAMES
+        TOOL_FOR_MODALITY[modality]: FakeTool(modality, **options) for modality in TOOL_FOR_MODALITY
     }
     return Toolbox(tools=tools)

@@ -18,6 +18,16 @@ TOOL_BACKENDS.register("render_document/office", "unima.tools.document.tool:Offi
 TOOL_BACKENDS.register("run_code/sandbox", "unima.tools.code:SandboxCodeTool")
 TOOL_BACKENDS.register("generate_mesh/trimesh", "unima.tools.mesh.tool:TrimeshMeshTool")
 
+# The tool that makes each output modality: what a plan step for an output tag calls.
+TOOL_FOR_MODALITY: dict[str, str] = {
+    "image": "generate_image",
+    "audio": "synthesize_speech",
+    "video": "compose_video",
+    "document": "render_document",
+    "code": "run_code",
+    "threeD": "generate_mesh",
+}
+
 # The backend each tool name uses unless configured otherwise.
 DEFAULT_BACKENDS: dict[str, str] = {
     "generate_image": "procedural",
@@ -31,6 +41,7 @@ DEFAULT_BACKENDS: dict[str, str] = {
 __all__ = [
     "DEFAULT_BACKENDS",
     "TOOL_BACKENDS",
+    "TOOL_FOR_MODALITY",
     "Tool",
     "ToolArguments",
     "ToolContext",

@@ -38,16 +38,9 @@ from unima.reasoners.heuristic.text_tools import (
     strip_placeholders,
     topic_of,
 )
+from unima.tools import TOOL_FOR_MODALITY
 from unima.types import AnalysisReport, Caption, OutputSpec, Plan, Step, tag_modality
 
-TOOL_FOR_MODALITY = {
-    "image": "generate_image",
-    "audio": "synthesize_speech",
-    "video": "compose_video",
-    "document": "render_document",
-    "code": "run_code",
-    "threeD": "generate_mesh",
-}
 # Producers first, so steps that consume images or narration can depend on them.
 BUILD_ORDER = ("image", "audio", "code", "threeD", "document", "video")
 HEURISTIC_NOTE = (
