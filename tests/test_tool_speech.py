@@ -14,7 +14,8 @@ from unima.backends import ffmpeg, piper_voice
 from unima.config import load_settings
 from unima.tools import TOOL_BACKENDS
 from unima.tools.base import ToolContext, ToolOutput
-from unima.tools.speech import PiperSpeechTool, SpeechArguments
+from unima.tools.speech.arguments import SpeechArguments
+from unima.tools.speech.tool import PiperSpeechTool
 
 SCRIPT = "Solar panels turn sunlight into electricity. They work best on clear days."
 

@@ -12,7 +12,7 @@ from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 # Every backend, by "<tool name>/<backend>".
 TOOL_BACKENDS: Registry[type[Tool]] = Registry("tool backend")
 TOOL_BACKENDS.register("generate_image/procedural", "unima.tools.image.tool:ProceduralImageTool")
-TOOL_BACKENDS.register("synthesize_speech/piper", "unima.tools.speech:PiperSpeechTool")
+TOOL_BACKENDS.register("synthesize_speech/piper", "unima.tools.speech.tool:PiperSpeechTool")
 TOOL_BACKENDS.register("compose_video/composer", "unima.tools.video.tool:ComposerVideoTool")
 TOOL_BACKENDS.register("render_document/office", "unima.tools.document.tool:OfficeDocumentTool")
 TOOL_BACKENDS.register("run_code/sandbox", "unima.tools.code:SandboxCodeTool")

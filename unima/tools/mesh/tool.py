@@ -3,7 +3,7 @@
 Each part is a trimesh primitive (box, cylinder, sphere, cone, capsule, torus, or a wedge made by
 extruding a right triangle), centred on its own bounding box, rotated, moved to ``position`` and
 painted with vertex colours. GLB keeps every part as a named node of a scene; OBJ, PLY and STL
-get one concatenated mesh. The read-back check lives in ``checks``.
+get one concatenated mesh. The arguments live in ``arguments``, the read-back check in ``checks``.
 
 trimesh takes about half a second to import, so it is imported inside the functions that build
 a mesh: loading or listing the tool does not pay for it.
@@ -12,109 +12,26 @@ a mesh: loading or listing the tool does not pay for it.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from unima.errors import ToolError
 from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import ensure_arguments, library_versions, one_line, parse_color, slugify
+from unima.tools.mesh.arguments import MeshArguments, MeshPart
 from unima.tools.mesh.checks import verify_mesh
 from unima.types import Modality, Verification
 
 if TYPE_CHECKING:
     import trimesh
 
-Shape = Literal["box", "cylinder", "sphere", "cone", "capsule", "torus", "wedge"]
-MeshFormat = Literal["glb", "obj", "ply", "stl"]
-Length = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
-Coordinate = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
-Angle = Annotated[float, Field(ge=-3600, le=3600, allow_inf_nan=False)]
 MIME_TYPES: dict[str, str] = {
     "glb": "model/gltf-binary",
     "obj": "model/obj",
     "ply": "application/ply",
     "stl": "model/stl",
 }
-# What each shape needs, in the words a validation message uses.
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "box": ("size",),
-    "wedge": ("size",),
-    "sphere": ("radius",),
-    "cylinder": ("radius", "height"),
-    "cone": ("radius", "height"),
-    "capsule": ("radius", "height"),
-    "torus": ("radius", "minor_radius"),
-}
-
-
-class MeshPart(BaseModel):
-    """One primitive of the model, placed by the centre of its bounding box."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    shape: Shape = Field(description="Primitive. Cylinders, cones and capsules stand along +z.")
-    size: list[Length] | None = Field(
-        default=None,
-        min_length=3,
-        max_length=3,
-        description="Box or wedge extents [x, y, z]; a wedge slopes from full z height at -x to 0 at +x.",
-    )
-    radius: Length | None = Field(
-        default=None, description="Sphere, cylinder, cone and capsule radius; torus ring radius."
-    )
-    height: Length | None = Field(
-        default=None, description="Cylinder, cone or capsule total height."
-    )
-    minor_radius: Length | None = Field(default=None, description="Torus tube radius.")
-    position: list[Coordinate] = Field(
-        default_factory=lambda: [0.0, 0.0, 0.0],
-        min_length=3,
-        max_length=3,
-        description="Centre [x, y, z].",
-    )
-    rotation_deg: list[Angle] = Field(
-        default_factory=lambda: [0.0, 0.0, 0.0],
-        min_length=3,
-        max_length=3,
-        description="Rotation in degrees about x, then y, then z.",
-    )
-    color: str = Field(
-        default="#9aa0a6", description="Hex like '#aa3322' or a simple name like 'red'."
-    )
-
-    @field_validator("color")
-    @classmethod
-    def _check_color(cls, value: str) -> str:
-        parse_color(value)
-        return value
-
-    @model_validator(mode="after")
-    def _check_shape(self) -> Self:
-        missing = [name for name in REQUIRED[self.shape] if getattr(self, name) is None]
-        if missing:
-            raise ValueError(f"a {self.shape} needs {' and '.join(missing)} (got none)")
-        if self.shape == "torus" and (self.minor_radius or 0) >= (self.radius or 0):
-            raise ValueError(
-                f"a torus needs minor_radius ({self.minor_radius}) smaller than radius ({self.radius})"
-            )
-        if self.shape == "capsule" and (self.height or 0) < 2 * (self.radius or 0):
-            raise ValueError(
-                f"a capsule's total height ({self.height}) must be at least twice its radius ({self.radius})"
-            )
-        return self
-
-
-class MeshArguments(ToolArguments):
-    """Arguments of ``generate_mesh``."""
-
-    name: str = Field(min_length=1, max_length=100, description="Model name (file and node names).")
-    parts: list[MeshPart] = Field(min_length=1, max_length=64, description="Primitives to combine.")
-    format: MeshFormat = Field(default="glb", description="File format; STL keeps no colours.")
-    units: Literal["mm", "cm", "m", "in", "ft"] = Field(
-        default="mm", description="Unit of every length."
-    )
 
 
 class TrimeshMeshTool(Tool):
