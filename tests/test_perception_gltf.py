@@ -25,7 +25,7 @@ from unima.inputs.sniff import Sniffed, sniff
 from unima.perception import mesh_references, perceive
 from unima.perception.mesh import MeshPerceiver
 from unima.perception.mesh_references import scan_references
-from unima.perception.minimal import MinimalMeshPerceiver
+from unima.perception.readers.minimal import MinimalMeshPerceiver
 from unima.types import Perception
 
 GLTF = Sniffed("threeD", "model/gltf+json", "gltf")

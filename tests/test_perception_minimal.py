@@ -38,7 +38,7 @@ def _minimal_perceivers():
     """This file tests the minimal (fallback) perceivers: pin them in the registry."""
     saved_targets, saved_loaded = dict(PERCEIVERS._targets), dict(PERCEIVERS._loaded)
     for modality, name in MINIMAL_PERCEIVERS.items():
-        PERCEIVERS.register(modality, f"unima.perception.minimal:{name}", replace=True)
+        PERCEIVERS.register(modality, f"unima.perception.readers.minimal:{name}", replace=True)
     yield
     PERCEIVERS._targets.clear()
     PERCEIVERS._targets.update(saved_targets)
@@ -314,7 +314,9 @@ def test_allowlist_covers_every_media_modality() -> None:
 @pytest.fixture
 def restore_image_perceiver() -> object:
     yield
-    PERCEIVERS.register("image", "unima.perception.minimal:MinimalImagePerceiver", replace=True)
+    PERCEIVERS.register(
+        "image", "unima.perception.readers.minimal:MinimalImagePerceiver", replace=True
+    )
 
 
 def test_registry_has_a_perceiver_for_all_seven_modalities() -> None:

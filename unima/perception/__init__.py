@@ -22,6 +22,7 @@ from typing import Any
 from unima.errors import InputError
 from unima.filenames import shown_path
 from unima.inputs.formats import name_mismatch
+from unima.inputs.parts import complete_part, part_from_item
 from unima.inputs.paths import printable_error
 from unima.inputs.sniff import ALLOWED_FORMATS, Sniffed
 from unima.perception.base import Findings, Perceiver, partial_perception
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 # Modality -> perceiver class, as "module:Class" strings resolved on first use.
 PERCEIVERS: Registry[type[Perceiver]] = Registry("perceiver")
-PERCEIVERS.register("text", "unima.perception.minimal:MinimalTextPerceiver")
+PERCEIVERS.register("text", "unima.perception.readers.minimal:MinimalTextPerceiver")
 PERCEIVERS.register("image", "unima.perception.image:ImagePerceiver")
 PERCEIVERS.register("audio", "unima.perception.audio:AudioPerceiver")
 PERCEIVERS.register("video", "unima.perception.video:VideoPerceiver")
@@ -85,8 +86,6 @@ def perceive(
             undecodable or hostile file).
         ConfigError: When no perceiver is registered for the part's modality.
     """
-    from unima.inputs.parts import complete_part, part_from_item
-
     part = (
         complete_part(item, follow_symlinks=follow_symlinks)
         if isinstance(item, Part)

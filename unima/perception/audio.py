@@ -2,7 +2,7 @@
 
 Steps, each recorded as a failure and skipped past when it breaks (a partial perception):
 
-1. The bounded ``ffmpeg -i`` probe of the minimal perceiver (forced demuxer, ``file`` protocol
+1. The bounded ``ffmpeg -i`` probe of ``readers.media`` (forced demuxer, ``file`` protocol
    only, limits on duration, channels and streams): an unreadable or out-of-bounds file is an
    ``InputError`` here.
 2. The first ``max_seconds`` (``UNIMA_PERCEPTION_AUDIO_SECONDS``, 300 by default) are decoded
@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from unima.backends import whisper
 from unima.errors import ConfigError, InputError, ToolError
 from unima.perception.audio_signal import (
     SAMPLE_RATE,
@@ -28,10 +30,10 @@ from unima.perception.audio_signal import (
     measure_loudness,
     speech_regions,
 )
-from unima.perception.base import Findings, Perceiver, file_facts, part_path
-from unima.perception.minimal.common import format_of, quote
-from unima.perception.minimal.media import describe_audio_video
-from unima.types import Part, Perception
+from unima.perception.base import FilePerceiver, Findings, format_of
+from unima.perception.phrasing import quote
+from unima.perception.readers.media import describe_audio_video
+from unima.types import Part
 
 if TYPE_CHECKING:
     import numpy as np
@@ -128,8 +130,6 @@ def listen(samples: np.ndarray, findings: Findings, *, language: str | None = No
     Transcription failures (a missing model, a decoder error) are recorded in ``findings``;
     the loudness facts are kept.
     """
-    from unima.backends import whisper
-
     loudness = measure_loudness(samples)
     heard = Listening(
         seconds=samples.size / SAMPLE_RATE,
@@ -157,7 +157,7 @@ def listen(samples: np.ndarray, findings: Findings, *, language: str | None = No
     return heard
 
 
-class AudioPerceiver(Perceiver):
+class AudioPerceiver(FilePerceiver):
     """Audio files: stream facts, loudness, silence ratio and a faster-whisper transcript.
 
     Thread-safe: it keeps no state between calls; the whisper and VAD models are loaded once per
@@ -178,18 +178,15 @@ class AudioPerceiver(Perceiver):
         self.max_seconds = max_seconds
         self.language = language
 
-    def perceive(self, part: Part) -> Perception:
-        findings = Findings(part)
-        findings.meta.update(file_facts(part))
-        path = part_path(part)
+    def describe(self, part: Part, path: Path, findings: Findings) -> None:
         file_format = format_of(part)
         probe_summary = describe_audio_video(path, file_format, "audio", findings)
         stream = next(
             (item for item in findings.meta.get("streams", []) if item["type"] == "audio"), None
         )
-        if stream is None:  # no stream, or the probe could not run: the minimal facts are all
+        if stream is None:  # no stream, or the probe could not run: the probe's facts are all
             findings.summary = probe_summary
-            return findings.to_perception(self.backend)
+            return
         check_audio_stream(stream, str(path))
         duration = findings.meta.get("duration_seconds")
         findings.meta.update(
@@ -207,7 +204,7 @@ class AudioPerceiver(Perceiver):
         except ToolError as error:
             findings.fail("decode", error)
             findings.summary = f"{probe_summary[:-1]}; its samples could not be decoded."
-            return findings.to_perception(self.backend)
+            return
         if samples.size == 0:
             findings.fail("decode", "no audio samples could be decoded")
         heard = listen(samples, findings, language=self.language)
@@ -231,7 +228,6 @@ class AudioPerceiver(Perceiver):
         if heard.transcript is not None:
             findings.text = heard.transcript.text
         findings.summary = audio_summary(findings.meta, heard, truncated=truncated)
-        return findings.to_perception(self.backend)
 
 
 def audio_summary(meta: dict[str, Any], heard: Listening, *, truncated: bool) -> str:

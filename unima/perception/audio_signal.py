@@ -20,13 +20,11 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from unima.backends.ffmpeg import QUIET, run_ffmpeg
-from unima.perception.minimal.media import DEMUXERS
-
-if TYPE_CHECKING:
-    import numpy as np
+from unima.perception.readers.media import DEMUXERS
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +61,6 @@ def decode_samples(
         ToolError: When ffmpeg fails or runs past ``timeout_s`` (the file is damaged, or it has
             no audio stream).
     """
-    import numpy as np
-
     command = [*QUIET, *ffmpeg_input(path, file_format), "-map", "0:a:0", "-vn", "-sn", "-dn"]
     command += ["-t", f"{max_seconds:.3f}", "-ac", "1", "-ar", str(SAMPLE_RATE)]
     command += ["-f", "f32le", "pipe:1"]
@@ -111,8 +107,6 @@ def measure_loudness(
     A trailing window shorter than ``window_s`` counts too: a clip shorter than one window is
     one window.
     """
-    import numpy as np
-
     if samples.size == 0:
         return Loudness(FLOOR_DBFS, FLOOR_DBFS, 1.0, 0)
     signal = samples.astype(np.float64)
@@ -140,7 +134,7 @@ def speech_regions(samples: np.ndarray) -> list[tuple[float, float]] | None:
     """
     if samples.size == 0:
         return []
-    try:
+    try:  # faster-whisper loads ctranslate2 and onnxruntime; only speech needs it
         from faster_whisper.vad import get_speech_timestamps
     except ImportError as error:
         logger.info("no voice activity detection (%s); transcribing without it", error)

@@ -1,8 +1,10 @@
 """The perceiver role: turn one input ``Part`` into a ``Perception``.
 
-A perceiver handles one modality with one backend (``MinimalImagePerceiver``, later
-``RapidOcrPerceiver`` ...). ``unima.perception.perceive`` picks the perceiver registered for the
-part's modality, times it and records its backend, so a perceiver only has to describe the file.
+A perceiver handles one modality with one backend (``ImagePerceiver``: Pillow and RapidOCR;
+``MinimalImagePerceiver``: Pillow alone). ``unima.perception.perceive`` picks the perceiver
+registered for the part's modality, times it and records its backend, so a perceiver only has to
+describe the file. A perceiver of files subclasses ``FilePerceiver``, which starts every
+perception with the file's facts, and writes only ``describe``.
 
 Contract for implementers:
 
@@ -23,6 +25,7 @@ from typing import Any, ClassVar
 
 from unima.errors import InputError
 from unima.filenames import shown_path
+from unima.inputs.sniff import sniff
 from unima.types import Part, Perception
 
 
@@ -41,6 +44,28 @@ class Perceiver(ABC):
     @abstractmethod
     def perceive(self, part: Part) -> Perception:
         """Describe ``part``; raise ``InputError`` only when the input itself is unacceptable."""
+
+
+class FilePerceiver(Perceiver):
+    """A perceiver of parts backed by a file: every perception starts with the file's facts.
+
+    ``perceive`` makes the ``Findings``, fills in ``file_facts`` and resolves the path, then
+    hands over to ``describe``, which states only what this perceiver adds.
+    """
+
+    def perceive(self, part: Part) -> Perception:
+        findings = Findings(part)
+        findings.meta.update(file_facts(part))
+        self.describe(part, part_path(part), findings)
+        return findings.to_perception(self.backend)
+
+    @abstractmethod
+    def describe(self, part: Part, path: Path, findings: Findings) -> None:
+        """Fill ``findings`` (text, summary, meta, failures) for the file of ``part`` at ``path``.
+
+        Raises:
+            InputError: When the file itself is unacceptable.
+        """
 
 
 @dataclass
@@ -84,6 +109,11 @@ def part_path(part: Part) -> Path:
     if not path.is_file():
         raise InputError("the part's file does not exist (any more)", source=shown_path(path))
     return path
+
+
+def format_of(part: Part) -> str:
+    """The sniffed format of a part (``meta["format"]``, or sniffed again when missing)."""
+    return str(part.meta.get("format") or sniff(part_path(part)).format)
 
 
 def file_facts(part: Part) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """Code perception: language, size, whether it parses, and an outline of what it defines.
 
-``CodePerceiver`` reads the source (bounded, via the minimal perceiver's helpers), takes the
+``CodePerceiver`` reads the source (bounded, with ``readers.text``), takes the
 language from the sniffer (pygments, by extension and content), and outlines it with
 ``code_outline``: Python through ``ast`` (signatures, first docstring lines, classes with their
 methods, imports, ``if __name__ == "__main__"``), JavaScript/TypeScript, Java, C/C++, Go and
-Rust by regex, anything else by pygments tokens (the minimal outline). Source is only parsed,
+Rust by regex, anything else by pygments tokens (``readers.code``). Source is only parsed,
 never run, so it stays in-process: ``ast.parse`` of the bounded text is cheap and cannot run code.
 
 Summary example: "Python source, 42 lines, parses; defines reverse_list(head), class Node;
@@ -13,30 +13,29 @@ imports typing."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from unima.inputs.sniff import guess_language
-from unima.perception.base import Findings, Perceiver, file_facts, part_path
+from unima.perception.base import FilePerceiver, Findings
 from unima.perception.code_outline import family_of, python_outline, regex_outline
-from unima.perception.minimal.code import lexer_outline
-from unima.perception.minimal.common import count_lines, name_list, read_text
-from unima.types import Part, Perception
+from unima.perception.phrasing import name_list
+from unima.perception.readers.code import lexer_outline
+from unima.perception.readers.text import count_lines, read_text
+from unima.types import Part
 
 TEXT_LIMIT_BYTES = 200 * 1024
 # Languages whose regex "classes" are classes; for C, Go and Rust they are structs and types.
 _CLASS_LANGUAGES = {"Python", "JavaScript", "TypeScript", "JSX", "TSX", "Java", "C++"}
 
 
-class CodePerceiver(Perceiver):
+class CodePerceiver(FilePerceiver):
     """Source code in any language pygments knows; Python in depth."""
 
     modality: ClassVar[str] = "code"
     backend: ClassVar[str] = "pygments+ast"
 
-    def perceive(self, part: Part) -> Perception:
-        findings = Findings(part)
-        findings.meta.update(file_facts(part))
-        path = part_path(part)
+    def describe(self, part: Part, path: Path, findings: Findings) -> None:
         text, truncated = read_text(path, TEXT_LIMIT_BYTES)
         findings.text = text
         language = part.meta.get("language") or guess_language(text, path.name)[0]
@@ -63,7 +62,6 @@ class CodePerceiver(Perceiver):
             findings.fail("read", f"only the first {TEXT_LIMIT_BYTES} bytes were outlined")
         findings.meta.update(outline)
         findings.summary = code_summary(language, lines, findings.meta)
-        return findings.to_perception(self.backend)
 
 
 def code_summary(language: str, lines: int, meta: dict[str, Any]) -> str:

@@ -11,7 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+
 from unima.errors import ConfigError
+from unima.inputs.parts import part_from_item
+from unima.llm.chat_models import chat_model_from_spec
+from unima.perception import perceive
 from unima.perception.vision_llm import PerceptionModel
 from unima.types import Part, Perception
 
@@ -42,8 +47,6 @@ def resolve_perception_model(
     if isinstance(choice, str):
         if choice.strip().lower() in NO_MODEL:
             return None
-        from unima.llm.chat_models import chat_model_from_spec
-
         limits = {
             name: value
             for name, value in (("max_tokens", max_tokens), ("max_reply_bytes", max_reply_bytes))
@@ -52,8 +55,6 @@ def resolve_perception_model(
         return PerceptionModel(
             chat_model_from_spec(choice, timeout_s=timeout_s, **limits), timeout_s=timeout_s
         )
-    from langchain_core.language_models import BaseChatModel
-
     if isinstance(choice, BaseChatModel):
         return PerceptionModel(choice, timeout_s=timeout_s)
     raise ConfigError(
@@ -81,9 +82,6 @@ def perceive_with_model(
         InputError: When the input cannot be accepted.
         ConfigError: When ``model`` is not a usable model.
     """
-    from unima.inputs.parts import part_from_item
-    from unima.perception import perceive
-
     perception_model = resolve_perception_model(model)
     part: Part = part_from_item(item, scratch_dir=scratch_dir)
     perception = perceive(part)

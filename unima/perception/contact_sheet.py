@@ -7,16 +7,15 @@ the sheet's size depends only on the number of keyframes, never on the video's r
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from unima.files import atomic_write_bytes
-
-if TYPE_CHECKING:
-    import numpy as np
-    from PIL import Image, ImageFont
 
 CELL_WIDTH = 320
 CELL_HEIGHT = 180
@@ -45,8 +44,6 @@ def render_contact_sheet(
     Raises:
         ValueError: When there are no frames, or not one time per frame.
     """
-    from PIL import Image, ImageDraw
-
     if not frames or len(frames) != len(times):
         raise ValueError(
             f"a contact sheet needs one time per frame (got {len(frames)} frames, {len(times)} times)"
@@ -76,8 +73,6 @@ def save_contact_sheet(
     frames: Sequence[np.ndarray], times: Sequence[float], path: Path
 ) -> tuple[int, int]:
     """Render the sheet and write it as a PNG at ``path`` atomically; return its size."""
-    import io
-
     sheet = render_contact_sheet(frames, times)
     buffer = io.BytesIO()
     sheet.save(buffer, format="PNG", optimize=True)
@@ -86,8 +81,6 @@ def save_contact_sheet(
 
 
 def _label_font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    from PIL import ImageFont
-
     try:
         return ImageFont.load_default(size=16)
     except (OSError, ImportError, TypeError):  # Pillow without FreeType: the bitmap font

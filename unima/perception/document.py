@@ -1,8 +1,8 @@
 """Documents: PDF, DOCX, XLSX, CSV/TSV, Markdown, plain text, and pages given as images.
 
 Risky decoders (pypdf, python-docx, openpyxl) run in a subprocess with a timeout and a memory
-limit (``document_pdf``, ``document_office``); text formats and CSV reuse the minimal
-perceiver's bounded readers. A document given as an image (UniM's documents are mostly PNG
+limit (``document_pdf``, ``document_office``); text formats and CSV reuse the bounded
+readers of ``readers.documents``. A document given as an image (UniM's documents are mostly PNG
 renders of pages) is read by OCR as one page. Every format puts its text in ``text``, its pages
 in ``meta["pages"]`` where it has pages, and its tables in ``meta["tables"]`` as rows of cell
 strings, so a reasoner reads a DOCX table, an Excel sheet and a CSV file the same way.
@@ -10,28 +10,30 @@ strings, so a reasoner reads a DOCX table, an Excel sheet and a CSV file the sam
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, ClassVar
 
 from unima.errors import InputError
 from unima.inputs.sniff import ALLOWED_FORMATS
-from unima.perception.base import Findings, Perceiver, file_facts, part_path
-from unima.perception.minimal.common import format_of, quote
-from unima.types import Part, Perception
+from unima.perception import document_office
+from unima.perception.base import FilePerceiver, Findings, format_of
+from unima.perception.document_pdf import describe_pdf
+from unima.perception.image import load_first_frame, ocr_image
+from unima.perception.phrasing import quote
+from unima.perception.readers import documents
+from unima.perception.readers.media import describe_image
+from unima.types import Part
 
 
-class DocumentPerceiver(Perceiver):
+class DocumentPerceiver(FilePerceiver):
     """Documents of every accepted format, with OCR for scanned pages and page images."""
 
     modality: ClassVar[str] = "document"
     backend: ClassVar[str] = "pypdf+python-docx+openpyxl+rapidocr"
 
-    def perceive(self, part: Part) -> Perception:
-        from unima.perception.minimal import documents
-
-        findings = Findings(part)
-        findings.meta.update(file_facts(part))
-        path = part_path(part)
+    def describe(self, part: Part, path: Path, findings: Findings) -> None:
         file_format = format_of(part)
         if file_format in ("csv", "tsv"):
             label = file_format.upper()
@@ -47,12 +49,8 @@ class DocumentPerceiver(Perceiver):
         elif file_format in ("markdown", "txt"):
             documents.describe_text_document(path, file_format, findings)
         elif file_format == "pdf":
-            from unima.perception.document_pdf import describe_pdf
-
             describe_pdf(path, findings)
         elif file_format in ("docx", "xlsx"):
-            from unima.perception import document_office
-
             reject_doctype(path)  # before any XML parser sees the archive
             if file_format == "docx":
                 document_office.describe_docx(path, findings)
@@ -62,22 +60,16 @@ class DocumentPerceiver(Perceiver):
             describe_page_image(path, findings)
         else:
             raise InputError(f"no document perceiver reads {file_format} files", source=str(path))
-        return findings.to_perception(self.backend)
 
 
 def reject_doctype(path: Path) -> None:
-    """The minimal perceiver's DOCTYPE and zip-bomb check, with every archive error typed.
+    """The DOCTYPE and zip-bomb check of ``readers.documents``, with every archive error typed.
 
     Raises:
         InputError: For a DOCTYPE, a zip bomb, or a damaged archive (a corrupt deflate stream
             raises ``zlib.error``, an encrypted member ``RuntimeError``, an unknown compression
             method ``NotImplementedError``).
     """
-    import zipfile
-    import zlib
-
-    from unima.perception.minimal import documents
-
     try:
         documents.reject_doctype(path)
     except InputError:
@@ -94,9 +86,6 @@ def describe_page_image(path: Path, findings: Findings) -> None:
     Raises:
         InputError: For an image that cannot be decoded, a bomb or one over the size caps.
     """
-    from unima.perception.image import load_first_frame, ocr_image
-    from unima.perception.minimal.media import describe_image
-
     opening = describe_image(path, findings, scanned_document=True)
     findings.summary = opening
     picture = load_first_frame(path, findings)

@@ -3,7 +3,7 @@
 ``decode_docx`` and ``decode_xlsx`` run in a child process through ``run_isolated``: both
 libraries parse hostile XML with lxml and can be driven into long or memory-hungry work by a
 crafted archive. The parent has already refused archives with a DOCTYPE in any part and zip
-bombs (``reject_doctype``, reused from the minimal perceiver). Every loop is bounded: paragraphs,
+bombs (``reject_doctype``, from ``readers.documents``). Every loop is bounded: paragraphs,
 tables, rows kept and scanned, sheets and columns. Cells come back as display strings; numeric
 Excel columns also get their minimum, maximum and mean.
 """
@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from unima.perception.base import Findings
-from unima.perception.minimal.common import clean_metadata, name_list, quote
+from unima.perception.document_pdf import decode_isolated
+from unima.perception.phrasing import clean_metadata, name_list, quote
 
 MAX_PARAGRAPHS = 5_000
 MAX_TABLES = 20
@@ -35,6 +36,7 @@ def decode_docx(path: str) -> dict[str, Any]:
         ``{"title", "blocks": [{"kind": "paragraph", "style", "text"} | {"kind": "table",
         "rows", "row_count", "column_count"}], "truncated"}`` in document order.
     """
+    # python-docx and openpyxl (0.1 s) are imported in the isolated child only, never the parent.
     import docx
     from docx.table import Table
 
@@ -89,7 +91,7 @@ def decode_xlsx(path: str) -> dict[str, Any]:
         ``{"sheets": [{"name", "rows", "row_count", "column_count", "complete",
         "numeric_columns": {name: {"min", "max", "mean", "count"}}}], "sheet_count"}``.
     """
-    import openpyxl
+    import openpyxl  # in the isolated child only, like docx above
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
@@ -190,8 +192,6 @@ def describe_docx(path: Path, findings: Findings) -> None:
     Raises:
         InputError: When python-docx times out, crashes or cannot read the file.
     """
-    from unima.perception.document_pdf import decode_isolated
-
     decoded = decode_isolated(
         "unima.perception.document_office:decode_docx",
         path,
@@ -252,8 +252,6 @@ def describe_xlsx(path: Path, findings: Findings) -> None:
     Raises:
         InputError: When openpyxl times out, crashes or cannot read the file.
     """
-    from unima.perception.document_pdf import decode_isolated
-
     decoded = decode_isolated(
         "unima.perception.document_office:decode_xlsx",
         path,

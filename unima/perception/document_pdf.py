@@ -19,10 +19,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from unima.backends.ocr import lines_to_text, recognize
 from unima.errors import InputError
 from unima.perception.base import Findings
-from unima.perception.minimal.common import article, clean_metadata, name_list, quote
-from unima.perception.minimal.documents import check_declared_page_count
+from unima.perception.isolation import run_isolated
+from unima.perception.phrasing import article, clean_metadata, name_list, quote
+from unima.perception.readers.documents import check_declared_page_count
 
 MAX_PDF_PAGES = 50
 # Reliability notes §3.4: a PDF declaring more pages is refused before pypdf walks its page
@@ -59,7 +61,7 @@ def decode_pdf(path: str, scratch_dir: str) -> dict[str, Any]:
         ``{"page_count", "title", "encrypted", "pages": [{"number", "text", "tables",
         "images"}], "failures": [...]}``.
     """
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # pypdf (60 ms): only the isolated child parses PDFs
 
     _tighten_pypdf_limits()
     failures: list[str] = []
@@ -104,7 +106,7 @@ def decode_pdf(path: str, scratch_dir: str) -> dict[str, Any]:
 
 def _tighten_pypdf_limits() -> None:
     """Lower pypdf's resource caps for this (child) process and never run external decoders."""
-    import pypdf
+    import pypdf  # the isolated child's import, as in decode_pdf
 
     if hasattr(pypdf, "overwrite_configuration"):  # pypdf >= 7
         pypdf.overwrite_configuration(
@@ -118,7 +120,7 @@ def _tighten_pypdf_limits() -> None:
             jbig2dec_binary=None,
         )
         return
-    import pypdf.filters
+    import pypdf.filters  # older pypdf keeps its caps here
 
     for name in ("ZLIB_MAX_OUTPUT_LENGTH", "LZW_MAX_OUTPUT_LENGTH", "MAX_DECLARED_STREAM_LENGTH"):
         if hasattr(pypdf.filters, name):
@@ -255,8 +257,6 @@ def describe_pdf(path: Path, findings: Findings) -> None:
 def _ocr_scanned_pages(
     pages: list[dict[str, Any]], findings: Findings
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    from unima.backends.ocr import lines_to_text, recognize
-
     page_images: list[dict[str, Any]] = []
     for page in pages:
         images = page.pop("images", [])
@@ -314,8 +314,6 @@ def decode_isolated(target: str, path: Path, label: str, timeout_s: float, *args
         InputError: ``the PDF cannot be read (PdfReadError: startxref not found)``, ``... timed
             out after 60 s``, ``... crashed (signal 11 ...)``, naming the file.
     """
-    from unima.perception.isolation import run_isolated
-
     try:
         return run_isolated(target, str(path), *args, timeout_s=timeout_s, source=str(path))
     except InputError as error:

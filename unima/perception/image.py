@@ -1,6 +1,6 @@
 """Images: size and mode (Pillow), dominant colours, RapidOCR text with positions, chart axes.
 
-The minimal perceiver's ``describe_image`` opens the file first, so the same allowlisted
+The reader ``readers.media.describe_image`` opens the file first, so the same allowlisted
 decoders, decompression-bomb limit and pixel caps refuse bad files with an ``InputError``.
 Then the first frame is flattened to RGB once and shared by the colour count and OCR (which
 downscales large images itself). When the OCR lines look like a chart, tick labels the detector
@@ -13,17 +13,24 @@ neighbours predict them, and kept only when they say the value expected there.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from PIL import Image
+
+from unima.backends.ocr import OcrLine, lines_to_text, read_line, recognize
 from unima.errors import InputError
-from unima.perception.base import Findings, Perceiver, file_facts, part_path
-from unima.perception.minimal.common import quote
-from unima.types import Part, Perception
-
-if TYPE_CHECKING:
-    from PIL import Image
-
-    from unima.backends.ocr import OcrLine
+from unima.perception.base import FilePerceiver, Findings
+from unima.perception.image_chart import (
+    chart_phrase,
+    find_axes,
+    missing_ticks,
+    parse_number,
+    read_chart,
+)
+from unima.perception.image_colours import describe_colours, dominant_colours, flatten
+from unima.perception.phrasing import quote
+from unima.perception.readers.media import describe_image
+from unima.types import Part
 
 # What a lone digit is misread as by the recogniser; applied only where a tick is predicted.
 _DIGIT_LOOKALIKES = str.maketrans({"。": "0", "o": "0", "O": "0", "°": "0", "l": "1", "I": "1"})
@@ -34,7 +41,7 @@ OCR_TEXT_LIMIT = 50_000
 PILLOW_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
 
 
-class ImagePerceiver(Perceiver):
+class ImagePerceiver(FilePerceiver):
     """Images: Pillow facts, dominant colours, RapidOCR text and chart axes.
 
     Stateless and thread-safe: the one shared OCR engine lives in ``unima.backends.ocr``.
@@ -43,17 +50,12 @@ class ImagePerceiver(Perceiver):
     modality: ClassVar[str] = "image"
     backend: ClassVar[str] = "rapidocr+pillow"
 
-    def perceive(self, part: Part) -> Perception:
-        from unima.perception.minimal.media import describe_image
-
-        findings = Findings(part)
-        findings.meta.update(file_facts(part))
-        path = part_path(part)
+    def describe(self, part: Part, path: Path, findings: Findings) -> None:
         opening = describe_image(path, findings)  # raises InputError for bad files and bombs
         picture = load_first_frame(path, findings)
         findings.summary = opening
         if picture is None:
-            return findings.to_perception(self.backend)
+            return
         colours_phrase = _colours(picture, findings)
         lines = ocr_image(picture, findings)
         chart = None
@@ -62,7 +64,6 @@ class ImagePerceiver(Perceiver):
         findings.summary = image_summary(
             findings.meta, opening, colours_phrase, chart, findings.text
         )
-        return findings.to_perception(self.backend)
 
 
 def load_first_frame(path: Path, findings: Findings) -> Image.Image | None:
@@ -70,10 +71,6 @@ def load_first_frame(path: Path, findings: Findings) -> Image.Image | None:
 
     The file has already passed ``describe_image``'s checks; a failure here is recorded.
     """
-    from PIL import Image
-
-    from unima.perception.image_colours import flatten
-
     try:
         with Image.open(path, formats=list(PILLOW_FORMATS)) as opened:
             opened.seek(0)
@@ -85,8 +82,6 @@ def load_first_frame(path: Path, findings: Findings) -> Image.Image | None:
 
 def ocr_image(picture: Image.Image, findings: Findings) -> list[OcrLine] | None:
     """OCR ``picture`` into ``findings`` (``text`` and ``meta["ocr"]``); None when OCR failed."""
-    from unima.backends.ocr import lines_to_text, recognize
-
     try:
         lines = recognize(picture)
     except InputError:
@@ -100,8 +95,6 @@ def ocr_image(picture: Image.Image, findings: Findings) -> list[OcrLine] | None:
 
 
 def _colours(picture: Image.Image, findings: Findings) -> str:
-    from unima.perception.image_colours import describe_colours, dominant_colours
-
     try:
         colours = dominant_colours(picture)
     except (OSError, ValueError, MemoryError) as error:
@@ -113,8 +106,6 @@ def _colours(picture: Image.Image, findings: Findings) -> str:
 
 def _chart(picture: Image.Image, lines: list[OcrLine], findings: Findings) -> dict[str, Any] | None:
     """Chart facts from the OCR lines, with tick labels the detector missed read in place."""
-    from unima.perception.image_chart import read_chart
-
     width, height = picture.size
     chart = read_chart(lines, width, height)
     if chart is None:
@@ -137,9 +128,6 @@ def _missing_tick_lines(picture: Image.Image, lines: list[OcrLine]) -> list[OcrL
     mapping look-alikes such as "。" or "O" to digits), so an empty spot or a stray mark never
     adds a tick.
     """
-    from unima.backends.ocr import OcrLine, read_line
-    from unima.perception.image_chart import find_axes, missing_ticks, parse_number
-
     width, height = picture.size
     y_ticks, x_ticks = find_axes(lines, width, height)
     found: list[OcrLine] = []
@@ -168,8 +156,6 @@ def image_summary(
     meta: dict[str, Any], opening: str, colours: str, chart: dict[str, Any] | None, text: str
 ) -> str:
     """One paragraph: what the image is, its colours, the chart it shows and the text it says."""
-    from unima.perception.image_chart import chart_phrase
-
     size = f"{meta.get('width')}x{meta.get('height')}"
     if chart is not None:
         title = f" titled “{chart['title']}”" if chart["title"] else ""

@@ -8,10 +8,11 @@ gets the nearest of a few everyday names so a summary can say "mostly white with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from PIL import Image
+from PIL import Image
+
+from unima.backends.ocr import flatten_to_rgb
 
 THUMBNAIL_SIDE = 128
 PALETTE_SIZE = 12
@@ -57,8 +58,6 @@ def dominant_colours(picture: Image.Image, count: int = TOP_COLOURS) -> list[dic
         ``[{"hex": "#1f77b4", "share": 0.42, "name": "blue"}, ...]``, most common first; shares
         are fractions of the pixels and sum to at most 1.
     """
-    from PIL import Image
-
     thumbnail = flatten(picture)
     thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.NEAREST)
     quantised = thumbnail.quantize(colors=PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
@@ -91,8 +90,6 @@ def dominant_colours(picture: Image.Image, count: int = TOP_COLOURS) -> list[dic
 
 def flatten(picture: Image.Image) -> Image.Image:
     """An RGB copy of ``picture``'s current frame with any transparency composited over white."""
-    from unima.backends.ocr import flatten_to_rgb
-
     return flatten_to_rgb(picture)
 
 

@@ -66,7 +66,7 @@ def main() -> int:
         if entry not in sys.path:
             sys.path.insert(0, entry)
 
-    from unima.errors import InputError
+    from unima.errors import InputError  # unima is importable only once sys_path is set above
 
     try:
         result = _resolve(request["target"])(*request.get("args", []))

@@ -21,14 +21,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from unima.backends.ffmpeg import QUIET, run_ffmpeg
 from unima.errors import ToolError
 from unima.perception.audio_signal import ffmpeg_input
-
-if TYPE_CHECKING:
-    import numpy as np
 
 ANALYSIS_WIDTH = 96
 ANALYSIS_HEIGHT = 54
@@ -102,8 +100,6 @@ def analysis_frames(
     Raises:
         ToolError: When ffmpeg fails before giving any frame, or runs past ``timeout_s``.
     """
-    import numpy as np
-
     command = [*QUIET, *ffmpeg_input(path, file_format), "-map", "0:v:0", "-an", "-sn", "-dn"]
     command += ["-vf", f"fps={rate:.6f},scale={ANALYSIS_WIDTH}:{ANALYSIS_HEIGHT}"]
     command += ["-frames:v", str(MAX_ANALYSIS_FRAMES), "-pix_fmt", "rgb24", "-f", "rawvideo"]
@@ -122,8 +118,6 @@ def analysis_frames(
 
 def frame_differences(frames: np.ndarray) -> np.ndarray:
     """Mean absolute difference (0 to 1) between each frame and the one before it."""
-    import numpy as np
-
     if len(frames) < 2:
         return np.zeros(0)
     changes = np.abs(np.diff(frames.astype(np.int16), axis=0)).reshape(len(frames) - 1, -1)
@@ -215,8 +209,6 @@ def plan_keyframes(
 
 def _distinct_times(frames: np.ndarray, rate: float, times: list[float]) -> list[float]:
     """Drop times whose analysed frame looks the same as the last kept one."""
-    import numpy as np
-
     kept: list[float] = []
     last: np.ndarray | None = None
     for time in times:
@@ -248,8 +240,6 @@ def decode_keyframe(
     Raises:
         ToolError: When ffmpeg fails, times out, or gives no complete frame.
     """
-    import numpy as np
-
     width, height = size
     command = [*QUIET, *ffmpeg_input(path, file_format, seek_s=time_s), "-map", "0:v:0"]
     command += ["-an", "-sn", "-dn", "-frames:v", "1", "-vf", f"scale={width}:{height}"]

@@ -1,6 +1,6 @@
 """3D perception: trimesh in an isolated subprocess, with confined references and projections.
 
-``MeshPerceiver`` builds on the minimal header scan (``unima.perception.minimal.meshes``), which
+``MeshPerceiver`` builds on the header scan (``unima.perception.readers.meshes``), which
 refuses files whose headers lie about their size before anything parses them, then:
 
 1. scans the file for external references (``mesh_references``) and approves only names that
@@ -27,11 +27,12 @@ from typing import Any, ClassVar
 
 from unima.errors import InputError
 from unima.filenames import shown_path
-from unima.perception.base import Findings, Perceiver, file_facts, part_path
+from unima.perception.base import FilePerceiver, Findings, format_of
 from unima.perception.isolation import run_isolated
 from unima.perception.mesh_references import scan_references
-from unima.perception.minimal.common import article, format_of
-from unima.types import Part, Perception
+from unima.perception.phrasing import article
+from unima.perception.readers.meshes import describe_mesh
+from unima.types import Part
 
 # Deepest glTF node hierarchy handed to trimesh (rigged characters run to a few dozen levels).
 MAX_NODE_DEPTH = 256
@@ -42,7 +43,7 @@ _FORMAT_NAMES = {
 _NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
 
-class MeshPerceiver(Perceiver):
+class MeshPerceiver(FilePerceiver):
     """OBJ (with MTL), PLY meshes and point clouds, STL, GLB, glTF JSON and OFF through trimesh.
 
     Attributes:
@@ -60,12 +61,7 @@ class MeshPerceiver(Perceiver):
         self._projection_root = projection_root
         self._lock = threading.Lock()
 
-    def perceive(self, part: Part) -> Perception:
-        from unima.perception.minimal.meshes import describe_mesh
-
-        findings = Findings(part)
-        findings.meta.update(file_facts(part))
-        path = part_path(part)
+    def describe(self, part: Part, path: Path, findings: Findings) -> None:
         file_format = format_of(part)
         header = Findings(part)
         header_summary = describe_mesh(path, file_format, header)  # refuses lying headers
@@ -104,14 +100,13 @@ class MeshPerceiver(Perceiver):
             findings.fail("trimesh", error)
             findings.meta["decoded_by"] = "header-scan"
             findings.summary = f"{header_summary} It could not be fully loaded ({error})."
-            return findings.to_perception(self.backend)
+            return
         for failure in facts.pop("failures", []):
             findings.fail("trimesh", failure)
         findings.meta.update(facts)
         findings.meta["decoded_by"] = "trimesh"
         findings.meta["units_guess"] = None if facts.get("units") else guess_units(facts)
         findings.summary = mesh_summary(findings.meta, file_format)
-        return findings.to_perception(self.backend)
 
     def _projection_folder(self, sha256: str) -> Path:
         with self._lock:

@@ -16,7 +16,12 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import trimesh
+from trimesh.resolvers import Resolver
+
 from unima.errors import InputError
+from unima.perception.mesh_projection import VIEW_AXES, render_projections
 
 MAX_RESOURCE_BYTES = 64 * 2**20  # a texture or material file
 MAX_BUFFER_BYTES = 500 * 2**20  # a glTF buffer holds the geometry: as large as a 3D file
@@ -48,9 +53,6 @@ def decode_mesh(
     Raises:
         InputError: When the file holds no geometry or non-finite coordinates only.
     """
-    import numpy as np
-    import trimesh
-
     with open(path, "rb") as handle:
         loaded = trimesh.load(
             handle, file_type=file_format, resolver=_resolver(allowed, buffers or [])
@@ -99,8 +101,6 @@ def decode_mesh(
     facts["visual"] = getattr(visual, "kind", None)
     facts["texture_size"] = _texture_size(visual)
     try:
-        from unima.perception.mesh_projection import VIEW_AXES, render_projections
-
         drawable = faces if is_mesh and finite.all() else None
         facts["projections"] = render_projections(
             usable if drawable is None else vertices, drawable, Path(projection_dir)
@@ -147,8 +147,6 @@ def count_components(faces: Any, vertex_count: int) -> int | None:
     every edge's two roots onto the smaller one, then flattens the label trees. It converges in
     a few rounds for real meshes; ``None`` after ``MAX_COMPONENT_ROUNDS`` rounds.
     """
-    import numpy as np
-
     faces = np.asarray(faces, dtype=np.int64)
     if len(faces) == 0:
         return 0
@@ -170,8 +168,6 @@ def count_components(faces: Any, vertex_count: int) -> int | None:
 
 
 def _resolver(allowed: dict[str, str], buffers: list[str]) -> Any:
-    from trimesh.resolvers import Resolver
-
     class ConfinedResolver(Resolver):
         """Serves the approved files only; every other name is 'not found'."""
 

@@ -15,6 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from PIL import Image, ImageDraw
+
 # view -> (horizontal axis, vertical axis, depth axis, depth sign: +1 means larger is nearer)
 VIEWS: dict[str, tuple[int, int, int, int]] = {
     "front": (0, 2, 1, -1),  # camera on -Y looking +Y: x right, z up
@@ -44,8 +47,6 @@ def render_projections(
     Returns:
         View name -> path of its PNG.
     """
-    import numpy as np
-
     folder.mkdir(parents=True, exist_ok=True)
     points = np.asarray(vertices, dtype=np.float64)
     triangles = np.asarray(faces, dtype=np.int64) if faces is not None else None
@@ -71,9 +72,6 @@ def _render_view(
     axes: tuple[int, int, int, int],
     size: int,
 ) -> Any:
-    import numpy as np
-    from PIL import Image, ImageDraw
-
     horizontal, vertical, depth_axis, depth_sign = axes
     scale = (size - 1) / span
     width = max(1, round((maximum[horizontal] - minimum[horizontal]) * scale)) + 2 * MARGIN

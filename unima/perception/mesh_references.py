@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from unima.errors import InputError
-from unima.perception.minimal.meshes import read_gltf_json
+from unima.perception.readers.meshes import read_gltf_json
 
 MAX_SCAN_BYTES = 64 * 2**20
 MAX_MATERIAL_FILE_BYTES = 4 * 2**20

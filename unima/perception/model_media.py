@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from unima.backends.ffmpeg import decode_audio
 from unima.errors import InputError
 from unima.types import Part, Perception
 
@@ -110,6 +111,8 @@ def encode_png(path: Path, *, max_side: int, max_bytes: int) -> bytes:
     Raises:
         InputError: When Pillow cannot decode the file or it is over Pillow's pixel limit.
     """
+    # Pillow and numpy load on use: the agent imports this module (through vision_llm) and
+    # needs neither unless a model is shown media.
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -148,9 +151,7 @@ def image_content(png: bytes) -> dict[str, Any]:
 
 def wav_bytes(path: Path, *, max_seconds: float, sample_rate: int = 16_000) -> bytes:
     """The first ``max_seconds`` of ``path`` as a 16-bit mono WAV (decoded by ffmpeg)."""
-    import numpy as np
-
-    from unima.backends.ffmpeg import decode_audio
+    import numpy as np  # on use, like Pillow in encode_png
 
     samples = decode_audio(path, sample_rate=sample_rate)[: int(max_seconds * sample_rate)]
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()

@@ -2,7 +2,7 @@
 
 Steps, each recorded as a failure and skipped past when it breaks (a partial perception):
 
-1. The bounded ``ffmpeg -i`` probe of the minimal perceiver (forced demuxer, ``file`` protocol
+1. The bounded ``ffmpeg -i`` probe of ``readers.media`` (forced demuxer, ``file`` protocol
    only, limits on duration, resolution and streams): an unreadable or out-of-bounds file is an
    ``InputError`` here.
 2. Keyframes (``unima.perception.keyframes``): one per scene from frame differences, or uniform
@@ -34,6 +34,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from PIL import Image
+
+from unima.backends.ocr import lines_to_text, recognize
 from unima.errors import ConfigError, InputError, ToolError
 from unima.perception.audio import (
     AudioPerceiver,
@@ -43,11 +46,11 @@ from unima.perception.audio import (
     max_seconds_from_environment,
 )
 from unima.perception.audio_signal import decode_samples
-from unima.perception.base import Findings, Perceiver, file_facts, part_path
+from unima.perception.base import Findings, Perceiver, file_facts, format_of, part_path
 from unima.perception.contact_sheet import format_time, save_contact_sheet
 from unima.perception.keyframes import decode_keyframe, keyframe_size, plan_keyframes
-from unima.perception.minimal.common import article, format_of, quote
-from unima.perception.minimal.media import describe_audio_video
+from unima.perception.phrasing import article, quote
+from unima.perception.readers.media import describe_audio_video
 from unima.types import Part, Perception
 
 if TYPE_CHECKING:
@@ -163,8 +166,6 @@ class VideoPerceiver(Perceiver):
         self, path: Path, file_format: str, findings: Findings
     ) -> tuple[list[np.ndarray], list[float]]:
         """Plan, decode and save the keyframes; return the frames kept and their times."""
-        from PIL import Image
-
         meta = findings.meta
         try:
             plan = plan_keyframes(
@@ -201,8 +202,6 @@ class VideoPerceiver(Perceiver):
 
     def _read_on_screen_text(self, frames: list[np.ndarray], findings: Findings) -> None:
         """OCR every keyframe; keep each line once, in order of first appearance."""
-        from unima.backends.ocr import lines_to_text, recognize
-
         seen: dict[str, str] = {}
         for record, frame in zip(findings.meta.get("keyframes", []), frames, strict=True):
             try:

@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from langchain_core.messages import HumanMessage, SystemMessage
+
 from unima.errors import ConfigError, InputError
 from unima.llm.calls import call_model, server_of
+from unima.llm.prompts import render_prompt
 from unima.perception.model_media import (
     MIN_IMAGE_BYTES,
     audio_content,
@@ -96,10 +99,6 @@ class PerceptionModel:
         Raises:
             InputError: When an image cannot be prepared (undecodable, over the pixel limit).
         """
-        from langchain_core.messages import HumanMessage, SystemMessage
-
-        from unima.llm.prompts import render_prompt
-
         media: list[dict[str, Any]] = []
         attachments: list[str] = []
         for source in image_sources(perception, part, self.max_images):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ast
 
+from pygments.lexers import get_lexer_by_name, guess_lexer_for_filename
+from pygments.token import Name, Whitespace
+from pygments.util import ClassNotFound
+
 from unima.perception.base import Findings
-from unima.perception.minimal.common import name_list
+from unima.perception.phrasing import name_list
 
 
 def python_outline(text: str, findings: Findings) -> dict[str, object]:
@@ -53,10 +57,6 @@ def lexer_outline(text: str, name: str, findings: Findings) -> dict[str, object]
     Lexers mark definitions unevenly (C marks ``Name.Function``, JavaScript only
     ``Name.Other``), so a name right after a defining keyword counts too.
     """
-    from pygments.lexers import get_lexer_by_name, guess_lexer_for_filename
-    from pygments.token import Name, Whitespace
-    from pygments.util import ClassNotFound
-
     functions: list[str] = []
     classes: list[str] = []
     try:

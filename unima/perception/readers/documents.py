@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import xml.etree.ElementTree as ElementTree
 import zipfile
 import zlib
 from pathlib import Path
@@ -18,14 +19,9 @@ from typing import Any
 from unima.errors import InputError
 from unima.inputs.sniff import ALLOWED_FORMATS, check_zip
 from unima.perception.base import Findings
-from unima.perception.minimal.common import (
-    article,
-    clean_metadata,
-    count_lines,
-    name_list,
-    quote,
-    read_text,
-)
+from unima.perception.phrasing import article, clean_metadata, name_list, quote
+from unima.perception.readers.media import describe_image
+from unima.perception.readers.text import count_lines, read_text
 
 TEXT_LIMIT_CHARACTERS = 200 * 1024
 MAX_PDF_PAGES = 20
@@ -61,8 +57,6 @@ def describe_document(path: Path, file_format: str, findings: Findings) -> None:
         reject_doctype(path)
         (describe_docx if file_format == "docx" else describe_xlsx)(path, findings)
     elif file_format in ALLOWED_FORMATS["image"]:
-        from unima.perception.minimal.media import describe_image
-
         findings.summary = describe_image(path, findings, scanned_document=True)
     else:
         raise InputError(f"no document perceiver reads {file_format} files", source=str(path))
@@ -188,6 +182,8 @@ def check_declared_page_count(reader: Any, path: str) -> None:
 
 def describe_pdf(path: Path, findings: Findings) -> None:
     """PDF text of the first pages with pypdf; pypdf errors become failures, not crashes."""
+    # pypdf and python-docx load on use: the full DocumentPerceiver imports this module but
+    # runs them in an isolated child (document_pdf, document_office).
     from pypdf import PdfReader
 
     try:
@@ -294,7 +290,7 @@ def _has_doctype(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
 
 def describe_docx(path: Path, findings: Findings) -> None:
     """Paragraphs, headings and tables of a Word document with python-docx."""
-    import docx
+    import docx  # on use, like pypdf above
 
     try:
         document = docx.Document(str(path))
@@ -349,8 +345,6 @@ def describe_docx(path: Path, findings: Findings) -> None:
 
 def describe_xlsx(path: Path, findings: Findings) -> None:
     """Sheet names and the shared strings of an Excel workbook (no cell formulas evaluated)."""
-    import xml.etree.ElementTree as ElementTree
-
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())

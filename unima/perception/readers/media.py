@@ -15,9 +15,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import imageio_ffmpeg
+from PIL import Image, ImageStat
+
 from unima.errors import InputError
 from unima.perception.base import Findings
-from unima.perception.minimal.common import article
+from unima.perception.phrasing import article
 
 MAX_IMAGE_PIXELS_APP = 50_000_000
 MAX_IMAGE_SIDE = 16_384
@@ -57,8 +60,6 @@ def describe_image(path: Path, findings: Findings, *, scanned_document: bool = F
         InputError: For an image Pillow cannot decode, a decompression bomb, or one over the
             app's pixel, side or frame caps.
     """
-    from PIL import Image, ImageStat
-
     shown = str(path)
     try:
         # Pillow *warns* between 1x and 2x its pixel limit (a 150-megapixel PNG), which a user's
@@ -137,8 +138,6 @@ def probe_media(path: Path, file_format: str, timeout: float) -> dict[str, Any]:
         InputError: When ffmpeg cannot read the file as ``file_format``.
         subprocess.TimeoutExpired: When the probe takes longer than ``timeout``.
     """
-    import imageio_ffmpeg
-
     command = [
         imageio_ffmpeg.get_ffmpeg_exe(),
         "-hide_banner",

@@ -23,7 +23,7 @@ from typing import Any
 from unima.errors import InputError
 from unima.inputs.formats import MAX_GLTF_JSON_BYTES
 from unima.perception.base import Findings
-from unima.perception.minimal.common import article, clean_metadata
+from unima.perception.phrasing import article, clean_metadata
 
 MAX_ELEMENTS = 20_000_000
 MAX_SCAN_BYTES = 64 * 2**20
