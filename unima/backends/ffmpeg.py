@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from unima.errors import ConfigError, InputError, ToolError
 
 if TYPE_CHECKING:
-    import numpy as np
+    import numpy as np  # only the decoders need numpy; most callers just run ffmpeg
 
 STDERR_TAIL_LINES = 8
 # Leading arguments for a non-interactive run that prints only errors.
@@ -42,7 +42,7 @@ _SAMPLE_RATE = re.compile(r"(\d+) Hz")
 def ffmpeg_exe() -> str:
     """Return the path of the ffmpeg binary (``IMAGEIO_FFMPEG_EXE`` overrides the bundled one)."""
     try:
-        import imageio_ffmpeg
+        import imageio_ffmpeg  # a missing package is a ConfigError, not an import failure
     except ImportError as error:
         raise ConfigError(
             "ffmpeg comes from the 'imageio-ffmpeg' package, which is not installed. "
@@ -217,7 +217,7 @@ def decode_audio(
     path: str | Path, *, sample_rate: int = 16000, timeout_s: float = 60.0
 ) -> np.ndarray:
     """Decode the first audio stream of ``path`` to mono float32 samples in [-1, 1]."""
-    import numpy as np
+    import numpy as np  # as in decode_audio
 
     command = [*QUIET, "-i", str(path), "-vn", "-ac", "1", "-ar", str(sample_rate)]
     command += ["-f", "f32le", "pipe:1"]

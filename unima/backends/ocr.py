@@ -10,7 +10,8 @@ Work is bounded: images are resized so their longer side is at most ``MAX_OCR_SI
 (smaller ones are enlarged 1.5x, which keeps the spaces between words; the boxes are scaled
 back), and files are opened only by the allowlisted Pillow decoders with Pillow's
 decompression-bomb limit on. Perceivers (image, document, video keyframes) use this module; it
-imports numpy, Pillow and onnxruntime only inside its functions.
+imports Pillow and onnxruntime only inside its functions, because the reasoners load its
+``OcrLine`` (through ``unima.perception.image_chart``) without reading any image.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def load_engine() -> Any:
     with _load_lock:
         if _engine is None:
             try:
-                from rapidocr_onnxruntime import RapidOCR
+                from rapidocr_onnxruntime import RapidOCR  # loads onnxruntime: on first use only
             except ImportError as error:
                 raise ConfigError(
                     f"text recognition needs the 'rapidocr-onnxruntime' package ({error}). "

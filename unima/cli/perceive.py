@@ -9,6 +9,7 @@ import typer
 
 from unima.cli.app import console, error_console
 from unima.errors import ConfigError, InputError, UnimaError
+from unima.filenames import shown_path
 from unima.terminal import terminal_safe
 
 
@@ -39,7 +40,6 @@ def perceive(
     ] = False,
 ) -> None:
     """Print what unima perceives in each file: modality, backend, time, summary, text, meta."""
-    from unima.filenames import shown_path
     from unima.perception.configure import perceive_with_model, resolve_perception_model
     from unima.perception.view import render_perception
 
