@@ -1,7 +1,9 @@
 """Content specs and tool arguments the heuristic reasoner writes for each output modality.
 
 Each builder turns what the reasoner knows (the topic, key points, the analysis data) into the
-argument dict of one embedded tool; ``Evidence`` carries that knowledge.
+arguments of one embedded tool, built with that tool's own argument model, so a renamed or
+mistyped field fails type checking and construction, not a plan; ``Evidence`` carries that
+knowledge. A plan step holds the model dumped with only the fields set here.
 """
 
 from __future__ import annotations
@@ -11,6 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unima.reasoners.heuristic.text_tools import key_terms, shorten, strip_placeholders, year_events
+from unima.tools.base import ToolArguments
+from unima.tools.code import CodeArguments
+from unima.tools.document.arguments import Cell, DocumentArguments, DocumentFormat, Section, Table
+from unima.tools.image.arguments import ImageArguments, ImageKind
+from unima.tools.mesh.arguments import MeshArguments, MeshPart
+from unima.tools.speech.arguments import SpeechArguments
+from unima.tools.video.arguments import Scene, VideoArguments
 
 PROCESS_CUE = re.compile(
     r"\b(how|process|steps?|stages?|cycle|forms?|works?|flow|pipeline|sequence|procedure)\b", re.I
@@ -38,60 +47,67 @@ class Evidence:
     mesh_extents: list[float] = field(default_factory=list)
 
 
+def step_arguments(arguments: ToolArguments, *, exclude: set[str] | None = None) -> dict[str, Any]:
+    """What a plan step holds: the fields set here (less ``exclude``), the tool's defaults left out."""
+    return arguments.model_dump(exclude_unset=True, exclude=exclude)
+
+
 def image_arguments(evidence: Evidence, index: int) -> tuple[dict[str, Any], str]:
     """Arguments for ``generate_image`` and the content spec sentence; ``index`` varies kinds."""
     title = shorten(evidence.topic[:1].upper() + evidence.topic[1:], 80)
     if evidence.data_values and index == 0:
-        kind = "line_chart" if TREND_CUE.search(evidence.question) else "bar_chart"
-        arguments: dict[str, Any] = {
-            "kind": kind,
-            "title": title,
-            "labels": [shorten(label, 24) for label in evidence.data_labels],
-            "values": evidence.data_values,
-            "y_label": "value",
-            "caption": _report_caption(evidence.data_report),
-        }
+        kind: ImageKind = "line_chart" if TREND_CUE.search(evidence.question) else "bar_chart"
+        chart = ImageArguments(
+            kind=kind,
+            title=title,
+            labels=[shorten(label, 24) for label in evidence.data_labels],
+            values=evidence.data_values,
+            y_label="value",
+            caption=_report_caption(evidence.data_report),
+        )
         return (
-            arguments,
+            step_arguments(chart),
             f"A {kind.replace('_', ' ')} of the {len(evidence.data_values)} values found in the inputs.",
         )
     events = year_events(evidence.input_text or evidence.question)
     if (TIMELINE_CUE.search(evidence.question) and len(events) >= 2) and index == 0:
-        arguments = {
-            "kind": "timeline",
-            "title": title,
-            "labels": [label for label, _ in events],
-            "values": [year for _, year in events],
-        }
-        return arguments, f"A timeline of {len(events)} dated events from the inputs."
+        timeline = ImageArguments(
+            kind="timeline",
+            title=title,
+            labels=[label for label, _ in events],
+            values=[year for _, year in events],
+        )
+        return step_arguments(
+            timeline
+        ), f"A timeline of {len(events)} dated events from the inputs."
     steps = [shorten(point, 48) for point in evidence.key_points[:5]] or [
         term.title() for term in evidence.terms[:5]
     ]
     if len(steps) < 2:
         steps = [*steps, *[term.title() for term in evidence.terms[: 3 - len(steps)]], "Result"][:3]
     if PROCESS_CUE.search(evidence.question) and index % 2 == 0 and len(evidence.key_points) >= 3:
-        arguments = {
-            "kind": "flowchart",
-            "title": title,
-            "labels": steps,
-            "caption": f"The stages of {evidence.topic}.",
-        }
-        return arguments, f"A flowchart of the stages: {' → '.join(steps)}."
+        flowchart = ImageArguments(
+            kind="flowchart", title=title, labels=steps, caption=f"The stages of {evidence.topic}."
+        )
+        return step_arguments(flowchart), f"A flowchart of the stages: {' → '.join(steps)}."
     if index % 2 == 1:
-        arguments = {
-            "kind": "illustration",
-            "title": title,
-            "labels": [term.title() for term in evidence.terms[:4]] or [title],
-            "seed": index,
-        }
-        return arguments, f"An illustration of {evidence.topic}, labelled with its key terms."
-    arguments = {
-        "kind": "diagram",
-        "title": title,
-        "labels": [term.title() for term in evidence.terms[:6]] or steps,
-        "notes": [shorten(point, 70) for point in evidence.key_points[:3]],
-    }
-    return arguments, f"A labelled diagram of {evidence.topic} and its key terms."
+        illustration = ImageArguments(
+            kind="illustration",
+            title=title,
+            labels=[term.title() for term in evidence.terms[:4]] or [title],
+            seed=index,
+        )
+        return (
+            step_arguments(illustration),
+            f"An illustration of {evidence.topic}, labelled with its key terms.",
+        )
+    diagram = ImageArguments(
+        kind="diagram",
+        title=title,
+        labels=[term.title() for term in evidence.terms[:6]] or steps,
+        notes=[shorten(point, 70) for point in evidence.key_points[:3]],
+    )
+    return step_arguments(diagram), f"A labelled diagram of {evidence.topic} and its key terms."
 
 
 def _report_caption(report: dict[str, Any]) -> str:
@@ -117,63 +133,72 @@ def narration_script(evidence: Evidence, answer_text: str, max_words: int = 60) 
 
 
 def speech_arguments(script: str) -> tuple[dict[str, Any], str]:
-    return {"script": script}, f"A narration of the answer ({len(script.split())} words)."
+    return (
+        step_arguments(SpeechArguments(script=script)),
+        f"A narration of the answer ({len(script.split())} words).",
+    )
 
 
 def video_arguments(
     evidence: Evidence, script: str, image_step: str | None, audio_step: str | None
 ) -> tuple[dict[str, Any], str]:
     scenes = [
-        {"caption": shorten(point, 110), "duration_s": 3.0} for point in evidence.key_points[:4]
+        Scene(caption=shorten(point, 110), duration_s=3.0) for point in evidence.key_points[:4]
     ]
     if not scenes:
-        scenes = [{"caption": shorten(evidence.topic, 110), "duration_s": 3.0}]
-    arguments: dict[str, Any] = {"title": shorten(evidence.topic, 80), "scenes": scenes}
-    if image_step:
-        arguments["image_steps"] = [image_step]
-    if audio_step:
-        arguments["narration_step"] = audio_step
-    else:
-        arguments["narration"] = script
+        scenes = [Scene(caption=shorten(evidence.topic, 110), duration_s=3.0)]
+    arguments = VideoArguments(
+        title=shorten(evidence.topic, 80),
+        scenes=scenes,
+        image_steps=[image_step] if image_step else [],
+        narration="" if audio_step else script,
+        narration_step=audio_step,
+    )
+    # The step names only what applies: image steps when there are some, one soundtrack source.
+    unused = {"narration" if audio_step else "narration_step"}
+    if not image_step:
+        unused.add("image_steps")
     spec = f"A short video of {len(scenes)} captioned scene{'' if len(scenes) == 1 else 's'}"
     spec += " over the diagram" if image_step else ""
     spec += ", narrated." if (audio_step or script) else "."
-    return arguments, spec
+    return step_arguments(arguments, exclude=unused), spec
 
 
 def document_arguments(
-    evidence: Evidence, answer_text: str, figure_steps: list[str], format: str
+    evidence: Evidence, answer_text: str, figure_steps: list[str], format: DocumentFormat
 ) -> tuple[dict[str, Any], str]:
-    sections = [{"heading": "Question", "body": strip_placeholders(evidence.question)}]
-    sections.append({"heading": "Answer", "body": strip_placeholders(answer_text)})
+    sections = [
+        Section(heading="Question", body=strip_placeholders(evidence.question)),
+        Section(heading="Answer", body=strip_placeholders(answer_text)),
+    ]
     if evidence.key_points:
         sections.append(
-            {
-                "heading": "Key points",
-                "body": "\n".join(f"- {point}" for point in evidence.key_points),
-            }
+            Section(
+                heading="Key points",
+                body="\n".join(f"- {point}" for point in evidence.key_points),
+            )
         )
     tables = []
     if evidence.data_values:
-        rows = [
+        rows: list[list[Cell]] = [
             [label, value]
             for label, value in zip(evidence.data_labels, evidence.data_values, strict=False)
         ]
         tables.append(
-            {"caption": "Data found in the inputs", "columns": ["label", "value"], "rows": rows}
+            Table(caption="Data found in the inputs", columns=["label", "value"], rows=rows)
         )
     if evidence.data_report:
         rows = [[name, value] for name, value in evidence.data_report.items()]
-        tables.append({"caption": "Computed values", "columns": ["measure", "value"], "rows": rows})
-    arguments = {
-        "title": shorten(evidence.topic[:1].upper() + evidence.topic[1:], 100),
-        "format": format,
-        "sections": sections,
-        "tables": tables,
-        "figure_steps": figure_steps,
-    }
+        tables.append(Table(caption="Computed values", columns=["measure", "value"], rows=rows))
+    arguments = DocumentArguments(
+        title=shorten(evidence.topic[:1].upper() + evidence.topic[1:], 100),
+        format=format,
+        sections=sections,
+        tables=tables,
+        figure_steps=figure_steps,
+    )
     return (
-        arguments,
+        step_arguments(arguments),
         f"A {format.upper()} report with {len(sections)} sections and {len(tables)} tables.",
     )
 
@@ -181,12 +206,13 @@ def document_arguments(
 def code_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
     """The analysis program when there is one; else a program that prints the key points."""
     if evidence.analysis_code:
+        analysis = CodeArguments(
+            code=evidence.analysis_code,
+            filename="analysis.py",
+            description="The data analysis behind the answer.",
+        )
         return (
-            {
-                "code": evidence.analysis_code,
-                "filename": "analysis.py",
-                "description": "The data analysis behind the answer.",
-            },
+            step_arguments(analysis),
             "The Python program that computed the values in the answer.",
         )
     points = evidence.key_points or [evidence.topic]
@@ -209,58 +235,51 @@ def code_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
     ]
     if evidence.input_code:
         lines[0] = '"""Notes on the input program, with its key points as data."""'
+    program = CodeArguments(
+        code="\n".join(lines),
+        filename="answer.py",
+        description="The key points as a runnable program.",
+    )
     return (
-        {
-            "code": "\n".join(lines),
-            "filename": "answer.py",
-            "description": "The key points as a runnable program.",
-        },
+        step_arguments(program),
         "A runnable Python program that prints the answer's key points.",
     )
 
 
-MESH_TEMPLATES: dict[str, list[dict[str, Any]]] = {
+MESH_TEMPLATES: dict[str, list[MeshPart]] = {
     "bracket": [
-        {"shape": "box", "size": [100, 5, 80], "position": [0, 0, 40]},
-        {"shape": "box", "size": [100, 80, 5], "position": [0, 40, 0]},
-        {"shape": "wedge", "size": [5, 40, 40], "position": [0, 20, 20]},
+        MeshPart(shape="box", size=[100, 5, 80], position=[0, 0, 40]),
+        MeshPart(shape="box", size=[100, 80, 5], position=[0, 40, 0]),
+        MeshPart(shape="wedge", size=[5, 40, 40], position=[0, 20, 20]),
     ],
     "house": [
-        {"shape": "box", "size": [60, 40, 30], "position": [0, 0, 15]},
-        {"shape": "wedge", "size": [60, 40, 20], "position": [0, 0, 40]},
+        MeshPart(shape="box", size=[60, 40, 30], position=[0, 0, 15]),
+        MeshPart(shape="wedge", size=[60, 40, 20], position=[0, 0, 40]),
     ],
     "tower": [
-        {"shape": "cylinder", "radius": 10, "height": 60, "position": [0, 0, 30]},
-        {"shape": "cone", "radius": 12, "height": 20, "position": [0, 0, 70]},
+        MeshPart(shape="cylinder", radius=10, height=60, position=[0, 0, 30]),
+        MeshPart(shape="cone", radius=12, height=20, position=[0, 0, 70]),
     ],
     "molecule": [
-        {"shape": "sphere", "radius": 8, "position": [0, 0, 0]},
-        {"shape": "sphere", "radius": 5, "position": [18, 0, 0]},
-        {"shape": "sphere", "radius": 5, "position": [-9, 15.6, 0]},
-        {
-            "shape": "cylinder",
-            "radius": 1.5,
-            "height": 14,
-            "position": [9, 0, 0],
-            "rotation_deg": [0, 90, 0],
-        },
-        {
-            "shape": "cylinder",
-            "radius": 1.5,
-            "height": 14,
-            "position": [-4.5, 7.8, 0],
-            "rotation_deg": [0, 90, 120],
-        },
+        MeshPart(shape="sphere", radius=8, position=[0, 0, 0]),
+        MeshPart(shape="sphere", radius=5, position=[18, 0, 0]),
+        MeshPart(shape="sphere", radius=5, position=[-9, 15.6, 0]),
+        MeshPart(
+            shape="cylinder", radius=1.5, height=14, position=[9, 0, 0], rotation_deg=[0, 90, 0]
+        ),
+        MeshPart(
+            shape="cylinder",
+            radius=1.5,
+            height=14,
+            position=[-4.5, 7.8, 0],
+            rotation_deg=[0, 90, 120],
+        ),
     ],
     "planet": [
-        {"shape": "sphere", "radius": 20, "position": [0, 0, 0]},
-        {
-            "shape": "torus",
-            "radius": 32,
-            "minor_radius": 2,
-            "position": [0, 0, 0],
-            "rotation_deg": [20, 0, 0],
-        },
+        MeshPart(shape="sphere", radius=20, position=[0, 0, 0]),
+        MeshPart(
+            shape="torus", radius=32, minor_radius=2, position=[0, 0, 0], rotation_deg=[20, 0, 0]
+        ),
     ],
 }
 MESH_KEYWORDS = {
@@ -287,21 +306,22 @@ def mesh_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
         (name for word, name in MESH_KEYWORDS.items() if re.search(rf"\b{word}", text)), None
     )
     if template:
-        parts = [dict(part) for part in MESH_TEMPLATES[template]]
+        parts = list(MESH_TEMPLATES[template])
         spec = f"A 3D model of a {template} built from {len(parts)} primitives."
     elif evidence.mesh_extents:
         x, y, z = (max(float(value), 1.0) for value in evidence.mesh_extents[:3])
         parts = [
-            {"shape": "box", "size": [x, y, z], "position": [0, 0, z / 2]},
-            {"shape": "box", "size": [x * 1.1, y * 1.1, z * 0.1], "position": [0, 0, -z * 0.05]},
+            MeshPart(shape="box", size=[x, y, z], position=[0, 0, z / 2]),
+            MeshPart(shape="box", size=[x * 1.1, y * 1.1, z * 0.1], position=[0, 0, -z * 0.05]),
         ]
         spec = "A 3D model matching the input's extents, on a base plate."
     else:
         parts = [
-            {"shape": "cylinder", "radius": 30, "height": 6, "position": [0, 0, 3]},
-            {"shape": "box", "size": [24, 24, 24], "position": [0, 0, 18]},
-            {"shape": "sphere", "radius": 10, "position": [0, 0, 40]},
+            MeshPart(shape="cylinder", radius=30, height=6, position=[0, 0, 3]),
+            MeshPart(shape="box", size=[24, 24, 24], position=[0, 0, 18]),
+            MeshPart(shape="sphere", radius=10, position=[0, 0, 40]),
         ]
         spec = f"A 3D display model standing for {evidence.topic}."
     name = "_".join(key_terms(evidence.topic, 3)) or "model"
-    return {"name": name[:60], "parts": parts, "format": "glb"}, spec
+    model = MeshArguments(name=name[:60], parts=parts, format="glb")
+    return step_arguments(model), spec

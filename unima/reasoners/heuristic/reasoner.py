@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import ValidationError
+
+from unima.errors import PlanError
 from unima.reasoners.base import AnalysisDecision, Reasoner, RequestView
 from unima.reasoners.heuristic.analysis_code import decide_analysis
 from unima.reasoners.heuristic.content import (
@@ -39,6 +42,7 @@ from unima.reasoners.heuristic.text_tools import (
     topic_of,
 )
 from unima.tools import TOOL_FOR_MODALITY
+from unima.tools.document.arguments import DocumentFormat
 from unima.types import AnalysisReport, Caption, OutputSpec, Plan, Step, tag_modality
 
 # Producers first, so steps that consume images or narration can depend on them.
@@ -110,13 +114,26 @@ class HeuristicReasoner(Reasoner):
         first_step = {modality: f"make_{tags[0]}" for modality, tags in by_modality.items()}
         for modality in BUILD_ORDER:
             for index, tag in enumerate(by_modality.get(modality, [])):
-                arguments, spec, depends_on = self._arguments(
-                    modality, index, evidence, body, script, first_step, by_modality, view
-                )
                 step_id = f"make_{tag}"
+                tool = TOOL_FOR_MODALITY[modality]
+                try:
+                    arguments, spec, depends_on = self._arguments(
+                        modality, index, evidence, body, script, first_step, by_modality, view
+                    )
+                except ValidationError as error:
+                    # What plan validation would reject (an empty topic, data past a tool's
+                    # limits), found while the arguments are built.
+                    details = "; ".join(
+                        f"{'.'.join(str(part) for part in issue['loc']) or 'arguments'}: "
+                        f"{issue['msg']}"
+                        for issue in error.errors()
+                    )
+                    raise PlanError(
+                        [f"step {step_id!r} ({tool}) has invalid arguments: {details}"]
+                    ) from error
                 steps[tag] = Step(
                     id=step_id,
-                    tool=TOOL_FOR_MODALITY[modality],
+                    tool=tool,
                     arguments=arguments,
                     depends_on=depends_on,
                     produces=tag,
@@ -296,7 +313,7 @@ class HeuristicReasoner(Reasoner):
         if modality == "document":
             figures = [f"make_{tag}" for tag in by_modality.get("image", [])]
             text = view.request.text.lower()
-            format = (
+            format: DocumentFormat = (
                 "docx"
                 if re.search(r"\b(docx|word document)\b", text)
                 else "markdown"
