@@ -2,8 +2,9 @@
 
 Each builder turns what the reasoner knows (the topic, key points, the analysis data) into the
 arguments of one embedded tool, built with that tool's own argument model, so a renamed or
-mistyped field fails type checking and construction, not a plan; ``Evidence`` carries that
-knowledge. A plan step holds the model dumped with only the fields set here.
+mistyped field is caught by the type checker and at construction, not by plan validation;
+``Evidence`` carries that knowledge. A plan step holds the model dumped with only the fields
+set here.
 """
 
 from __future__ import annotations
