@@ -43,7 +43,7 @@ def prepare(folder: Path, count: int) -> tuple[Path, Path, float]:
 
 def structure_scoring(instances_file: Path, predictions: Path) -> dict[str, Any]:
     """Time ``StructureMetric.score`` alone over every instance (data already loaded)."""
-    from unima.bench.dataset import load_predictions, load_unim
+    from unima.bench.datasets.unim import load_predictions, load_unim
     from unima.eval.records import InstanceContext
     from unima.eval.structure import StructureMetric
 

@@ -34,7 +34,8 @@ from typing import Any, ClassVar
 from rich.console import Console
 from rich.table import Table
 
-from unima.bench.models import ModelAdapter, PredictionResult
+from unima.bench.models import ModelAdapter
+from unima.bench.records import Answer
 from unima.bench.runner import RunOptions, run_benchmark
 
 
@@ -46,10 +47,10 @@ class InstantModel(ModelAdapter):
     def describe(self) -> dict[str, Any]:
         return {"adapter": "instant"}
 
-    def predict(self, instance: Any, media_root: Path, out_dir: Path) -> PredictionResult:
+    def predict(self, instance: Any, media_root: Path, out_dir: Path) -> Answer:
         path = out_dir / "image1.png"
         path.write_bytes(b"\x89PNG instant!!!!")
-        return PredictionResult(content="See <image1>.", modal={"image1": path})
+        return Answer(content="See <image1>.", modal={"image1": path})
 
 
 class Clock:

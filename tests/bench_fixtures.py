@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from unima.bench.models import ModelAdapter, PredictionResult, save_file
+from unima.bench.models import ModelAdapter, save_file
+from unima.bench.records import Answer
 from unima.errors import InputError
 
 
@@ -67,7 +68,7 @@ class EchoModel(ModelAdapter):
     def describe(self) -> dict[str, Any]:
         return {"adapter": "echo", "version": "1"}
 
-    def predict(self, instance: Any, media_root: Path, out_dir: Path) -> PredictionResult:
+    def predict(self, instance: Any, media_root: Path, out_dir: Path) -> Answer:
         identifier = instance.id
         options = self.options
         if identifier in options.get("crash", ()):
@@ -91,7 +92,7 @@ class EchoModel(ModelAdapter):
         scratch.unlink()
         trace = out_dir / "trace.json"
         trace.write_text(json.dumps({"id": identifier, "pid": os.getpid()}), encoding="utf-8")
-        return PredictionResult(
+        return Answer(
             content=f"Answer to {instance.subdomain}/{identifier}: see <image1>.",
             modal={"image1": image},
             trace_path=trace,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unima.bench.dataset import (
+from unima.bench.datasets.unim import (
     InvalidInstance,
     UnimInstance,
     fingerprint,

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pytest
 from loopback import chat_completion, serve_on_loopback
 
-from unima.bench.dataset import UnimInstance
+from unima.bench.datasets.unim import UnimInstance
 from unima.bench.models import MODELS, resolve_model
 from unima.errors import ConfigError, InputError, ModelError
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from unima.bench.dataset import UnimInstance, load_predictions
+from unima.bench.datasets.unim import UnimInstance, load_predictions
 from unima.errors import InputError, UnsafePathError
 
 

@@ -11,9 +11,10 @@ import pytest
 from bench_fixtures import EchoModel, make_dataset
 from typer.testing import CliRunner
 
-from unima.bench.dataset import load_unim
+from unima.bench.datasets.unim import load_unim
 from unima.bench.manifest import read_manifest
-from unima.bench.runner import RunOptions, Selection, run_benchmark
+from unima.bench.records import Selection
+from unima.bench.runner import RunOptions, run_benchmark
 from unima.bench.store import EventLog, ResultStore, RunLock, read_events
 from unima.cli import app
 from unima.errors import ConfigError, InputError

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from unima.bench.instance import Side, UnimInstance
-from unima.bench.predictions import Prediction
+from unima.bench.datasets.unim.instance import Side, UnimInstance
+from unima.bench.datasets.unim.predictions import Prediction
 from unima.eval.coherence import CoherenceMetric, composite_score
 from unima.eval.judges.cues import coherence_cues, style_cues
 from unima.eval.judges.llm import LlmJudge

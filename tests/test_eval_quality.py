@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from unima.bench.dataset import Prediction, UnimInstance
+from unima.bench.datasets.unim import Prediction, UnimInstance
 from unima.eval.quality import QualityMetric, aggregate, score_item
 from unima.eval.quality.audio import integrated_loudness, score_audio
 from unima.eval.quality.code import score_code

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from unima.bench.instance import Side, UnimInstance
-from unima.bench.predictions import Prediction
+from unima.bench.datasets.unim.instance import Side, UnimInstance
+from unima.bench.datasets.unim.predictions import Prediction
 from unima.errors import InputError
 from unima.eval.embeddings import FakeEmbedder
 from unima.eval.judges.llm import LlmJudge

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from unima.bench.dataset import Prediction, UnimInstance
+from unima.bench.datasets.unim import Prediction, UnimInstance
 from unima.eval.records import InstanceContext, MetricValue
 from unima.eval.sqcs import TABLE_4, coupled_score, quality_factor, sqcs_values, table_error
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from unima.bench.dataset import Prediction, UnimInstance
+from unima.bench.datasets.unim import Prediction, UnimInstance
 from unima.eval.records import InstanceContext, abs_rel
 from unima.eval.runner import evaluate
 from unima.eval.structure import StructureMetric, check_structure

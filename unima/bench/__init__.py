@@ -1,6 +1,8 @@
-"""Benchmark harness: run models on UniM and keep every result.
+"""Benchmark harness: run models on a benchmark's instances and keep every result.
 
-``unima.bench.dataset`` loads and filters UniM instances (``load_unim``, ``select``) and reads
-prediction files (``load_predictions``); the runner, the model adapters and the exports build on
-it. Nothing here is imported by ``import unima``.
+Rooms, lowest first: ``records`` (the instance key, ``Selection`` and ``Answer`` shared with
+``unima.eval``); ``datasets`` (one loader per benchmark in the ``DATASETS`` registry, UniM in
+``datasets/unim/``); ``models`` (model adapters); ``work``, ``executors``, ``store``,
+``manifest`` and ``runner`` (a crash-safe run); ``exports`` (other benchmarks' answer formats).
+Nothing here is imported by ``import unima``.
 """

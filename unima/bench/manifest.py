@@ -12,15 +12,19 @@ may change between resumes: it does not change what an answer is.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from unima.errors import ConfigError, InputError
+from unima.bench.records import InstanceKey, Selection
+from unima.errors import ConfigError, InputError, SandboxError
+from unima.files import atomic_write_text
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
@@ -38,23 +42,31 @@ class DatasetRecord(BaseModel):
     invalid: int
 
 
-class SelectionRecord(BaseModel):
-    """The filters that chose the run's instances, and a hash of the chosen keys."""
+class SelectionRecord(Selection):
+    """The run's ``Selection`` as the manifest pins it, plus what it chose.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Attributes:
+        on_invalid: what the run did with invalid instances (``skip`` or ``fail``).
+        selected: how many instances the selection chose.
+        keys_sha256: sha256 of the chosen keys (sorted, as JSON).
+    """
 
-    fields: list[str] = Field(default_factory=list)
-    domains: list[str] = Field(default_factory=list)
-    subdomains: list[str] = Field(default_factory=list)
-    difficulties: list[int] = Field(default_factory=list)
-    input_modalities: list[str] = Field(default_factory=list)
-    output_modalities: list[str] = Field(default_factory=list)
-    limit: int | None = None
-    sample: int | None = None
-    seed: int = 0
     on_invalid: str = "skip"
     selected: int = 0
     keys_sha256: str = ""
+
+    @classmethod
+    def of(
+        cls, selection: Selection, keys: Iterable[InstanceKey], *, on_invalid: str
+    ) -> SelectionRecord:
+        """The record of ``selection`` having chosen ``keys``."""
+        chosen = sorted(keys)
+        return cls(
+            **selection.model_dump(),
+            on_invalid=on_invalid,
+            selected=len(chosen),
+            keys_sha256=hashlib.sha256(json.dumps(chosen).encode()).hexdigest(),
+        )
 
 
 class ModelRecord(BaseModel):
@@ -124,7 +136,7 @@ def now_iso() -> str:
 
 def current_sandbox() -> SandboxRecord:
     """The tier ``unima.tools.sandbox.choose_tier`` picks here, or why there is none."""
-    from unima.errors import SandboxError
+    # unima.tools.sandbox: ~0.1 s to import, and only a run (not a report or export) needs it.
     from unima.tools.sandbox import choose_tier
 
     try:
@@ -165,8 +177,6 @@ def read_manifest(folder: Path) -> Manifest | None:
 
 def write_manifest(folder: Path, manifest: Manifest) -> Path:
     """Write ``manifest`` once (temporary file, fsync, rename)."""
-    from unima.files import atomic_write_text
-
     path = folder / MANIFEST_NAME
     atomic_write_text(path, manifest.model_dump_json(indent=2) + "\n")
     return path

@@ -33,17 +33,19 @@ import difflib
 import json
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from unima.bench.models import ModelAdapter, PredictionResult, package_versions
+from unima.bench.models import ModelAdapter, package_versions
 from unima.bench.openai_reply import ReplyLimits, read_reply
 from unima.bench.openai_request import RequestLimits, build_request
+from unima.bench.records import Answer
 from unima.errors import ConfigError, ModelError
 from unima.llm.calls import call_model, current_call_limits
 
 if TYPE_CHECKING:
-    from unima.bench.dataset import UnimInstance
+    from unima.bench.datasets.unim import UnimInstance
 
 # Option name -> (type, default). Types are checked so a typo'd CLI value fails at start-up.
 OPTIONS: dict[str, tuple[type | tuple[type, ...], Any]] = {
@@ -107,7 +109,7 @@ class OpenAICompatibleModel(ModelAdapter):
             "versions": package_versions("httpx"),
         }
 
-    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> PredictionResult:
+    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> Answer:
         built = build_request(
             instance,
             media_root,
@@ -137,7 +139,7 @@ class OpenAICompatibleModel(ModelAdapter):
         status = result.status
         if status == "ok" and problems:
             status = "partial"
-        return PredictionResult(content=content, modal=modal, status=status, problems=problems)
+        return Answer(content=content, modal=modal, status=status, problems=problems)
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST the request; the parsed JSON reply. Retries transient failures.
@@ -191,8 +193,8 @@ class OpenAICompatibleModel(ModelAdapter):
 
 
 def _clipped(
-    content: str, modal: dict[str, Path], settings: dict[str, Any]
-) -> tuple[str, dict[str, Path], list[str]]:
+    content: str, modal: Mapping[str, Path], settings: dict[str, Any]
+) -> tuple[str, Mapping[str, Path], list[str]]:
     """The answer text cut at ``max_content_chars``, the media still placed in it, the notes."""
     from unima.types import placeholder_tags
 

@@ -1,6 +1,6 @@
 """Outputs produced elsewhere (``--model predictions:FILE``): validated and copied, never run.
 
-``FILE`` is a ``predictions.jsonl`` in the harness's own format (``unima.bench.dataset``
+``FILE`` is a ``predictions.jsonl`` in the harness's own format (``unima.bench.datasets.unim``
 ``load_predictions``): one line per instance, media paths relative to the file's folder. This is
 how a model that cannot run inside the harness (a GPU cluster job, a closed API batch) is put
 through the same store, manifest, exports and evaluation as every other model.
@@ -17,17 +17,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from unima.bench.models import (
-    ModelAdapter,
-    PredictionResult,
-    PredictionStatus,
-    save_bytes,
-    save_file,
-)
+from unima.bench.models import ModelAdapter, save_bytes, save_file
+from unima.bench.records import Answer, AnswerStatus
 from unima.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
-    from unima.bench.dataset import InstanceKey, Prediction, UnimInstance
+    from unima.bench.datasets.unim import InstanceKey, Prediction, UnimInstance
 
 KNOWN_STATUSES = ("ok", "partial", "failed")
 
@@ -61,7 +56,7 @@ class PredictionsModel(ModelAdapter):
     def predictions(self) -> dict[InstanceKey, Prediction]:
         """The file's entries by key, read on first use."""
         if self._predictions is None:
-            from unima.bench.dataset import load_predictions
+            from unima.bench.datasets.unim import load_predictions
 
             loaded: Any = load_predictions(self.path)
             # ``load_predictions`` returns an object with ``predictions`` and ``problems``.
@@ -81,7 +76,7 @@ class PredictionsModel(ModelAdapter):
             "file_problems": len(self._problems),
         }
 
-    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> PredictionResult:
+    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> Answer:
         prediction = self.predictions.get(instance.key)
         if prediction is None:
             raise InputError(
@@ -89,7 +84,7 @@ class PredictionsModel(ModelAdapter):
                 "check the domain, subdomain and id of its lines",
                 source=str(self.path),
             )
-        from unima.bench.names import is_file_reference
+        from unima.bench.datasets.unim.names import is_file_reference
         from unima.inputs.paths import resolve_media_path
 
         folder = self.path.parent
@@ -105,7 +100,7 @@ class PredictionsModel(ModelAdapter):
                     modal[tag] = save_bytes(value.encode("utf-8"), out_dir, tag, ".txt")
             except InputError as error:
                 problems.append(f"<{tag}>: {error}")
-        status: PredictionStatus = "partial"
+        status: AnswerStatus = "partial"
         if prediction.status in KNOWN_STATUSES:
             status = prediction.status  # type: ignore[assignment]  # checked just above
         if prediction.status not in KNOWN_STATUSES:
@@ -114,7 +109,7 @@ class PredictionsModel(ModelAdapter):
             problems.append(f"recorded error: {prediction.error}")
         if status == "ok" and problems:
             status = "partial"
-        return PredictionResult(
+        return Answer(
             content=prediction.content, modal=modal, status=status, problems=tuple(problems)
         )
 

@@ -20,12 +20,13 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from unima.bench.models import ModelAdapter, PredictionResult, package_versions, save_file
+from unima.bench.models import ModelAdapter, package_versions, save_file
+from unima.bench.records import Answer
 from unima.errors import ConfigError
 
 if TYPE_CHECKING:
     from unima.agent import UniMA
-    from unima.bench.dataset import UnimInstance
+    from unima.bench.datasets.unim import UnimInstance
 
 AGENT_OPTIONS = ("reasoner", "perception_llm", "tools", "tool_backends")
 TOOL_CHOICES = ("fake",)
@@ -98,7 +99,7 @@ class UnimaModel(ModelAdapter):
         return self._agent
 
     def describe(self) -> dict[str, Any]:
-        from unima import __version__
+        from unima.version import __version__
 
         agent = self.agent
         backends = {}
@@ -118,7 +119,7 @@ class UnimaModel(ModelAdapter):
             "versions": {"unima": __version__, **package_versions(*VERSIONED_DISTRIBUTIONS)},
         }
 
-    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> PredictionResult:
+    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> Answer:
         from unima.files import atomic_write_bytes
 
         run_id = _run_id(instance.key)
@@ -140,7 +141,7 @@ class UnimaModel(ModelAdapter):
         status = response.status
         if status == "ok" and missing:
             status = "partial"
-        return PredictionResult(
+        return Answer(
             content=answer["content"],
             modal=modal,
             trace_path=trace_path,

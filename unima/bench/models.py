@@ -15,7 +15,7 @@ client, a parsed predictions file) is built lazily and is never pickled.
 Contract for ``predict``: every file the result names is written atomically under ``out_dir``,
 named ``<tag><suffix>`` (``image2.png``); the caller owns ``out_dir`` and may clear it before a
 retry. A model failure that still leaves something to score (text without media, a malformed
-reply) is a result with ``status="partial"`` and its ``problems``; a failure with nothing to
+reply) is an ``Answer`` with ``status="partial"`` and its ``problems``; a failure with nothing to
 score raises an ``UnimaError``.
 """
 
@@ -23,41 +23,21 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from unima.bench.records import Answer
 from unima.errors import ConfigError, InputError
+from unima.files import atomic_copy, atomic_write_bytes
 from unima.registry import Registry
 
 if TYPE_CHECKING:
-    from unima.bench.dataset import UnimInstance
+    from unima.bench.datasets.unim import UnimInstance
 
-PredictionStatus = Literal["ok", "partial", "failed"]
 # The tags an answer may bind to files; ``text`` is allowed because UniM's ``output.modal`` may
 # carry ``text1``-style entries.
 TAG_PATTERN = re.compile(r"(?:image|audio|video|document|code|threeD|text)[0-9]{1,4}")
-
-
-@dataclass(frozen=True)
-class PredictionResult:
-    """One model answer to one instance.
-
-    Attributes:
-        content: the answer text with its ``<tagN>`` placeholders, unchanged.
-        modal: placeholder tag to the absolute path of its file, inside the ``out_dir`` given to
-            ``predict``.
-        trace_path: the model's own trace file (UniMA's run trace), if it has one.
-        status: ``ok``; ``partial`` when the answer is usable but something went wrong (listed in
-            ``problems``); ``failed`` when the model answered but the answer is unusable.
-        problems: human-readable notes on what went wrong, for the run's event log.
-    """
-
-    content: str
-    modal: dict[str, Path]
-    trace_path: Path | None = None
-    status: PredictionStatus = "ok"
-    problems: tuple[str, ...] = field(default_factory=tuple)
 
 
 class ModelAdapter(ABC):
@@ -83,7 +63,7 @@ class ModelAdapter(ABC):
         """What the manifest records: the spec, the options that change answers, versions."""
 
     @abstractmethod
-    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> PredictionResult:
+    def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> Answer:
         """Answer ``instance``, writing every file of the answer under ``out_dir``.
 
         Args:
@@ -152,8 +132,6 @@ def answer_path(out_dir: Path, tag: str, suffix: str) -> Path:
 
 def save_bytes(data: bytes, out_dir: Path, tag: str, suffix: str) -> Path:
     """Write ``data`` atomically to ``out_dir/<tag><suffix>``; returns the path."""
-    from unima.files import atomic_write_bytes
-
     target = answer_path(out_dir, tag, suffix)
     atomic_write_bytes(target, data)
     return target
@@ -165,16 +143,12 @@ def save_file(source: Path, out_dir: Path, tag: str, suffix: str | None = None) 
     The copy goes to a temporary file in ``out_dir`` and is renamed into place, so a crash
     never leaves a partial file under its final name.
     """
-    from unima.files import atomic_copy
-
     suffix = source.suffix.lower() if suffix is None else suffix
     return atomic_copy(source, answer_path(out_dir, tag, suffix))
 
 
 def package_versions(*distributions: str) -> dict[str, str]:
     """Installed versions of ``distributions`` (``"absent"`` when one is not installed)."""
-    from importlib import metadata
-
     versions = {}
     for distribution in distributions:
         try:

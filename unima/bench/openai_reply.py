@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unima.bench.models import TAG_PATTERN, PredictionResult, PredictionStatus, save_bytes
+from unima.bench.models import TAG_PATTERN, save_bytes
+from unima.bench.records import Answer, AnswerStatus
 from unima.errors import InputError, ReasonerError, UnimaError
 
 DATA_URI = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+=?[\w.+-]*)*),")
@@ -69,7 +70,7 @@ class ReplyLimits:
 
 def read_reply(
     reply: str, out_dir: Path, limits: ReplyLimits, *, audio: bytes | None = None
-) -> PredictionResult:
+) -> Answer:
     """Turn a model reply into a prediction with its media saved under ``out_dir``.
 
     Args:
@@ -110,12 +111,12 @@ def read_reply(
     if missing:
         problems.append(f"placeholders without media: {', '.join(missing)}")
     ordered = {tag: modal[tag] for tag in tags if tag in modal}
-    status: PredictionStatus = "ok"
+    status: AnswerStatus = "ok"
     if not content.strip() and not ordered:
         status = "failed"
     elif problems:
         status = "partial"
-    return PredictionResult(content=content, modal=ordered, status=status, problems=tuple(problems))
+    return Answer(content=content, modal=ordered, status=status, problems=tuple(problems))
 
 
 def _parse(reply: str, problems: list[str]) -> tuple[str, dict[str, Any]]:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from unima.errors import InputError
 
 if TYPE_CHECKING:
-    from unima.bench.dataset import UnimInstance
+    from unima.bench.datasets.unim import UnimInstance
     from unima.types import Part
 
 NATIVE_AUDIO_FORMATS = ("wav", "mp3")  # what OpenAI's input_audio accepts as is
@@ -117,7 +117,7 @@ def _describe_input(
     tag: str, relative: str, folder: Path, limits: RequestLimits, scratch: Path
 ) -> tuple[str, list[dict[str, Any]]]:
     """The prompt line for one input and the content parts that carry it."""
-    from unima.bench.names import is_file_reference, tag_modality
+    from unima.bench.datasets.unim.names import is_file_reference, tag_modality
     from unima.inputs.parts import part_from_file
     from unima.inputs.paths import resolve_media_path
 

@@ -10,17 +10,16 @@ worker process; a crashed worker surfaces as ``WorkerCrashedError``. Either cost
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from unima.bench.work import Task, WorkResult, publish_files, run_task
+from unima.bench.models import ModelAdapter
+from unima.bench.work import Task, WorkResult, publish_files, published, run_task
 from unima.errors import MissingExtraError
-
-if TYPE_CHECKING:
-    from unima.bench.models import ModelAdapter
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ def answer_on_ray(adapter: ModelAdapter, task: Task) -> WorkResult:
 
 def import_ray() -> Any:
     try:
-        import ray
+        import ray  # the optional ray extra, ~1 s to import: only --executor ray loads it
     except ImportError:
         raise MissingExtraError("--executor ray", "ray", "ray") from None
     return ray
@@ -132,6 +131,7 @@ class RayExecutor:
         return finished
 
     def _collect(self, reference: Any, task: Task, started: float) -> WorkResult:
+        # ray is the optional extra; import_ray has loaded it by the time a task finishes.
         from ray.exceptions import RayError, TaskCancelledError, WorkerCrashedError
 
         try:
@@ -141,10 +141,12 @@ class RayExecutor:
         except RayError as error:
             cause = str(error).strip().splitlines()
             return self._lost(task, started, "crashed", cause[-1] if cause else repr(error))
-        if result.files is None:
+        if result.files is None or result.answer is None:
             return result
         modal, trace = publish_files(self.out, task.key, result.files)
-        return WorkResult(**{**result.__dict__, "modal": modal, "trace": trace, "files": None})
+        return dataclasses.replace(
+            result, answer=published(result.answer, modal, trace), files=None
+        )
 
     @staticmethod
     def _lost(task: Task, started: float, status: str, reason: str) -> WorkResult:

@@ -17,15 +17,19 @@ still writes the predictions: re-running the same command carries on.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
+from unima.bench.datasets import DatasetLoad, dataset_loader
+from unima.bench.executors import Executor, LocalExecutor
 from unima.bench.manifest import (
     MANIFEST_NAME,
     DatasetRecord,
@@ -40,18 +44,16 @@ from unima.bench.manifest import (
     read_manifest,
     write_manifest,
 )
+from unima.bench.models import ModelAdapter, resolve_model
+from unima.bench.ray_executor import RayExecutor
+from unima.bench.records import InstanceKey, Selection
 from unima.bench.store import ResultRow, ResultStore, RunLock
 from unima.bench.work import STAGING, Task, WorkResult, key_folder
-from unima.errors import ConfigError, InputError
-
-if TYPE_CHECKING:
-    from unima.bench.dataset import DatasetLoad, UnimInstance
-    from unima.bench.executors import Executor
-    from unima.bench.models import ModelAdapter
+from unima.errors import ConfigError, InputError, UnsafePathError
+from unima.version import __version__
 
 logger = logging.getLogger(__name__)
 
-InstanceKey = tuple[str, str, str]
 ExecutorName = Literal["local", "ray"]
 # A row in flight during this many driver deaths is failed rather than re-queued: it may be
 # what kills the driver (memory), and re-queuing it forever would never finish the run.
@@ -67,21 +69,6 @@ RUN_FILES = (
     "traces",
     STAGING,
 )
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The dataset filters (see ``unima.bench.dataset.select``)."""
-
-    fields: tuple[str, ...] = ()
-    domains: tuple[str, ...] = ()
-    subdomains: tuple[str, ...] = ()
-    difficulties: tuple[int, ...] = ()
-    input_modalities: tuple[str, ...] = ()
-    output_modalities: tuple[str, ...] = ()
-    limit: int | None = None
-    sample: int | None = None
-    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -155,33 +142,35 @@ def run_benchmark(
     *,
     model_options: dict[str, Any] | None = None,
     media_root: Path | None = None,
-    selection: Selection = Selection(),
+    selection: Selection | None = None,
     on_invalid: Literal["skip", "fail"] = "skip",
     options: RunOptions = RunOptions(),
     observer: RunObserver | None = None,
+    benchmark: str = "unim",
 ) -> RunSummary:
-    """Run ``model`` on the selected UniM instances of ``data``, writing the run folder ``out``.
+    """Run ``model`` on the selected instances of ``data``, writing the run folder ``out``.
 
     Args:
-        data: a UniM instance file or folder.
+        data: the benchmark's instance file or folder.
         out: the run folder; re-using it resumes the run.
         model: a model spec (``unima``, ``openai-compatible:URL:MODEL``, ``predictions:FILE``)
             or an adapter.
         model_options: adapter options when ``model`` is a spec.
         media_root: the media folder, when not beside ``data``.
-        selection: the filters.
+        selection: which instances to run (``None``: all).
         on_invalid: ``skip`` reports invalid instances and runs the rest; ``fail`` stops.
         options: how to run.
         observer: progress callbacks.
+        benchmark: the dataset's name in ``unima.bench.datasets.DATASETS``.
 
     Raises:
         InputError: the dataset cannot be read (or has invalid instances with ``fail``), or
             another run holds ``out``.
-        ConfigError: the model spec does not resolve, or ``out`` holds a different run.
+        ConfigError: the benchmark or the model spec does not resolve, or ``out`` holds a
+            different run.
     """
-    from unima.bench.dataset import load_unim
-    from unima.bench.models import resolve_model
-
+    loader = dataset_loader(benchmark)
+    selection = selection or Selection()
     if options.workers < 1 or options.retries < 0 or options.timeout_s <= 0:
         raise ConfigError(
             f"workers must be >= 1, retries >= 0 and timeout > 0 (got {options.workers}, "
@@ -191,13 +180,20 @@ def run_benchmark(
     out = Path(out)
     check_out_folder(out)
     with RunLock(out):
-        dataset = load_unim(Path(data), media_root=media_root, on_invalid=on_invalid)
-        chosen, unsafe = _choose(dataset, selection)
+        dataset = loader.load(Path(data), media_root=media_root, on_invalid=on_invalid)
+        chosen, unsafe = _safe(loader.select(dataset.instances, selection))
         adapter = (
             model if not isinstance(model, str) else resolve_model(model, **(model_options or {}))
         )
         manifest = build_manifest(
-            dataset, Path(data), selection, on_invalid, chosen, adapter, options
+            dataset,
+            Path(data),
+            selection,
+            on_invalid,
+            chosen,
+            adapter,
+            options,
+            benchmark=benchmark,
         )
         _settle_manifest(out, manifest, force=options.force)
         _clean_staging(out)
@@ -239,54 +235,34 @@ def run_benchmark(
     )
 
 
-def _choose(
-    dataset: DatasetLoad, selection: Selection
-) -> tuple[list[UnimInstance], list[tuple[str, InstanceKey | None, str]]]:
-    from unima.bench.dataset import select
-    from unima.errors import UnsafePathError
-
-    chosen = select(
-        dataset.instances,
-        fields=selection.fields,
-        domains=selection.domains,
-        subdomains=selection.subdomains,
-        difficulties=selection.difficulties,
-        input_modalities=selection.input_modalities,
-        output_modalities=selection.output_modalities,
-        limit=selection.limit,
-        sample=selection.sample,
-        seed=selection.seed,
-    )
-    safe: list[UnimInstance] = []
+def _safe(chosen: list[Any]) -> tuple[list[Any], list[tuple[str, InstanceKey | None, str]]]:
+    """The chosen instances whose keys can be folder names, and a report of the others."""
+    safe: list[Any] = []
     unsafe: list[tuple[str, InstanceKey | None, str]] = []
     for instance in chosen:
         try:
             key_folder(instance.key)  # keys become folder names in the run folder
         except UnsafePathError as error:
-            unsafe.append((f"{instance.domain}/{instance.subdomain}", instance.key, str(error)))
+            unsafe.append(("/".join(map(str, instance.key[:2])), instance.key, str(error)))
             continue
         safe.append(instance)
     return safe, unsafe
 
 
 def build_manifest(
-    dataset: DatasetLoad,
+    dataset: DatasetLoad[Any],
     data: Path,
     selection: Selection,
     on_invalid: str,
-    chosen: list[UnimInstance],
+    chosen: Sequence[Any],
     adapter: ModelAdapter,
     options: RunOptions,
+    *,
+    benchmark: str = "unim",
 ) -> Manifest:
     """The manifest of this invocation (compared with, or written as, the run's manifest)."""
-    import hashlib
-    import json
-
-    from unima import __version__
-
-    keys = json.dumps(sorted(instance.key for instance in chosen))
     return Manifest(
-        benchmark="unim",
+        benchmark=benchmark,
         created=now_iso(),
         unima_version=__version__,
         python=python_version(),
@@ -297,19 +273,8 @@ def build_manifest(
             instances=len(dataset.instances),
             invalid=len(dataset.invalid),
         ),
-        selection=SelectionRecord(
-            fields=list(selection.fields),
-            domains=list(selection.domains),
-            subdomains=list(selection.subdomains),
-            difficulties=list(selection.difficulties),
-            input_modalities=list(selection.input_modalities),
-            output_modalities=list(selection.output_modalities),
-            limit=selection.limit,
-            sample=selection.sample,
-            seed=selection.seed,
-            on_invalid=on_invalid,
-            selected=len(chosen),
-            keys_sha256=hashlib.sha256(keys.encode()).hexdigest(),
+        selection=SelectionRecord.of(
+            selection, (instance.key for instance in chosen), on_invalid=on_invalid
         ),
         model=ModelRecord(
             spec=adapter.spec,
@@ -386,7 +351,7 @@ class _Scheduler:
         store: ResultStore,
         adapter: ModelAdapter,
         media_root: Path,
-        chosen: list[UnimInstance],
+        chosen: list[Any],
         options: RunOptions,
         observer: RunObserver | None,
     ) -> None:
@@ -453,8 +418,6 @@ class _Scheduler:
 
     def _executor(self) -> Executor:
         if self.options.executor == "ray":
-            from unima.bench.ray_executor import RayExecutor
-
             return RayExecutor(
                 self.adapter,
                 self.store.folder,
@@ -464,8 +427,6 @@ class _Scheduler:
             )
         if self.options.executor != "local":
             raise ConfigError(f"unknown executor {self.options.executor!r}; use local or ray")
-        from unima.bench.executors import LocalExecutor
-
         return LocalExecutor(
             self.adapter,
             self.store.folder,
@@ -477,26 +438,13 @@ class _Scheduler:
         """Store ``result``; returns the retry to queue, if any."""
         self.attempts += 1
         previous = self.rows[result.key]
-        seconds = previous.seconds + result.seconds
         retry = (
             result.status != "done"
             and result.retryable
             and result.attempt < self.max_attempts
             and not self.stopped
         )
-        row = ResultRow(
-            key=result.key,
-            status="pending" if retry else result.status,
-            attempts=result.attempt,
-            interruptions=previous.interruptions,
-            prediction_status=result.prediction_status,
-            content=result.content,
-            modal=result.modal,
-            trace=result.trace,
-            error=result.error,
-            problems=result.problems,
-            seconds=seconds,
-        )
+        row = ResultRow.from_attempt(result, previous, retry=retry)
         self.store.record(row, event="retry" if retry else None)
         self.rows[result.key] = row
         if self.observer is not None:

@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from unima.bench.manifest import now_iso
+from unima.bench.records import InstanceKey
+from unima.bench.work import WorkResult
 from unima.errors import InputError
+from unima.files import atomic_write_text
 
-InstanceKey = tuple[str, str, str]
 RowStatus = Literal["pending", "running", "done", "failed", "timeout", "crashed"]
 FINISHED: tuple[RowStatus, ...] = ("done", "failed", "timeout", "crashed")
 STORE_SCHEMA_VERSION = 1
@@ -61,7 +63,12 @@ CREATE TABLE IF NOT EXISTS invalid (
 
 @dataclass(frozen=True)
 class ResultRow:
-    """One instance's row. ``modal`` and ``trace`` are paths relative to the run folder."""
+    """One instance's row: the columns of the ``results`` table.
+
+    The answer (``prediction_status`` to ``problems``) is an ``Answer`` flattened into columns,
+    ``modal`` and ``trace`` as paths relative to the run folder; ``from_attempt`` is the one
+    conversion from an attempt's ``WorkResult``.
+    """
 
     key: InstanceKey
     status: RowStatus
@@ -74,6 +81,29 @@ class ResultRow:
     error: str = ""
     problems: tuple[str, ...] = ()
     seconds: float = 0.0
+
+    @classmethod
+    def from_attempt(cls, result: WorkResult, previous: ResultRow, *, retry: bool) -> ResultRow:
+        """The row after ``result``: ``pending`` again when it will be ``retry``'d."""
+        columns: dict[str, Any] = {}
+        answer = result.answer
+        if answer is not None:
+            columns = {
+                "prediction_status": answer.status,
+                "content": answer.content,
+                "modal": {tag: Path(path).as_posix() for tag, path in answer.modal.items()},
+                "trace": Path(answer.trace_path).as_posix() if answer.trace_path else "",
+                "problems": tuple(answer.problems),
+            }
+        return cls(
+            key=result.key,
+            status="pending" if retry else result.status,
+            attempts=result.attempt,
+            interruptions=previous.interruptions,
+            error=result.error,
+            seconds=previous.seconds + result.seconds,
+            **columns,
+        )
 
 
 class EventLog:
@@ -356,8 +386,6 @@ class ResultStore:
 
     def write_predictions(self, path: Path | None = None) -> Path:
         """Regenerate ``predictions.jsonl`` from the finished rows (atomic replace)."""
-        from unima.files import atomic_write_text
-
         path = path or self.folder / "predictions.jsonl"
         lines = []
         for row in self.rows(FINISHED):

@@ -1,7 +1,6 @@
 """One unit of benchmark work: answer one instance, then put its files in the run folder.
 
-This module runs inside worker processes (local pool or Ray), so it imports little at module
-level. ``run_task`` never raises for a model failure: it returns a ``WorkResult`` saying what
+This module runs inside worker processes (local pool or Ray). ``run_task`` never raises for a model failure: it returns a ``WorkResult`` saying what
 happened, and only the driver writes the store.
 
 Write order (reliability §2.3): the answer's files are written under a scratch folder, fsync'd
@@ -17,14 +16,19 @@ import shutil
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-if TYPE_CHECKING:
-    from unima.bench.models import ModelAdapter, PredictionResult
+from unima.bench.datasets.unim import UnimInstance
+from unima.bench.models import TAG_PATTERN
+from unima.bench.records import Answer, InstanceKey
+from unima.errors import ConfigError, InputError, UnimaError, UnsafePathError
+from unima.files import atomic_write_bytes
 
-InstanceKey = tuple[str, str, str]
+if TYPE_CHECKING:
+    from unima.bench.models import ModelAdapter
+
 WorkStatus = Literal["done", "failed", "timeout", "crashed"]
 STAGING = ".staging"
 _SAFE_COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -51,29 +55,24 @@ class WorkResult:
             ``timeout`` or ``crashed`` (the worker was killed or died).
         retryable: whether another attempt may succeed (not for bad input or a model that
             answered ``failed``).
-        modal / trace: paths relative to the run folder.
-        files: the answer's file bytes by file name (``image1.png``), when the worker could not write the
-            run folder itself (Ray); the driver publishes them.
+        answer: the model's answer, its paths relative to the run folder (``None`` when the
+            model gave none).
+        files: the answer's file bytes by file name (``image1.png``), when the worker could not
+            write the run folder itself (Ray); the driver publishes them.
     """
 
     key: InstanceKey
     attempt: int
     status: WorkStatus
     retryable: bool = False
-    prediction_status: str = ""
-    content: str = ""
-    modal: dict[str, str] = field(default_factory=dict)
-    trace: str = ""
+    answer: Answer | None = None
     error: str = ""
-    problems: tuple[str, ...] = ()
     seconds: float = 0.0
     files: dict[str, bytes] | None = None
 
 
 def key_folder(key: InstanceKey) -> Path:
     """``<domain>/<subdomain>/<id>``, refusing a component that is not one safe file name."""
-    from unima.errors import UnsafePathError
-
     for component in key:
         if not isinstance(component, str) or not _SAFE_COMPONENT.fullmatch(component):
             raise UnsafePathError(
@@ -93,9 +92,6 @@ def run_task(adapter: ModelAdapter, task: Task, out: Path | None) -> WorkResult:
         out: the run folder, when this process can write it; ``None`` returns the files in
             ``WorkResult.files`` for the driver to publish.
     """
-    from unima.bench.dataset import UnimInstance
-    from unima.errors import ConfigError, InputError, UnimaError
-
     started = time.monotonic()
     scratch_parent = out / STAGING if out is not None else None
     if scratch_parent is not None:
@@ -117,14 +113,10 @@ def run_task(adapter: ModelAdapter, task: Task, out: Path | None) -> WorkResult:
             key=task.key,
             attempt=task.attempt,
             status="failed" if prediction.status == "failed" else "done",
-            prediction_status=prediction.status,
-            content=prediction.content,
-            modal=modal,
-            trace=trace,
+            answer=published(prediction, modal, trace),
             error="; ".join(prediction.problems)[:ERROR_CHARS]
             if prediction.status == "failed"
             else "",
-            problems=tuple(prediction.problems),
             seconds=time.monotonic() - started,
             files=files,
         )
@@ -152,17 +144,21 @@ def _failure(task: Task, error: str, started: float, *, retryable: bool) -> Work
     )
 
 
-def collect_files(
-    prediction: PredictionResult, answer_dir: Path, key: InstanceKey
-) -> dict[str, Path]:
+def published(answer: Answer, modal: dict[str, str], trace: str) -> Answer:
+    """``answer`` with its paths replaced by the run-folder-relative ones it was published to."""
+    return replace(
+        answer,
+        modal={tag: Path(path) for tag, path in modal.items()},
+        trace_path=Path(trace) if trace else None,
+    )
+
+
+def collect_files(prediction: Answer, answer_dir: Path, key: InstanceKey) -> dict[str, Path]:
     """The answer's files by output name (``image1.png``, ``trace.json``), checked.
 
     Every file must be a regular file inside ``answer_dir`` (the adapter contract); a tag must
     be a plain placeholder name, because it becomes a file name.
     """
-    from unima.bench.models import TAG_PATTERN
-    from unima.errors import InputError, UnsafePathError
-
     root = answer_dir.resolve()
     sources: dict[str, Path] = {}
     named = list(prediction.modal.items())
@@ -222,8 +218,6 @@ def publish_files(
         target = targets[name.split(".", 1)[0]]
         target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(source, bytes):
-            from unima.files import atomic_write_bytes
-
             atomic_write_bytes(target, source)
         else:
             _move_durably(Path(source), target)

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from unima.bench.work import WorkResult
 
 bench_app = typer.Typer(help="Run models on UniM and export their answers.", no_args_is_help=True)
-BENCHMARKS = ("unim",)
 SHOWN_INVALID = 10
 
 
@@ -95,7 +94,7 @@ def _parse_option(text: str) -> tuple[str, Any]:
 
 @bench_app.command("run")
 def bench_run(
-    benchmark: Annotated[str, typer.Argument(help="The benchmark: unim.")],
+    benchmark: Annotated[str, typer.Argument(help="The benchmark (dataset): unim.")],
     data: Annotated[Path, typer.Option("--data", help="UniM instance file or folder.")],
     out: Annotated[Path, typer.Option("--out", help="Run folder; re-use it to resume.")],
     model: Annotated[
@@ -166,10 +165,14 @@ def bench_run(
     ] = None,
 ) -> None:
     """Run a model on a benchmark, keeping every result; re-run the same command to resume."""
-    from unima.bench.runner import RunOptions, Selection, run_benchmark
+    from unima.bench.datasets import DATASETS
+    from unima.bench.records import Selection
+    from unima.bench.runner import RunOptions, run_benchmark
 
-    if benchmark not in BENCHMARKS:
-        raise fail(f"unknown benchmark {benchmark!r}; choose one of {', '.join(BENCHMARKS)}")
+    try:
+        DATASETS.get(benchmark)  # an unknown name is answered with "did you mean ..."
+    except UnimaError as error:
+        raise fail(str(error)) from error
     if executor not in ("local", "ray"):
         raise fail(f"unknown executor {executor!r}; choose local or ray")
     if on_invalid not in ("skip", "fail"):
@@ -186,12 +189,12 @@ def bench_run(
         raise fail("--llm, --perception-llm, --tools and --max-rounds apply to --model unima only")
     options.update(given)
     selection = Selection(
-        fields=tuple(field or ()),
-        domains=tuple(domain or ()),
-        subdomains=tuple(subdomain or ()),
-        difficulties=tuple(difficulty or ()),
-        input_modalities=tuple(input_modality or ()),
-        output_modalities=tuple(output_modality or ()),
+        fields=field or [],
+        domains=domain or [],
+        subdomains=subdomain or [],
+        difficulties=list(difficulty or []),
+        input_modalities=input_modality or [],
+        output_modalities=output_modality or [],
         limit=limit,
         sample=sample,
         seed=seed,
@@ -219,6 +222,7 @@ def bench_run(
             on_invalid=on_invalid,  # type: ignore[arg-type]
             options=run_options,
             observer=progress,
+            benchmark=benchmark,
         )
     except UnimaError as error:
         raise fail(str(error)) from error

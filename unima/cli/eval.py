@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from unima.cli.app import console, error_console, fail
@@ -71,16 +72,15 @@ def evaluate_unim(
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")] = False,
 ) -> None:
     """Score predictions on StS/LeS, SC/GQ/SQCS/tau and HC/SH/ICS; write REPORT_DIR."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from unima.bench.records import Selection
+    from unima.eval.runner import evaluate
 
-    from unima.eval.runner import Filters, evaluate
-
-    filters = Filters(
-        fields=_split(fields),
-        subdomains=_split(domains),
-        difficulties=_split(difficulties),
-        input_modalities=_split(input_modalities),
-        output_modalities=_split(output_modalities),
+    selection = Selection(
+        fields=list(_split(fields)),
+        subdomains=list(_split(domains)),
+        difficulties=list(_split(difficulties)),
+        input_modalities=list(_split(input_modalities)),
+        output_modalities=list(_split(output_modalities)),
         limit=limit,
     )
     progress = Progress(
@@ -102,7 +102,7 @@ def evaluate_unim(
                 metrics=_split(metrics) or None,
                 workers=workers,
                 media_root=media_root,
-                filters=filters,
+                selection=selection,
                 cache_path=cache,
                 plots=not no_plots,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
@@ -137,8 +137,8 @@ def compare(
 ) -> None:
     """Put two reports side by side with the deltas B - A."""
     from unima.eval.compare import compare_reports, format_delta
-    from unima.eval.report import format_value, load_report
-    from unima.eval.report_markdown import METRIC_LABELS
+    from unima.eval.labels import METRIC_LABELS, format_value
+    from unima.eval.report import load_report
     from unima.files import atomic_write_text
 
     try:
@@ -175,9 +175,8 @@ def _report_name(path: Path) -> str:
 
 
 def _overall_table(report: Report) -> Table:
+    from unima.eval.labels import METRIC_LABELS, format_value, judge_summary
     from unima.eval.records import METRIC_NAMES
-    from unima.eval.report import format_value, judge_summary
-    from unima.eval.report_markdown import METRIC_LABELS
 
     table = Table("metric", "value", "instances", "judge", title="UniM evaluation")
     for name in METRIC_NAMES:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from unima.eval.labels import FIELD_LABELS, METRIC_LABELS, format_value
 from unima.eval.records import METRIC_NAMES
-from unima.eval.report import Report, format_value
-from unima.eval.report_markdown import FIELD_LABELS, METRIC_LABELS
+from unima.eval.report import Report
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,15 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from unima.eval.labels import FIELD_LABELS, METRIC_LABELS
 from unima.eval.records import METRIC_DIMENSIONS, METRIC_NAMES
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from unima.eval.report import Report
+from unima.eval.report import Report
+from unima.files import atomic_write_bytes
 
 RADAR_METRICS = ("StS_abs", "LeS_abs", "SC", "GQ", "SQCS_abs", "tau", "HC", "SH", "ICS_abs")
 DIMENSION_TITLES = {
@@ -48,10 +49,6 @@ def draw_plots(report: Report, folder: Path) -> list[Path]:
 
 
 def _save(figure: Figure, path: Path) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from unima.files import atomic_write_bytes
-
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
@@ -59,10 +56,6 @@ def _save(figure: Figure, path: Path) -> None:
 
 
 def _dimensions_by_field(report: Report) -> Figure:
-    from matplotlib.figure import Figure
-
-    from unima.eval.report_markdown import FIELD_LABELS, METRIC_LABELS
-
     by_field: dict[str, Any] = report.groups.get("field", {})
     fields = [name for name in FIELD_LABELS if name in by_field]
     fields += sorted(name for name in by_field if name not in FIELD_LABELS)
@@ -110,10 +103,6 @@ def _dimensions_by_field(report: Report) -> Figure:
 
 
 def _radar(report: Report) -> Figure:
-    from matplotlib.figure import Figure
-
-    from unima.eval.report_markdown import METRIC_LABELS
-
     shown = [name for name in RADAR_METRICS if report.overall.get(name) is not None]
     missing = [name for name in RADAR_METRICS if name not in shown]
     figure = Figure(figsize=(6, 6), layout="constrained")
@@ -141,8 +130,6 @@ def _radar(report: Report) -> Figure:
 
 
 def _structure_by_combination(report: Report) -> Figure:
-    from matplotlib.figure import Figure
-
     groups: dict[str, Any] = report.groups.get("output_combination", {})
     ranked = sorted(groups.items(), key=lambda item: -item[1]["instances"])[:MAX_COMBINATIONS]
     labels = [f"{name} (n={group['instances']})" for name, group in ranked]

@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from unima.bench.records import InstanceKey
 from unima.errors import InputError
 from unima.inputs.paths import check_relative_path_text, resolve_media_path
 from unima.registry import Registry
 from unima.types import MEDIA_MODALITIES, PLACEHOLDER_PATTERN
 
 if TYPE_CHECKING:
-    from unima.bench.dataset import Prediction, UnimInstance
+    from unima.bench.datasets.unim import Prediction, UnimInstance
 
-InstanceKey = tuple[str, str, str]
 Dimension = Literal["structure", "semantic", "coherence"]
 
 # The 13 metric names of the paper's Tables 3-5, in the order reports print them.

@@ -14,26 +14,21 @@
 - ``instances``: every instance's values with their judge and details.
 
 ``report.md`` renders it as tables (``unima.eval.report_markdown``); ``plots/*.png`` draw it
-(``unima.eval.plots``).
+(``unima.eval.plots``); ``unima.eval.report_writer.write_report`` writes all three.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from unima.errors import InputError
 from unima.eval.records import METRIC_NAMES, InstanceScores
-from unima.files import atomic_write_text
-
-if TYPE_CHECKING:
-    from unima.eval.runner import FamilyStatus
 
 SCHEMA = "unima.eval.report"
 SCHEMA_VERSION = 1
@@ -51,6 +46,29 @@ GROUPINGS: dict[str, Callable[[InstanceScores], list[str]]] = {
     "output_combination": lambda scores: ["+".join(scores.output_modalities) or TEXT_ONLY],
 }
 DIFFICULTY_LABELS = {1: "easy", 2: "medium", 3: "hard"}
+
+
+@dataclass
+class FamilyStatus:
+    """One metric family as the run saw it."""
+
+    name: str
+    available: bool
+    reason: str = ""
+    produces: tuple[str, ...] = ()
+    description: dict[str, Any] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "available": self.available,
+            "reason": self.reason,
+            "produces": list(self.produces),
+            "description": self.description,
+            "counters": self.counters,
+            "errors": self.errors,
+        }
 
 
 @dataclass
@@ -203,26 +221,6 @@ def _counts(
     }
 
 
-def write_report(report: Report, out: Path, *, plots: bool = True) -> Path:
-    """Write ``report.json``, ``report.md`` and (when ``plots``) ``plots/*.png`` under ``out``.
-
-    Returns:
-        The path of ``report.json``.
-    """
-    from unima.eval.report_markdown import render_markdown
-
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / REPORT_FILE
-    # No indent: json's C encoder only runs without one (10x faster on 31k instances).
-    atomic_write_text(path, json.dumps(report.to_json(), allow_nan=False) + "\n")
-    atomic_write_text(out / MARKDOWN_FILE, render_markdown(report))
-    if plots:
-        from unima.eval.plots import draw_plots
-
-        draw_plots(report, out / PLOTS_FOLDER)
-    return path
-
-
 def load_report(path: Path) -> Report:
     """Read a report folder or ``report.json``.
 
@@ -254,31 +252,6 @@ def load_report(path: Path) -> Report:
         return Report.from_json(data)
     except (KeyError, TypeError, ValueError) as error:
         raise InputError(f"the report is incomplete ({error!r})", source=str(path)) from None
-
-
-def format_value(value: float | None) -> str:
-    """A metric value as the tables print it (``-`` for none)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{value:.1f}"
-
-
-def judge_summary(labels: Iterable[str]) -> str:
-    """The distinct judges behind a metric, for tables: composite labels are split into parts.
-
-    ``proxy:all-MiniLM-L6-v2+gq:image/nr-iqa+text/well-formedness`` names three extractors;
-    a part without a ``kind:`` prefix takes the prefix of the part before it.
-    """
-    parts: set[str] = set()
-    for label in labels:
-        prefix = ""
-        for part in label.split("+"):
-            if ":" in part:
-                prefix = part.split(":", 1)[0] + ":"
-            elif prefix:
-                part = prefix + part
-            parts.add(part)
-    return ", ".join(sorted(parts)) or "-"
 
 
 def _difficulty_label(level: int | None) -> str:

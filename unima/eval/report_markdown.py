@@ -8,34 +8,12 @@ follow by domain, difficulty, input and output modality, and output-modality com
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from unima.eval.labels import FIELD_LABELS, METRIC_LABELS, format_value, judge_summary
 from unima.eval.records import METRIC_NAMES
+from unima.eval.report import Report
 
-if TYPE_CHECKING:
-    from unima.eval.report import Report
-
-FIELD_LABELS = {
-    "natural_science": "Natural Science",
-    "social_science": "Social Science",
-    "general_domain": "General Area",
-}
-# Column headers as the paper prints them.
-METRIC_LABELS = {
-    "StS_abs": "StS^abs",
-    "StS_rel": "StS^rel",
-    "LeS_abs": "LeS^abs",
-    "LeS_rel": "LeS^rel",
-    "SC": "SC",
-    "GQ": "GQ",
-    "SQCS_abs": "SQCS^abs",
-    "SQCS_rel": "SQCS^rel",
-    "tau": "τ",
-    "HC": "HC",
-    "SH": "SH",
-    "ICS_abs": "ICS^abs",
-    "ICS_rel": "ICS^rel",
-}
 PAPER_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Table 3: Response Structure Integrity", ("StS_abs", "LeS_abs", "StS_rel", "LeS_rel")),
     (
@@ -55,8 +33,6 @@ GROUP_SECTIONS = (
 
 def render_markdown(report: Report) -> str:
     """The whole ``report.md``."""
-    from unima.eval.report import format_value, judge_summary
-
     lines = ["# UniM evaluation report", ""]
     lines += [f"- judge: `{report.judge}`", f"- created: {report.created_at}"]
     if report.source.get("fingerprint"):
@@ -133,8 +109,6 @@ def render_markdown(report: Report) -> str:
 
 
 def _group_table(groups: dict[str, dict[str, Any]], grouping: str) -> list[str]:
-    from unima.eval.report import format_value
-
     label = grouping.replace("_", " ")
     rows = [
         [

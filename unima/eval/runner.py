@@ -12,10 +12,12 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from unima.bench.datasets.unim import Prediction, UnimInstance, UnimLoader, load_predictions
+from unima.bench.records import Selection
+from unima.config import load_settings
 from unima.errors import ConfigError, MissingExtraError
 from unima.eval.records import (
     METRICS,
@@ -26,57 +28,13 @@ from unima.eval.records import (
     MetricOptions,
     MetricValue,
 )
-
-if TYPE_CHECKING:
-    from unima.bench.dataset import Prediction, UnimInstance
-    from unima.eval.report import Report
+from unima.eval.report import FamilyStatus, Report, build_report
+from unima.eval.report_writer import write_report
 
 logger = logging.getLogger(__name__)
 
 # The order families run in: a later family may read earlier values (SQCS reads GQ).
 DEFAULT_FAMILIES: tuple[str, ...] = ("structure", "quality", "semantic", "coherence")
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which instances to evaluate (empty: all). Passed to ``unima.bench.dataset.select``."""
-
-    fields: tuple[str, ...] = ()
-    domains: tuple[str, ...] = ()
-    subdomains: tuple[str, ...] = ()
-    difficulties: tuple[int | str, ...] = ()
-    input_modalities: tuple[str, ...] = ()
-    output_modalities: tuple[str, ...] = ()
-    limit: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            name: list(value) if isinstance(value, tuple) else value
-            for name, value in self.__dict__.items()
-        }
-
-
-@dataclass
-class FamilyStatus:
-    """One metric family as the run saw it."""
-
-    name: str
-    available: bool
-    reason: str = ""
-    produces: tuple[str, ...] = ()
-    description: dict[str, Any] = field(default_factory=dict)
-    counters: dict[str, int] = field(default_factory=dict)
-    errors: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "available": self.available,
-            "reason": self.reason,
-            "produces": list(self.produces),
-            "description": self.description,
-            "counters": self.counters,
-            "errors": self.errors,
-        }
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -91,7 +49,7 @@ def evaluate(
     metrics: Sequence[str] | None = None,
     workers: int = 1,
     media_root: Path | None = None,
-    filters: Filters | None = None,
+    selection: Selection | None = None,
     cache_path: Path | None = None,
     plots: bool = True,
     progress: ProgressCallback | None = None,
@@ -107,7 +65,7 @@ def evaluate(
             family that cannot be loaded is reported as unavailable, a named one is an error).
         workers: threads scoring instances in parallel.
         media_root: the dataset's media root when it is not the default for ``data``.
-        filters: which instances to evaluate.
+        selection: which instances to evaluate.
         cache_path: the judge cache database (``None``: ``judge-cache.sqlite`` beside the
             artifact store, ``UNIMA_JUDGE_CACHE_PATH``).
         plots: whether to draw the PNG plots (needs matplotlib).
@@ -120,23 +78,12 @@ def evaluate(
         InputError: the dataset or the predictions file cannot be read.
         ConfigError: a named metric family is unknown or cannot be loaded, or ``workers < 1``.
     """
-    from unima.bench.dataset import load_predictions, load_unim, select
-    from unima.eval.report import build_report, write_report
-
     if workers < 1:
         raise ConfigError(f"workers must be at least 1, got {workers}")
-    filters = filters or Filters()
-    load = load_unim(Path(data), media_root=media_root, on_invalid="skip", check_files=False)
-    instances = select(
-        load.instances,
-        fields=filters.fields,
-        domains=filters.domains,
-        subdomains=filters.subdomains,
-        difficulties=filters.difficulties,
-        input_modalities=filters.input_modalities,
-        output_modalities=filters.output_modalities,
-        limit=filters.limit,
-    )
+    selection = selection or Selection()
+    loader = UnimLoader()
+    load = loader.load(Path(data), media_root=media_root, on_invalid="skip", check_files=False)
+    instances = loader.select(load.instances, selection)
     predictions_path = Path(predictions)
     # Files are resolved per item by InstanceContext (an unusable file fails that item only).
     predictions_load = load_predictions(predictions_path, check_files=False)
@@ -146,8 +93,6 @@ def evaluate(
 
     if cache_path is None:
         # Persistent by default, so a rerun with the same judge costs no judge calls.
-        from unima.config import load_settings
-
         cache_path = load_settings().resolved_judge_cache_path()
     families, statuses = load_families(metrics, MetricOptions(judge=judge, cache_path=cache_path))
     scorer = InstanceScorer(families, statuses, Path(predictions_load.root).resolve(), load.root)
@@ -176,7 +121,7 @@ def evaluate(
                 }
                 for item in load.invalid
             ],
-            "filters": filters.to_json(),
+            "filters": filters_json(selection),
             "predictions": str(predictions_path.resolve()),
             "predictions_warnings": list(predictions_load.warnings),
             "predictions_duplicates": predictions_load.duplicates,
@@ -187,6 +132,12 @@ def evaluate(
     )
     write_report(report, Path(out), plots=plots)
     return report
+
+
+def filters_json(selection: Selection) -> dict[str, Any]:
+    """The selection as ``report.json`` records it (the sample and seed only when sampling)."""
+    unused = {"sample", "seed"} if selection.sample is None else set()
+    return selection.model_dump(mode="json", exclude=unused)
 
 
 def load_families(
@@ -328,7 +279,6 @@ class InstanceScorer:
 __all__ = [
     "DEFAULT_FAMILIES",
     "FamilyStatus",
-    "Filters",
     "InstanceScorer",
     "evaluate",
     "load_families",

@@ -1,90 +1,70 @@
 """Load UniM: instance files, media checks, invalid-instance reports and a fingerprint.
 
-``load_unim`` reads every layout described in ``unima.bench.dataset_paths``, validates each
+``UnimLoader`` is UniM's entry in the dataset registry (``unima.bench.datasets.DATASETS``).
+``load_unim`` reads every layout described in ``unima.bench.datasets.unim.paths``, validates each
 instance (``UnimInstance``), checks its media paths, and returns the valid instances sorted by
 key together with a report of every invalid one. Nothing is dropped silently: an instance that
 fails is listed in ``DatasetLoad.invalid`` with its key (when it has one), where it came from and
 why; ``on_invalid="fail"`` turns any such report into an ``InputError``.
-
-This module is the shared surface of the benchmark code; it re-exports the instance record,
-``select`` and the predictions reader so callers import one place.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar
 
 from pydantic import ValidationError
 
-from unima.bench.dataset_paths import MediaFolders, default_media_root, find_instance_files
-from unima.bench.instance import InstanceKey, Side, UnimInstance
-from unima.bench.predictions import Prediction, PredictionsLoad, load_predictions
-from unima.bench.records import read_records
-from unima.bench.selection import instance_sort_key, select
+from unima.bench.datasets.json_records import read_records
+from unima.bench.datasets.loader import DatasetLoad, DatasetLoader, InvalidInstance, OnInvalid
+from unima.bench.datasets.unim.instance import UnimInstance
+from unima.bench.datasets.unim.names import normalise_domain, normalise_id, normalise_subdomain
+from unima.bench.datasets.unim.paths import (
+    MediaFolders,
+    default_media_root,
+    find_instance_files,
+)
+from unima.bench.datasets.unim.selection import instance_sort_key, select
+from unima.bench.records import InstanceKey, Selection
 from unima.errors import InputError
 from unima.inputs.paths import check_relative_path_text, resolve_media_path
 
-__all__ = [
-    "DatasetLoad",
-    "InstanceKey",
-    "InvalidInstance",
-    "Prediction",
-    "PredictionsLoad",
-    "Side",
-    "UnimInstance",
-    "fingerprint",
-    "load_predictions",
-    "load_unim",
-    "select",
-]
-
-OnInvalid = Literal["skip", "fail"]
 # How many problems an ``on_invalid="fail"`` error lists before "... and N more".
 SHOWN_PROBLEMS = 10
 
 
-@dataclass(frozen=True)
-class InvalidInstance:
-    """An instance that was not loaded (or, in ``DatasetLoad.warnings``, loaded with a remark).
+class UnimLoader(DatasetLoader[UnimInstance]):
+    """UniM (``unima bench run unim``): ``load_unim`` and ``select``."""
 
-    Attributes:
-        key: (domain, subdomain, id) when the record has readable ones, else ``None``.
-        source: ``file:line`` or ``file[index]``.
-        reason: What is wrong and, where possible, what to do.
-    """
+    name: ClassVar[str] = "unim"
 
-    key: InstanceKey | None
-    source: str
-    reason: str
+    def load(
+        self,
+        data: Path,
+        *,
+        media_root: Path | None = None,
+        on_invalid: OnInvalid = "skip",
+        check_files: bool = True,
+    ) -> DatasetLoad[UnimInstance]:
+        return load_unim(
+            data, media_root=media_root, on_invalid=on_invalid, check_files=check_files
+        )
 
-    def __str__(self) -> str:
-        shown = "/".join(self.key) if self.key else "no key"
-        return f"{self.source} ({shown}): {self.reason}"
-
-
-@dataclass(frozen=True)
-class DatasetLoad:
-    """The result of ``load_unim``.
-
-    Attributes:
-        instances: Valid instances, sorted by key (ids in numeric order).
-        invalid: Every instance that was not loaded, with the reason.
-        fingerprint: sha256 of the loaded instances' canonical JSON (order-independent).
-        root: The media root the paths were checked against.
-        files: The instance files read, in reading order.
-        warnings: Loaded instances with a remark (a ``modal`` entry the content never places).
-    """
-
-    instances: list[UnimInstance]
-    invalid: list[InvalidInstance]
-    fingerprint: str
-    root: Path
-    files: list[Path] = field(default_factory=list)
-    warnings: list[InvalidInstance] = field(default_factory=list)
+    def select(self, instances: Sequence[UnimInstance], selection: Selection) -> list[UnimInstance]:
+        return select(
+            instances,
+            fields=selection.fields,
+            domains=selection.domains,
+            subdomains=selection.subdomains,
+            difficulties=selection.difficulties,
+            input_modalities=selection.input_modalities,
+            output_modalities=selection.output_modalities,
+            limit=selection.limit,
+            sample=selection.sample,
+            seed=selection.seed,
+        )
 
 
 def load_unim(
@@ -93,7 +73,7 @@ def load_unim(
     media_root: Path | None = None,
     on_invalid: OnInvalid = "skip",
     check_files: bool = True,
-) -> DatasetLoad:
+) -> DatasetLoad[UnimInstance]:
     """Load UniM instances from a file or a folder tree.
 
     Args:
@@ -257,8 +237,6 @@ def _describe(error: ValidationError) -> str:
 
 def _raw_key(value: object) -> InstanceKey | None:
     """Best-effort key of a record that failed validation, for the report."""
-    from unima.bench.names import normalise_domain, normalise_id, normalise_subdomain
-
     if not isinstance(value, dict):
         return None
     try:

@@ -1,6 +1,6 @@
 """Where UniM instance files and media live.
 
-Layouts read (see ``unima.bench.dataset.load_unim``):
+Layouts read (see ``unima.bench.datasets.unim.load_unim``):
 
 - one JSON or JSONL file; its media root defaults to the ``data/`` folder beside it (the
   ``unim-dev`` layout), else the file's own folder;
@@ -20,7 +20,11 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from unima.bench.names import DOMAIN_FOLDER_ALIASES, normalise_domain, normalise_subdomain
+from unima.bench.datasets.unim.names import (
+    DOMAIN_FOLDER_ALIASES,
+    normalise_domain,
+    normalise_subdomain,
+)
 from unima.errors import InputError
 from unima.types import MEDIA_MODALITIES
 

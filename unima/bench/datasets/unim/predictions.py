@@ -28,9 +28,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
-from unima.bench.instance import InstanceKey
-from unima.bench.names import is_file_reference, normalise_domain, normalise_id, normalise_subdomain
-from unima.bench.records import read_records
+from unima.bench.datasets.json_records import read_records
+from unima.bench.datasets.unim.names import (
+    is_file_reference,
+    normalise_domain,
+    normalise_id,
+    normalise_subdomain,
+)
+from unima.bench.records import InstanceKey
 from unima.errors import InputError
 from unima.inputs.paths import check_relative_path_text, resolve_media_path
 

@@ -17,19 +17,17 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from unima.bench.instance import normalise_difficulty
-from unima.bench.names import (
+from unima.bench.datasets.unim.instance import UnimInstance, normalise_difficulty
+from unima.bench.datasets.unim.names import (
     TAG_MODALITIES,
     normalise_domain,
     normalise_field,
     normalise_subdomain,
 )
+from unima.bench.records import InstanceKey
 from unima.errors import InputError
-
-if TYPE_CHECKING:
-    from unima.bench.instance import InstanceKey, UnimInstance
 
 _MODALITY_ALIASES = {"3d": "threeD", "threed": "threeD", "doc": "document", "img": "image"}
 

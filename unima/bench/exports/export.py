@@ -11,7 +11,7 @@ self-contained folder for one of:
   (``<base>/<domain folder>/<subdomain>/<relative path>``).
 
 The record layouts, and every assumption made where the public formats leave a detail open,
-are in ``unima.bench.export_formats`` and ``docs/exports.md``. Three rules hold for all formats:
+are in ``unima.bench.exports.formats`` and ``docs/exports.md``. Three rules hold for all formats:
 
 - ISG, OpenING and MMIE are text-and-image benchmarks: an answer's other media (audio, video,
   documents, code, 3D) cannot be expressed there. Their placeholders stay in the text as
@@ -27,73 +27,21 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Literal, get_args
 
-from unima.errors import ConfigError, InputError
-
-if TYPE_CHECKING:
-    from unima.bench.dataset import InstanceKey, Prediction, PredictionsLoad, UnimInstance
-    from unima.bench.manifest import Manifest
+from unima.bench.datasets.unim import UnimInstance, load_predictions, load_unim
+from unima.bench.exports.context import ExportContext
+from unima.bench.exports.formats import WRITERS
+from unima.bench.manifest import Manifest, read_manifest
+from unima.bench.records import InstanceKey
+from unima.errors import ConfigError
 
 ExportFormat = Literal["isg", "opening", "mmie", "unim"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 # Formats whose records carry the question (and reference), so they need the dataset.
 NEEDS_DATASET = {"isg", "opening", "mmie"}
 NOTES_FILE = "export_notes.txt"
-
-
-@dataclass
-class ExportContext:
-    """What a format writer gets: the predictions, the instances and a file copier.
-
-    Attributes:
-        predictions: the run's predictions (paths relative to ``predictions.root``).
-        instances: the dataset instances by key (empty for formats that do not need them).
-        media_root: the dataset's media root (input and reference files are under it).
-        model_name: the name the answers are filed under (``unima``, the model spec ...).
-        destination: the folder being written (a temporary one until the export is done).
-        notes: remarks on what could not be exported, written to ``export_notes.txt``.
-    """
-
-    predictions: PredictionsLoad
-    instances: dict[InstanceKey, UnimInstance]
-    media_root: Path | None
-    model_name: str
-    destination: Path
-    notes: list[str] = field(default_factory=list)
-
-    def prediction_file(self, prediction: Prediction, tag: str) -> Path | None:
-        """The checked path of a prediction's media file, or ``None`` when it is missing."""
-        if tag in prediction.missing:
-            return None
-        try:
-            return self.predictions.media_path(prediction, tag)
-        except InputError:
-            return None
-
-    def instance_file(self, instance: UnimInstance, relative: str) -> Path | None:
-        """The checked path of an instance's input or reference file, or ``None``."""
-        if self.media_root is None:
-            return None
-        from unima.inputs.paths import resolve_media_path
-
-        try:
-            return resolve_media_path(instance.media_root(self.media_root), relative)
-        except InputError:
-            return None
-
-    def copy(self, source: Path, relative: str) -> str:
-        """Copy ``source`` to ``destination/relative``; returns ``relative`` (POSIX form)."""
-        target = self.destination / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        return Path(relative).as_posix()
-
-
-Writer = Callable[[ExportContext], Path]
 
 
 def export_predictions(
@@ -126,9 +74,6 @@ def export_predictions(
         ConfigError: an unknown format, a destination in the way, or a missing dataset.
         InputError: the predictions file or the dataset cannot be read.
     """
-    from unima.bench.dataset import load_predictions
-    from unima.bench.export_formats import WRITERS
-
     if format not in EXPORT_FORMATS:
         raise ConfigError(
             f"unknown export format {format!r}; choose one of {', '.join(EXPORT_FORMATS)}"
@@ -166,8 +111,6 @@ def export_predictions(
 
 
 def _manifest(run_folder: Path) -> Manifest | None:
-    from unima.bench.manifest import read_manifest
-
     return read_manifest(run_folder) if run_folder.is_dir() else None
 
 
@@ -175,8 +118,6 @@ def _instances(
     data: Path | None, media_root: Path | None, manifest: Manifest | None, format: str
 ) -> tuple[dict[InstanceKey, UnimInstance], Path]:
     """The dataset's instances by key, and its media root."""
-    from unima.bench.dataset import load_unim
-
     recorded = manifest.dataset if manifest is not None else None
     if data is None and recorded is not None:
         data = Path(recorded.path)
@@ -188,13 +129,3 @@ def _instances(
         )
     load = load_unim(Path(data), media_root=media_root, check_files=False)
     return {instance.key: instance for instance in load.instances}, load.root
-
-
-def write_jsonl(path: Path, records: Sequence[Mapping[str, Any]]) -> None:
-    """One compact JSON object per line, UTF-8."""
-    import json
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")

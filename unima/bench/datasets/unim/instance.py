@@ -1,9 +1,9 @@
 """The UniM instance record: one request (``input``) and its reference answer (``output``).
 
 Validation here is structural and needs no files: names are normalised (see
-``unima.bench.names``), every ``<tag>`` in a side's ``content`` must have an entry in that side's
+``unima.bench.datasets.unim.names``), every ``<tag>`` in a side's ``content`` must have an entry in that side's
 ``modal``, and ``modal`` keys must be valid tag names. Path and file checks need the media root
-and live in the loader (``unima.bench.dataset``).
+and live in the loader (``unima.bench.datasets.unim``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
-from unima.bench.names import (
+from unima.bench.datasets.unim.names import (
     content_tags,
     is_file_reference,
     normalise_domain,
@@ -22,9 +22,8 @@ from unima.bench.names import (
     normalise_subdomain,
     tag_modality,
 )
-
-InstanceKey = tuple[str, str, str]
-"""(domain, subdomain, id): ids repeat across subdomains, so all three make the key."""
+from unima.bench.datasets.unim.paths import find_media_folder
+from unima.bench.records import InstanceKey
 
 MAX_CONTENT_CHARS = 1_000_000
 MAX_MODAL_ENTRIES = 64
@@ -178,8 +177,6 @@ class UnimInstance(BaseModel):
         Folder spellings of the public data are found too (``general_area``, ``1_math``); when
         no folder exists the canonical path is returned.
         """
-        from unima.bench.dataset_paths import find_media_folder
-
         return find_media_folder(Path(root), self.domain, self.subdomain)
 
     def to_agent_input(self) -> dict[str, Any]:

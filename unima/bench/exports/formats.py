@@ -45,12 +45,11 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from unima.bench.exports import ExportContext, Writer, write_jsonl
-
-if TYPE_CHECKING:
-    from unima.bench.dataset import Prediction, Side, UnimInstance
+from unima.bench.datasets.unim import Prediction, Side, UnimInstance
+from unima.bench.datasets.unim.names import is_file_reference
+from unima.bench.exports.context import ExportContext, Writer, write_jsonl
 
 PLACEHOLDER = re.compile(r"<(image|audio|video|document|code|threeD)(\d+)>")
 DOMAIN_FOLDERS = {"general_domain": "general_area"}
@@ -309,8 +308,6 @@ def write_mmie(context: ExportContext) -> Path:
 
 
 def write_unim(context: ExportContext) -> Path:
-    from unima.bench.names import is_file_reference
-
     records = []
     for key in sorted(context.predictions):
         prediction = context.predictions[key]
