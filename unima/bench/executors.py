@@ -11,6 +11,7 @@ costs exactly the one instance in that worker, which is killed and replaced.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -52,8 +53,6 @@ class Executor(Protocol):
 def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this worker when the driver dies, so no orphan writes the run."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)

@@ -37,12 +37,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import httpx
+
 from unima.bench.models import ModelAdapter, package_versions
 from unima.bench.openai_reply import ReplyLimits, read_reply
 from unima.bench.openai_request import RequestLimits, build_request
 from unima.bench.records import Answer
 from unima.errors import ConfigError, ModelError
 from unima.llm.calls import call_model, current_call_limits
+from unima.llm.chat_models import parse_chat_spec
+from unima.llm.transport import GuardedTransport
+from unima.types import placeholder_tags
 
 if TYPE_CHECKING:
     from unima.bench.datasets.unim import UnimInstance
@@ -75,7 +80,6 @@ class OpenAICompatibleModel(ModelAdapter):
     name: ClassVar[str] = "openai-compatible"
 
     def __init__(self, spec: str, **options: Any) -> None:
-        from unima.llm.chat_models import parse_chat_spec
 
         super().__init__(spec, **options)
         provider, base_url, model = parse_chat_spec(spec)
@@ -147,9 +151,6 @@ class OpenAICompatibleModel(ModelAdapter):
         Runs under ``call_model``: the transport cuts each attempt's timeouts to the time left
         and refuses to start an attempt past the deadline.
         """
-        import httpx
-
-        from unima.llm.transport import GuardedTransport
 
         key = os.environ.get("UNIMA_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
         url = f"{self.base_url}/chat/completions"
@@ -196,7 +197,6 @@ def _clipped(
     content: str, modal: Mapping[str, Path], settings: dict[str, Any]
 ) -> tuple[str, Mapping[str, Path], list[str]]:
     """The answer text cut at ``max_content_chars``, the media still placed in it, the notes."""
-    from unima.types import placeholder_tags
 
     limit = settings["max_content_chars"]
     if len(content) <= limit:

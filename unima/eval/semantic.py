@@ -25,9 +25,12 @@ import threading
 from typing import Any
 
 from unima.eval.judges.base import Judge, JudgeVerdict, to_percent
+from unima.eval.judges.cache import JudgeCache
+from unima.eval.judges.resolve import resolve_judge
 from unima.eval.records import InstanceContext, Metric, MetricOptions, MetricValue, abs_rel
 from unima.eval.sqcs import sqcs_values
 from unima.eval.x2caption import Captioner, caption_items, expand_placeholders
+from unima.llm.chat_models import chat_model_from_spec
 
 
 class JudgedMetric(Metric):
@@ -49,9 +52,6 @@ class JudgedMetric(Metric):
     def judge(self) -> Judge:
         with self._lock:
             if self._judge is None:
-                from unima.eval.judges.cache import JudgeCache
-                from unima.eval.judges.resolve import resolve_judge
-
                 self._judge = resolve_judge(
                     self.options.judge, cache=JudgeCache(self.options.cache_path)
                 )
@@ -63,8 +63,8 @@ class JudgedMetric(Metric):
             if not self._captioner_ready:
                 spec = self.options.extra.get("captioner")
                 if spec:
+                    # langchain_core (~0.1 s to import) comes with it; only a caption model needs it.
                     from unima.eval.x2caption import ChatCaptioner
-                    from unima.llm.chat_models import chat_model_from_spec
 
                     self._captioner = ChatCaptioner(chat_model_from_spec(str(spec)))
                 self._captioner_ready = True

@@ -20,9 +20,14 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
+from langchain_core.messages import HumanMessage, SystemMessage
+
 from unima.errors import InputError, ModelError
+from unima.inputs.parts import complete_part
 from unima.llm.calls import call_model
-from unima.types import PLACEHOLDER_PATTERN, Perception
+from unima.llm.prompts import render_prompt
+from unima.perception import perceive
+from unima.types import PLACEHOLDER_PATTERN, Part, Perception
 
 logger = logging.getLogger(__name__)
 MISSING_CAPTION = "[missing]"
@@ -64,9 +69,6 @@ class ChatCaptioner:
         self.timeout_s = timeout_s
 
     def caption(self, path: Path, modality: str, evidence: str) -> str:
-        from langchain_core.messages import HumanMessage, SystemMessage
-
-        from unima.llm.prompts import render_prompt
 
         system, user = render_prompt(
             "x2caption", modality=modality, file_name=path.name, evidence=evidence
@@ -114,9 +116,6 @@ def x2caption(
     Raises:
         InputError: When the file is missing, refused, or not of ``modality``.
     """
-    from unima.inputs.parts import complete_part
-    from unima.perception import perceive
-    from unima.types import Part
 
     part = complete_part(Part(modality=modality, path=str(path)))  # type: ignore[arg-type]
     digest = part.sha256 or str(path)

@@ -21,6 +21,7 @@ import importlib.resources
 import logging
 from typing import Any
 
+from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from unima.errors import ReasonerError
@@ -32,6 +33,7 @@ from unima.eval.judges.base import (
     text_hash,
 )
 from unima.llm.calls import ModelCallScope, call_model, current_scope, server_of
+from unima.llm.prompts import extract_json, render_prompt
 
 logger = logging.getLogger(__name__)
 # How much of a reply a verdict (and so the judge cache) keeps; a verdict is a few lines.
@@ -67,7 +69,6 @@ def parse_reply(rubric: str, reply: str) -> JudgeReply:
     Raises:
         ReasonerError: When the reply holds no JSON object or its score is not 1-5.
     """
-    from unima.llm.prompts import extract_json
 
     data = extract_json(reply)
     if not isinstance(data, dict):
@@ -115,9 +116,6 @@ class LlmJudge(Judge):
         return template_hash(RUBRIC_TEMPLATES[check_rubric(rubric)])
 
     def score(self, rubric: str, payload: dict[str, Any]) -> JudgeVerdict:
-        from langchain_core.messages import HumanMessage, SystemMessage
-
-        from unima.llm.prompts import render_prompt
 
         template = RUBRIC_TEMPLATES[check_rubric(rubric)]
         system, user = render_prompt(template, **payload)

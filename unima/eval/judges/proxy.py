@@ -24,6 +24,9 @@ import re
 import threading
 from typing import Any
 
+import numpy
+
+from unima.eval.embeddings import sentence_embedder
 from unima.eval.judges.base import Judge, JudgeVerdict, check_rubric, text_hash
 from unima.eval.judges.cues import (
     HC_WEIGHTS,
@@ -81,8 +84,6 @@ class ProxyJudge(Judge):
     def embedder(self) -> Any:
         with self._lock:
             if self._embedder is None:
-                from unima.eval.embeddings import sentence_embedder
-
                 self._embedder = sentence_embedder()
             return self._embedder
 
@@ -153,7 +154,6 @@ class ProxyJudge(Judge):
         return round(max(-1.0, min(1.0, value)), 4)
 
     def _text_vector(self, text: str) -> Any:
-        import numpy
 
         tokens = text.split()
         chunks = [

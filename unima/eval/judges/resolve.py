@@ -7,6 +7,8 @@ from pathlib import Path
 from unima.errors import ConfigError
 from unima.eval.judges.base import Judge
 from unima.eval.judges.cache import CachedJudge, JudgeCache
+from unima.eval.judges.proxy import ProxyJudge
+from unima.llm.chat_models import chat_model_from_spec, parse_chat_spec
 
 PROXY_SPECS = ("", "proxy")
 
@@ -34,12 +36,10 @@ def resolve_judge(
 
 def _bare_judge(spec: str, timeout_s: float) -> Judge:
     if spec in PROXY_SPECS:
-        from unima.eval.judges.proxy import ProxyJudge
-
         return ProxyJudge()
     if spec.startswith(("openai:", "openai-compatible:")):
+        # langchain_core (~0.1 s to import) comes with it; only an LLM judge needs it.
         from unima.eval.judges.llm import LlmJudge
-        from unima.llm.chat_models import chat_model_from_spec, parse_chat_spec
 
         _, _, model = parse_chat_spec(spec)
         return LlmJudge(

@@ -32,7 +32,17 @@ import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
+from unima.errors import InputError
+from unima.eval.quality.audio import score_audio
+from unima.eval.quality.code import score_code
+from unima.eval.quality.common import failed_value
+from unima.eval.quality.document import score_document
+from unima.eval.quality.image import score_image
+from unima.eval.quality.text import score_text
+from unima.eval.quality.threed import score_threed
+from unima.eval.quality.video import score_video
 from unima.eval.records import Dimension, InstanceContext, Metric, MetricValue
+from unima.inputs.sniff import sniff
 from unima.types import tag_modality
 
 logger = logging.getLogger(__name__)
@@ -61,14 +71,11 @@ def score_item(
         listen: run whisper on speech for the intelligibility sub-score.
         run_code: run Python items in the sandbox.
     """
-    from unima.errors import InputError
-    from unima.eval.quality.common import failed_value
 
     if path is None:
         return failed_value(modality, "missing", "the file is missing or outside its folder")
     if modality not in ACCEPTED_KINDS:
         return failed_value(modality, "unknown", f"no quality scorer for modality {modality!r}")
-    from unima.inputs.sniff import sniff
 
     try:
         sniffed = sniff(path, hint=modality)
@@ -93,26 +100,15 @@ def _dispatch(
     modality: str, path: Path, file_format: str, language: str | None, listen: bool, run_code: bool
 ) -> MetricValue:
     if modality == "image":
-        from unima.eval.quality.image import score_image
-
         return score_image(path)
     if modality == "audio":
-        from unima.eval.quality.audio import score_audio
-
         return score_audio(path, file_format, listen=listen)
     if modality == "video":
-        from unima.eval.quality.video import score_video
-
         return score_video(path, file_format, listen=listen)
     if modality == "threeD":
-        from unima.eval.quality.threed import score_threed
-
         return score_threed(path, file_format)
     if modality == "document":
-        from unima.eval.quality.document import score_document
-
         return score_document(path)
-    from unima.eval.quality.code import score_code
 
     return score_code(path, language, run=run_code)
 
@@ -144,7 +140,6 @@ class QualityMetric(Metric):
     produces: ClassVar[tuple[str, ...]] = ("GQ",)
 
     def score(self, context: InstanceContext) -> list[MetricValue]:
-        from unima.eval.quality.text import score_text
 
         if context.prediction is None:
             return [MetricValue("GQ", 0.0, GQ_JUDGE, {"reason": "no prediction for this instance"})]

@@ -27,8 +27,13 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from unima.backends import whisper as whisper_backend
+from unima.errors import ConfigError, UnimaError
 from unima.eval.quality.common import band, clamp, combine, failed_value, logistic, quality_value
 from unima.eval.records import MetricValue
+from unima.perception.audio_signal import decode_samples, measure_loudness, speech_regions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,7 +60,6 @@ MIN_SPEECH_S = 1.0
 
 def frame_snr_db(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
     """STNR-style signal-to-noise ratio: 95th minus 10th percentile of 20 ms frame powers."""
-    import numpy as np
 
     frame = max(1, round(FRAME_S * sample_rate))
     count = samples.size // frame
@@ -74,7 +78,6 @@ def _k_weighting_response(frequencies: np.ndarray, sample_rate: int) -> np.ndarr
     The two biquads are designed for ``sample_rate`` from the standard's analog parameters (as
     pyloudnorm does), so 16 kHz samples are weighted like 48 kHz ones.
     """
-    import numpy as np
 
     def biquad(b: tuple[float, float, float], a: tuple[float, float, float]) -> np.ndarray:
         z = np.exp(-1j * 2.0 * np.pi * frequencies / sample_rate)
@@ -113,7 +116,6 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> 
     The K-weighting is applied in the frequency domain: loudness depends on energy only, so the
     filter's phase does not matter.
     """
-    import numpy as np
 
     if samples.size == 0:
         return FLOOR_DB
@@ -143,8 +145,6 @@ def whisper_confidence(samples: np.ndarray) -> tuple[float | None, str]:
 
     Returns ``(None, reason)`` when no whisper model is available.
     """
-    from unima.backends import whisper as whisper_backend
-    from unima.errors import ConfigError
 
     clip = samples[: round(MAX_LISTEN_SECONDS * SAMPLE_RATE)]
     try:
@@ -166,9 +166,6 @@ def assess_samples(
     samples: np.ndarray, *, listen: bool = True
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
     """Sub-scores (0-1) and measurements of 16 kHz mono samples in [-1, 1]."""
-    import numpy as np
-
-    from unima.perception.audio_signal import measure_loudness, speech_regions
 
     level = measure_loudness(samples)
     clip_rate = float(np.mean(np.abs(samples) >= CLIP_LEVEL)) if samples.size else 0.0
@@ -216,8 +213,6 @@ def score_samples(samples: np.ndarray, *, listen: bool = True) -> MetricValue:
 
 def score_audio(path: Path, file_format: str, *, listen: bool = True) -> MetricValue:
     """GQ of an audio file: ``gq:audio/signal``; an undecodable file scores 0."""
-    from unima.errors import UnimaError
-    from unima.perception.audio_signal import decode_samples
 
     try:
         samples = decode_samples(path, file_format, max_seconds=MAX_SECONDS)

@@ -24,8 +24,14 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from pygments.lexers import get_lexer_by_name, guess_lexer_for_filename
+from pygments.token import Error
+from pygments.util import ClassNotFound
+
+from unima.errors import SandboxError
 from unima.eval.quality.common import clamp, combine, failed_value, quality_value
 from unima.eval.records import MetricValue
+from unima.tools.sandbox import run_python
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +55,6 @@ def python_parses(source: str) -> tuple[bool, str]:
 
 def lexed_share(source: str, language: str | None, file_name: str) -> float:
     """Share of characters Pygments lexes without ``Token.Error`` (1 when no lexer fits)."""
-    from pygments.lexers import get_lexer_by_name, guess_lexer_for_filename
-    from pygments.token import Error
-    from pygments.util import ClassNotFound
 
     try:
         lexer = (
@@ -105,8 +108,6 @@ def style_share(source: str, language: str | None) -> float:
 
 def run_in_sandbox(source: str) -> tuple[float | None, dict[str, Any]]:
     """Run Python ``source`` in the sandbox: 1 ok, 0.5 timeout, 0 error; ``None`` if unavailable."""
-    from unima.errors import SandboxError
-    from unima.tools.sandbox import run_python
 
     try:
         result = run_python(source, timeout_s=RUN_TIMEOUT_S)

@@ -22,6 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import unima
+from unima.errors import UnimaError
 from unima.eval.quality.common import clamp, combine, failed_value, quality_value
 from unima.eval.quality.text import score_text
 from unima.eval.records import MetricValue
@@ -67,8 +69,6 @@ def assess_perception(
 
 def score_document(path: Path) -> MetricValue:
     """GQ of a document (or a page image in a document slot): ``gq:document/reopen``."""
-    import unima
-    from unima.errors import UnimaError
 
     try:
         perception = unima.perceive(path)

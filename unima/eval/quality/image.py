@@ -31,6 +31,9 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from PIL import Image
+
 from unima.eval.quality.common import (
     clamp,
     combine,
@@ -57,8 +60,6 @@ BLANK_STD = 1.0
 
 def working_pixels(rgb: np.ndarray) -> np.ndarray:
     """``rgb`` (uint8, H x W x 3) resized so its long side is ``WORKING_SIDE``, as float64."""
-    import numpy as np
-    from PIL import Image
 
     height, width = rgb.shape[:2]
     scale = WORKING_SIDE / max(height, width)
@@ -81,7 +82,6 @@ def laplacian_variance(grey: np.ndarray) -> float:
 
 def noise_sigma(grey: np.ndarray) -> float:
     """Immerkaer's (1996) noise standard deviation over the non-edge pixels (Tai & Yang 2008)."""
-    import numpy as np
 
     if grey.shape[0] < 3 or grey.shape[1] < 3:
         return 0.0
@@ -108,7 +108,6 @@ def noise_sigma(grey: np.ndarray) -> float:
 
 def colourfulness(rgb: np.ndarray) -> float:
     """Hasler & Suesstrunk's (2003) colourfulness M of 0-255 RGB pixels."""
-    import numpy as np
 
     red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     red_green = red - green
@@ -123,7 +122,6 @@ def assess_pixels(rgb: np.ndarray) -> tuple[dict[str, float | None], dict[str, A
 
     Video scoring calls this on sampled frames, so it takes pixels, not a file.
     """
-    import numpy as np
 
     height, width = rgb.shape[:2]
     pixels = working_pixels(rgb)
@@ -171,8 +169,6 @@ def load_rgb(path: Path) -> np.ndarray:
     Raises:
         OSError, ValueError: when Pillow cannot decode it (the caller turns that into a 0).
     """
-    import numpy as np
-    from PIL import Image
 
     with warnings.catch_warnings():
         # A decompression bomb is a failure of the item, not a warning to print.
@@ -186,7 +182,6 @@ def load_rgb(path: Path) -> np.ndarray:
 
 def score_image(path: Path) -> MetricValue:
     """GQ of an image file: ``gq:image/nr-iqa``; an undecodable file scores 0."""
-    from PIL import Image
 
     try:
         rgb = load_rgb(path)

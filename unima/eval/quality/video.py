@@ -22,8 +22,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from unima.backends.ffmpeg import probe_media
+from unima.errors import UnimaError
+from unima.eval.quality.audio import score_samples
 from unima.eval.quality.common import combine, failed_value, quality_value
+from unima.eval.quality.image import score_pixels
 from unima.eval.records import MetricValue
+from unima.perception.audio_signal import decode_samples
+from unima.perception.keyframes import (
+    HARD_CUT_SCORE,
+    MAX_ANALYSIS_FRAMES,
+    analysis_frames,
+    analysis_rate,
+    decode_keyframe,
+    frame_differences,
+    keyframe_size,
+)
 
 METHOD = "frames-temporal"
 WEIGHTS = {"frames": 0.50, "temporal": 0.20, "decodability": 0.15, "audio": 0.15}
@@ -34,9 +50,6 @@ MAX_AUDIO_SECONDS = 60.0
 
 def luminance_flicker(frames: Any) -> float:
     """Median absolute change of mean luminance between consecutive frames, hard cuts excluded."""
-    import numpy as np
-
-    from unima.perception.keyframes import HARD_CUT_SCORE, frame_differences
 
     if len(frames) < 2:
         return 0.0
@@ -48,20 +61,6 @@ def luminance_flicker(frames: Any) -> float:
 
 def score_video(path: Path, file_format: str, *, listen: bool = True) -> MetricValue:
     """GQ of a video file: ``gq:video/frames-temporal``; an undecodable file scores 0."""
-    import numpy as np
-
-    from unima.backends.ffmpeg import probe_media
-    from unima.errors import UnimaError
-    from unima.eval.quality.audio import score_samples
-    from unima.eval.quality.image import score_pixels
-    from unima.perception.audio_signal import decode_samples
-    from unima.perception.keyframes import (
-        MAX_ANALYSIS_FRAMES,
-        analysis_frames,
-        analysis_rate,
-        decode_keyframe,
-        keyframe_size,
-    )
 
     try:
         info = probe_media(path)
