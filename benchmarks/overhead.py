@@ -42,6 +42,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from unima.tools import TOOL_FOR_MODALITY
+
 RAINBOW_REQUEST = (
     "Explain how a rainbow forms. Include one diagram, a narrated audio clip and a short video."
 )
@@ -56,13 +58,8 @@ CAPTION_REPLY = json.dumps(
     }
 )
 ANALYSE_REPLY = json.dumps({"needed": False, "reason": "no data to analyse"})
-FAKE_TOOL_FOR_MODALITY = {
-    "image": "generate_image",
-    "audio": "synthesize_speech",
-    "video": "compose_video",
-    "document": "render_document",
-    "threeD": "generate_mesh",
-}
+# The tools the plan shapes use (one per media modality but code).
+SHAPE_TOOLS = [TOOL_FOR_MODALITY[m] for m in ("image", "audio", "video", "document", "threeD")]
 
 
 @dataclass(frozen=True)
@@ -93,7 +90,7 @@ class PlanShape:
         steps = [
             {
                 "id": step.tag,
-                "tool": FAKE_TOOL_FOR_MODALITY[step.modality],
+                "tool": TOOL_FOR_MODALITY[step.modality],
                 "arguments": {"index": index},
                 "produces": step.tag,
                 "depends_on": list(step.depends_on),
@@ -197,7 +194,7 @@ def _scripted_agent(shape: PlanShape, work_dir: Path) -> tuple[Any, dict[str, An
     from unima.testing import ScriptedChatModel, fake_toolbox
 
     toolbox = fake_toolbox(latency_by_tag=shape.latencies())
-    fake_tools = {name: toolbox.get(name) for name in FAKE_TOOL_FOR_MODALITY.values()}
+    fake_tools = {name: toolbox.get(name) for name in SHAPE_TOOLS}
     model = ScriptedChatModel(
         script={"caption": CAPTION_REPLY, "analyse": ANALYSE_REPLY, "plan": shape.plan_json()}
     )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from unima import UniMA
+from unima.errors import PlanError
 from unima.graph.validate import dependents_of, validate_plan
 from unima.testing import fake_toolbox
 from unima.types import Plan, Step
@@ -91,3 +95,13 @@ def test_problems_are_found_and_named(candidate: Plan, tags: list[str], expected
 def test_dependents_include_indirect_ones() -> None:
     chain = plan("", step("a"), step("b", depends_on=["a"]), step("c", depends_on=["b"]), step("d"))
     assert dependents_of(chain, {"a"}) == {"a", "b", "c"}
+
+
+def test_a_refused_heuristic_plan_names_its_problem_once(tmp_path: Path) -> None:
+    values = ", ".join(f"item{index}: {index + 1}" for index in range(70))
+    agent = UniMA(reasoner="heuristic", tools=fake_toolbox(), trace_dir=str(tmp_path))
+    with pytest.raises(PlanError) as raised:
+        agent.respond(f"Plot these values as a bar chart: {values}. Include one chart.")
+    message = str(raised.value)
+    assert message.startswith("invalid plan: step 'make_image1'")
+    assert message.count("invalid plan") == 1

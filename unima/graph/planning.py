@@ -48,7 +48,9 @@ async def plan(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any
                 feedback,
             )
             problems = validate_plan(result, output_tags, context.toolbox)
-        except (ReasonerError, PlanError) as error:
+        except PlanError as error:
+            result, problems = None, list(error.problems)  # re-wrapped below, not prefixed twice
+        except ReasonerError as error:
             result, problems = None, [str(error)]
         if not problems:
             break
