@@ -26,14 +26,17 @@ demo: install
 	$(BIN)/unima run "$(DEMO_REQUEST)" --out $(DEMO_OUT)
 
 test: install-dev
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 test-fast: install-dev
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: install-dev
 	$(BIN)/ruff check unima tests benchmarks traces
 	$(BIN)/ruff format --check unima tests benchmarks traces
+	$(BIN)/lint-imports
 
 typecheck: install-dev
 	$(BIN)/mypy unima

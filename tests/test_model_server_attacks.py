@@ -22,7 +22,7 @@ import pytest
 from loopback import chat_completion, serve_on_loopback
 
 from unima import UniMA, load_trace
-from unima.bench.dataset import UnimInstance
+from unima.bench.datasets.unim import UnimInstance
 from unima.bench.models import resolve_model
 from unima.errors import ModelError
 from unima.eval.judges import resolve_judge
