@@ -23,6 +23,9 @@ Reply = str | Sequence[str] | Callable[[list[BaseMessage]], str]
 class ScriptedChatModel(BaseChatModel):
     """Replies per step from ``script``; ``calls`` records (step, messages) of every call.
 
+    ``options`` records (step, call options) of every call: what a caller passed to
+    ``invoke`` beside the messages, such as ``response_format``. The options change no reply.
+
     Args:
         script: step name (``caption``, ``analyse``, ``plan``, ``repair_step``) to a reply, a
             list of replies used in turn (the last repeats), or a function of the messages.
@@ -36,6 +39,7 @@ class ScriptedChatModel(BaseChatModel):
     model_name: str = "scripted"
     _positions: dict[str, int] = PrivateAttr(default_factory=dict)
     _calls: list[tuple[str, list[BaseMessage]]] = PrivateAttr(default_factory=list)
+    _options: list[tuple[str, dict[str, Any]]] = PrivateAttr(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
@@ -45,6 +49,10 @@ class ScriptedChatModel(BaseChatModel):
     def calls(self) -> list[tuple[str, list[BaseMessage]]]:
         return self._calls
 
+    @property
+    def options(self) -> list[tuple[str, dict[str, Any]]]:
+        return self._options
+
     def _generate(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
     ) -> ChatResult:
@@ -53,6 +61,7 @@ class ScriptedChatModel(BaseChatModel):
         )
         step = step_of(system) or "unknown"
         self._calls.append((step, list(messages)))
+        self._options.append((step, dict(kwargs)))
         reply = self._reply(step, messages)
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
