@@ -85,6 +85,18 @@ class RunProgress:
                 label += f" — {markup_safe(str(data['error'])[:80])}"
             if key:
                 self._finish(key, label)
+        elif event.kind == "field_fallback":
+            # A guided reasoner's field the model could not fill: the answer says so too.
+            key = f"field/{event.round}/{data.get('field')}/{data.get('tag')}"
+            where = f" of {data['tag']}" if data.get("tag") else ""
+            self._start(
+                key,
+                markup_safe(
+                    f"  {data.get('field')}{where}: heuristic fallback — "
+                    f"{str((data.get('problems') or ['no reply'])[-1])[:80]}"
+                ),
+            )
+            self._finish(key)
         elif event.kind == "judge":
             self._start(
                 f"judge/{event.round}",

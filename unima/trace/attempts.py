@@ -172,7 +172,8 @@ def plan_order(plan: PlanGraph) -> list[list[str]]:
 
 
 def event_notices(trace: Trace) -> list[str]:
-    """One line per event a reader should notice: rejected plans, fallbacks, failed repairs."""
+    """One line per event a reader should notice: rejected plans, fallbacks (of a whole plan or
+    of one guided field), failed repairs."""
     notices = []
     for event in trace.events:
         data = event.data
@@ -185,6 +186,13 @@ def event_notices(trace: Trace) -> list[str]:
         elif event.kind == "plan_fallback":
             notices.append(
                 f"round {event.round}: fell back to the {data.get('reasoner', '?')} reasoner"
+            )
+        elif event.kind == "field_fallback":
+            where = f" of <{data['tag']}>" if data.get("tag") else ""
+            problems = "; ".join(str(problem) for problem in data.get("problems") or [])
+            notices.append(
+                f"round {event.round}: the model's {data.get('field', '?')}{where} was unusable "
+                f"after {data.get('attempts', '?')} attempt(s), the heuristic's is used: {problems}"
             )
         elif event.kind == "repair_failed":
             notices.append(
