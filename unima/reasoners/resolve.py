@@ -9,6 +9,7 @@ from langchain_core.language_models import BaseChatModel
 from unima.errors import ConfigError
 from unima.llm.chat_models import chat_model_from_spec
 from unima.reasoners.base import Reasoner
+from unima.reasoners.guided import GuidedReasoner
 from unima.reasoners.llm import LlmReasoner
 from unima.registry import Registry
 
@@ -23,8 +24,9 @@ def resolve_reasoner(
 
     Args:
         choice: ``"heuristic"``, ``"openai:MODEL"``, ``"openai-compatible:URL:MODEL"``,
-            ``"transformers:PATH"`` (a local Hugging Face chat model), a
-            ``BaseChatModel``, or a ``Reasoner``.
+            ``"transformers:PATH"`` (a local Hugging Face chat model), ``"guided:<chat spec>"``
+            (the heuristic's plan skeleton with short questions to a small model, e.g.
+            ``"guided:openai-compatible:URL:MODEL"``), a ``BaseChatModel``, or a ``Reasoner``.
         tools: callable returning the tool catalogue (for LLM planners).
         settings: ``unima.config.Settings`` (timeouts, repair attempts).
         on_call: hook called after every model call, for traces.
@@ -42,6 +44,15 @@ def resolve_reasoner(
     if isinstance(choice, str):
         if choice in REASONERS:
             return REASONERS.get(choice)()
+        guided, _, chat_spec = choice.partition(":")
+        if guided == "guided":
+            if not chat_spec:
+                raise ConfigError(
+                    "'guided' needs a chat model spec after it, such as "
+                    "'guided:openai-compatible:http://localhost:8080/v1:MODEL'"
+                )
+            model = chat_model_from_spec(chat_spec, timeout_s=timeout_s, **limits)
+            return GuidedReasoner(model, timeout_s=timeout_s, on_call=on_call)
         if ":" in choice:
             model = chat_model_from_spec(choice, timeout_s=timeout_s, **limits)
             return LlmReasoner(

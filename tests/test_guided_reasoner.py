@@ -1,0 +1,324 @@
+"""The guided reasoner: the heuristic skeleton, its fields asked of a scripted small model."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from langchain_core.messages import BaseMessage
+
+from unima import UniMA, load_trace
+from unima.errors import ConfigError
+from unima.reasoners.base import RequestView
+from unima.reasoners.guided import FieldRecord, GuidedReasoner
+from unima.reasoners.guided.questions import BadReply, check_answer, check_code, drawing_order
+from unima.reasoners.resolve import resolve_reasoner
+from unima.testing import ScriptedChatModel, fake_toolbox
+from unima.tools.code import CodeArguments
+from unima.tools.document.arguments import DocumentArguments
+from unima.tools.image.arguments import ImageArguments
+from unima.tools.mesh.arguments import MeshArguments
+from unima.tools.speech.arguments import SpeechArguments
+from unima.tools.video.arguments import VideoArguments
+from unima.trace.attempts import event_notices
+from unima.types import AnalysisReport, OutputSpec, Plan, Request, placeholder_tags
+
+ANSWER = (
+    "Photosynthesis is how plants make sugar from light. Chlorophyll in the leaves absorbs "
+    "sunlight. The plant takes in carbon dioxide and water. Light energy turns them into "
+    "glucose and oxygen. The oxygen is released into the air."
+)
+NODES = ["Sunlight", "Chlorophyll", "Carbon dioxide and water", "Glucose", "Oxygen"]
+DIAGRAM = json.dumps(
+    {
+        "title": "How photosynthesis works",
+        "nodes": NODES,
+        "edges": [
+            {"from": "Sunlight", "to": "Chlorophyll"},
+            {"from": "Chlorophyll", "to": "Glucose"},
+            {"from": "Carbon dioxide and water", "to": "Glucose"},
+            {"from": "Glucose", "to": "Oxygen", "label": "releases"},
+        ],
+    }
+)
+SECTIONS = json.dumps(
+    {
+        "sections": [
+            {"heading": "What it is", "sentences": [1, 2]},
+            {"heading": "How it works", "sentences": [3, 4, 5]},
+        ]
+    }
+)
+PROGRAM = (
+    "```python\nreactants = ['CO2', 'H2O']\nprint('light turns', reactants, 'into glucose')\n```"
+)
+GOOD = {
+    "guided_answer": ANSWER,
+    "guided_diagram": DIAGRAM,
+    "guided_sections": SECTIONS,
+    "guided_code": PROGRAM,
+}
+EVERYTHING = ["image1", "image2", "audio1", "video1", "document1", "code1", "threeD1"]
+TOOL_ARGUMENTS = {
+    "generate_image": ImageArguments,
+    "synthesize_speech": SpeechArguments,
+    "compose_video": VideoArguments,
+    "render_document": DocumentArguments,
+    "run_code": CodeArguments,
+    "generate_mesh": MeshArguments,
+}
+
+
+def plan_with(
+    model: ScriptedChatModel,
+    output_tags: list[str],
+    *,
+    text: str = "Explain how photosynthesis works.",
+    analysis: AnalysisReport | None = None,
+    on_field: Any = None,
+    **options: Any,
+) -> Plan:
+    reasoner = GuidedReasoner(model, timeout_s=5, on_field=on_field, **options)
+    view = RequestView(Request(text=text))
+    caption = reasoner.caption(view, OutputSpec())
+    return reasoner.plan(
+        view, caption, analysis or AnalysisReport(needed=False), output_tags, feedback=[]
+    )
+
+
+def arguments_of(plan: Plan, tag: str) -> dict[str, Any]:
+    return next(step.arguments for step in plan.steps if step.produces == tag)
+
+
+def last_user_text(messages: list[BaseMessage]) -> str:
+    return str(messages[-1].content)
+
+
+def test_each_field_is_asked_on_its_own_and_lands_in_the_plan() -> None:
+    model = ScriptedChatModel(script=GOOD)
+    plan = plan_with(model, ["image1", "audio1", "video1", "document1", "code1"])
+
+    assert [step for step, _ in model.calls] == [
+        "guided_answer",
+        "guided_diagram",
+        "guided_sections",
+        "guided_code",
+    ]
+    assert plan.content.startswith(ANSWER)
+    assert plan.reasoner == "guided:scripted"
+    diagram = arguments_of(plan, "image1")
+    # Ordered along the arrows, each chain followed to its end.
+    assert diagram["labels"] == [
+        "Sunlight",
+        "Chlorophyll",
+        "Carbon dioxide and water",
+        "Glucose",
+        "Oxygen",
+    ]
+    assert diagram["title"] == "How photosynthesis works"
+    assert "Glucose → Oxygen: releases" in diagram["notes"]
+    assert "Sunlight → Chlorophyll" in plan.content_specs["image1"]
+    assert arguments_of(plan, "audio1")["script"] == ANSWER  # the narration speaks the answer
+    scenes = arguments_of(plan, "video1")["scenes"]
+    assert [scene["caption"] for scene in scenes][:2] == [
+        "Photosynthesis is how plants make sugar from light.",
+        "Chlorophyll in the leaves absorbs sunlight.",
+    ]
+    sections = arguments_of(plan, "document1")["sections"]
+    headings = [section["heading"] for section in sections]
+    assert headings[-2:] == ["What it is", "How it works"]
+    assert sections[-1]["body"].startswith("The plant takes in carbon dioxide")
+    code = arguments_of(plan, "code1")
+    assert code["code"].startswith("reactants = ") and code["filename"] == "answer.py"
+    # The question prompt carries the request; the diagram prompt carries the answer.
+    assert "photosynthesis" in last_user_text(model.calls[0][1])
+    assert ANSWER in last_user_text(model.calls[1][1])
+
+
+def test_json_fields_send_a_json_schema_as_response_format() -> None:
+    model = ScriptedChatModel(script=GOOD)
+    plan_with(model, ["image1", "document1", "code1"])
+    options = dict(model.options)
+    for step, name in (("guided_diagram", "nodes"), ("guided_sections", "sections")):
+        response_format = options[step]["response_format"]
+        assert response_format["type"] == "json_schema"
+        assert response_format["json_schema"]["name"] == step
+        schema = response_format["json_schema"]["schema"]
+        assert name in schema["properties"] and "$defs" not in json.dumps(schema)
+    diagram_schema = options["guided_diagram"]["response_format"]["json_schema"]["schema"]
+    edge = diagram_schema["properties"]["edges"]["items"]
+    assert {"from", "to"} <= set(edge["properties"])  # the aliases the prompt shows
+    assert (
+        options["guided_diagram"]["response_format"]["json_schema"]["schema"]["properties"][
+            "nodes"
+        ]["maxItems"]
+        == 8
+    )
+    # Plain-text fields go unconstrained.
+    assert "response_format" not in options["guided_answer"]
+    assert "response_format" not in options["guided_code"]
+
+
+def test_a_bad_reply_is_asked_again_once_with_its_problem() -> None:
+    def diagram(messages: list[BaseMessage]) -> str:
+        if "rejected because" in last_user_text(messages):
+            return DIAGRAM
+        return json.dumps({"nodes": NODES, "edges": [{"from": "Sunlight", "to": "Moonlight"}]})
+
+    records: list[FieldRecord] = []
+    model = ScriptedChatModel(script={**GOOD, "guided_diagram": diagram})
+    plan = plan_with(model, ["image1"], on_field=records.append)
+
+    diagram_calls = [messages for step, messages in model.calls if step == "guided_diagram"]
+    assert len(diagram_calls) == 2
+    assert "'Moonlight', which is not a node" in last_user_text(diagram_calls[1])
+    assert "Moonlight" not in last_user_text(diagram_calls[0])
+    assert arguments_of(plan, "image1")["labels"][0] == "Sunlight"
+    record = next(record for record in records if record.field == "diagram")
+    assert (record.source, record.attempts, record.event_kind) == ("model", 2, "guided_field")
+    assert "Moonlight" in record.problems[0]
+
+
+def test_two_bad_replies_fall_back_to_the_heuristic_and_say_so() -> None:
+    unrelated = json.dumps({"nodes": ["Cats", "Dogs", "Mice"], "edges": []})
+    records: list[FieldRecord] = []
+    model = ScriptedChatModel(script={**GOOD, "guided_diagram": unrelated})
+    plan = plan_with(model, ["image1"], on_field=records.append)
+    heuristic = plan_with(
+        ScriptedChatModel(script={**GOOD, "guided_diagram": unrelated}), ["image1"]
+    )
+
+    assert len([step for step, _ in model.calls if step == "guided_diagram"]) == 2
+    fallback = next(record for record in records if record.field == "diagram")
+    assert fallback.source == "fallback" and fallback.event_kind == "field_fallback"
+    assert fallback.attempts == 2 and len(fallback.problems) == 2
+    assert "use words of the answer" in fallback.problems[0]
+    assert fallback.tag == "image1" and fallback.step_id == "make_image1"
+    labels = arguments_of(plan, "image1")["labels"]
+    assert "Cats" not in labels and labels == arguments_of(heuristic, "image1")["labels"]
+    assert plan.content.startswith(ANSWER)  # the other fields keep the model's answers
+
+
+def test_an_unusable_answer_falls_back_to_one_honest_sentence() -> None:
+    records: list[FieldRecord] = []
+    question = "Explain how photosynthesis works."
+    model = ScriptedChatModel(script={**GOOD, "guided_answer": question})
+    plan = plan_with(model, ["audio1"], text=question, on_field=records.append)
+
+    answer_calls = [messages for step, messages in model.calls if step == "guided_answer"]
+    assert len(answer_calls) == 2 and "repeats the question" in last_user_text(answer_calls[1])
+    record = records[0]
+    assert (record.field, record.source, record.attempts) == ("answer", "fallback", 2)
+    first = plan.content.split("\n\n")[0]
+    assert first.startswith("No answer about") and "replies were unusable" in first
+    assert "The user wants" not in plan.content  # no restating of the request
+    assert "comes from unima's offline heuristic reasoner" in plan.content
+    assert placeholder_tags(plan.content) == ["audio1"]
+
+
+@pytest.mark.parametrize("script", [GOOD, {}], ids=["answered", "every-reply-unusable"])
+def test_every_placeholder_is_placed_exactly_once(script: dict[str, str]) -> None:
+    model = ScriptedChatModel(script=script, default="no idea")
+    plan = plan_with(model, EVERYTHING)
+    assert sorted(placeholder_tags(plan.content)) == sorted(EVERYTHING)
+    assert [step.produces for step in plan.steps] == EVERYTHING
+    for step in plan.steps:
+        TOOL_ARGUMENTS[step.tool].model_validate(step.arguments)  # each tool's own model
+        assert step.description == plan.content_specs[step.produces or ""]
+    ids = {step.id for step in plan.steps}
+    assert all(dependency in ids for step in plan.steps for dependency in step.depends_on)
+
+
+def test_charts_keep_the_heuristic_data_and_ask_nothing() -> None:
+    analysis = AnalysisReport(
+        needed=True,
+        status="ok",
+        values={
+            "labels": ["Alice", "Bob"],
+            "values": [82.0, 75.0],
+            "report": {"mean": 78.5},
+        },
+    )
+    records: list[FieldRecord] = []
+    model = ScriptedChatModel(script=GOOD)
+    plan = plan_with(
+        model, ["image1"], text="Plot the scores.", analysis=analysis, on_field=records.append
+    )
+    chart = arguments_of(plan, "image1")
+    assert chart["kind"] == "bar_chart" and chart["values"] == [82.0, 75.0]
+    assert [step for step, _ in model.calls] == ["guided_answer"]
+    assert "mean = 78.5" in last_user_text(model.calls[0][1])  # the numbers the model may use
+    assert [(record.field, record.source) for record in records][1] == ("chart", "heuristic")
+
+
+def test_a_timeout_falls_back_at_once() -> None:
+    def slow(messages: list[BaseMessage]) -> str:
+        time.sleep(1.0)
+        return ANSWER
+
+    records: list[FieldRecord] = []
+    model = ScriptedChatModel(script={**GOOD, "guided_answer": slow})
+    reasoner = GuidedReasoner(model, timeout_s=0.2, on_field=records.append)
+    view = RequestView(Request(text="Explain how photosynthesis works."))
+    plan = reasoner.plan(
+        view, reasoner.caption(view, OutputSpec()), AnalysisReport(needed=False), [], []
+    )
+    assert records[0].source == "fallback" and records[0].attempts == 1
+    assert "ModelTimeoutError" in records[0].problems[0]
+    assert "offline heuristic" in plan.content
+
+
+def test_a_run_records_every_field_in_the_trace() -> None:
+    unrelated = json.dumps({"nodes": ["Cats", "Dogs", "Mice"], "edges": []})
+    model = ScriptedChatModel(script={**GOOD, "guided_diagram": unrelated})
+    agent = UniMA(reasoner=GuidedReasoner(model, timeout_s=5), tools=fake_toolbox())
+    response = agent.respond(
+        "Explain how photosynthesis works. Include one diagram, one narration, one video, "
+        "one PDF report, one Python program and one 3D model."
+    )
+    assert response.status == "ok"
+    assert sorted(response.artifacts) == sorted(
+        ["image1", "audio1", "video1", "document1", "code1", "threeD1"]
+    )
+    assert response.content.startswith(ANSWER)
+    trace = load_trace(response.trace_path)
+    assert trace.reasoner == "guided:scripted"
+    fields = {
+        event.data["field"]: event
+        for event in trace.events
+        if event.kind in ("guided_field", "field_fallback")
+    }
+    assert set(fields) == {"answer", "diagram", "narration", "scenes", "sections", "code", "mesh"}
+    assert fields["answer"].kind == "guided_field" and fields["answer"].node == "plan"
+    assert fields["answer"].data["source"] == "model" and fields["answer"].data["attempts"] == 1
+    assert fields["diagram"].kind == "field_fallback" and fields["diagram"].step_id == "make_image1"
+    assert fields["diagram"].data["attempts"] == 2 and len(fields["diagram"].data["problems"]) == 2
+    assert fields["narration"].data["source"] == "answer"
+    assert any("diagram" in notice and "heuristic" in notice for notice in event_notices(trace))
+
+
+def test_resolve_builds_a_guided_reasoner_from_a_spec() -> None:
+    reasoner = resolve_reasoner("guided:openai-compatible:http://127.0.0.1:9/v1:tiny-model")
+    assert isinstance(reasoner, GuidedReasoner) and reasoner.name == "guided:tiny-model"
+    with pytest.raises(ConfigError, match="needs a chat model spec"):
+        resolve_reasoner("guided")
+
+
+def test_checks_name_what_is_wrong() -> None:
+    check = check_answer("Why is the sky blue?")
+    assert check("```\nThe sky is blue because air scatters blue light more than red light.\n```")
+    with pytest.raises(BadReply, match="repeats the question"):
+        check("Why is the sky blue?")
+    with pytest.raises(BadReply, match="too short"):
+        check("Blue.")
+    with pytest.raises(BadReply, match="JSON"):
+        check('{"answer": "blue"}')
+    assert "<image1>" not in check("Air scatters blue light more than red, as <image1> shows.")
+    with pytest.raises(BadReply, match="does not compile"):
+        check_code("```python\nprint(1\n```")
+    with pytest.raises(BadReply, match=r"input\(\)"):
+        check_code("name = input()\nprint(name)")
+    assert drawing_order(["a", "b", "c"], [("c", "a", ""), ("a", "b", "")]) == ["c", "a", "b"]
+    assert drawing_order(["a", "b"], [("a", "b", ""), ("b", "a", "")]) == ["a", "b"]

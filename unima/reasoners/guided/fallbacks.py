@@ -1,0 +1,54 @@
+"""What the guided reasoner says when the model's answer is unusable, and the shared wording.
+
+The heuristic's plan content is its answer body (a paraphrase of the request, what the inputs
+hold, the analysis, key points), the sentences placing the placeholders, and a note. Only the
+parts that carry facts are an answer; when there are none, the fallback says so in one honest
+sentence rather than restating the request.
+"""
+
+from __future__ import annotations
+
+from unima.reasoners.base import RequestView
+from unima.reasoners.heuristic.reasoner import HEURISTIC_NOTE
+from unima.reasoners.heuristic.text_tools import strip_placeholders
+from unima.types import PLACEHOLDER_PATTERN, Caption, Plan
+
+FALLBACK_NOTE = (
+    "(The language model's answer could not be used, so this text comes from unima's offline "
+    "heuristic reasoner.)"
+)
+
+
+def fallback_answer(skeleton: Plan, caption: Caption, view: RequestView) -> str:
+    """The heuristic's factual paragraphs, or one sentence saying no answer could be given."""
+    has_prose = any(perception.text.strip() for perception in view.perceptions.values())
+    kept = []
+    for paragraph in skeleton.content.split("\n\n"):
+        paragraph = paragraph.strip()
+        if (
+            not paragraph
+            or paragraph == caption.paraphrase.strip()
+            or paragraph == HEURISTIC_NOTE
+            or PLACEHOLDER_PATTERN.search(paragraph)
+            # Without input text the heuristic's key points are the request's own clauses.
+            or (paragraph.startswith("Key points:") and not has_prose)
+        ):
+            continue
+        kept.append(strip_placeholders(paragraph))
+    if kept:
+        return "\n\n".join(kept)
+    where = (
+        "the inputs hold nothing that answers it"
+        if view.request.parts
+        else "there were no inputs to draw on"
+    )
+    return (
+        f"No answer about {caption.topic or 'this question'} could be written here: the language "
+        f"model's replies were unusable and {where}."
+    )
+
+
+def placement_sentence(tag: str, spec: str) -> str:
+    """The sentence that places ``<tag>`` in the content, the way the heuristic does."""
+    spec = strip_placeholders(spec).strip() or "the requested item."
+    return f"<{tag}> is {spec[0].lower()}{spec[1:]}"

@@ -1,0 +1,323 @@
+"""The guided reasoner's questions: one per field, each a prompt, a reply shape and its checks.
+
+A ``Question`` names the prompt template (``unima/prompts/guided_*.j2``), the pydantic model a
+JSON reply must fit (``None`` for a plain-text reply) and ``check``, which turns the parsed reply
+into the field's value or raises ``BadReply`` with the problem in words a small model can act
+on. JSON questions send their schema as an OpenAI-style ``response_format``, so a runtime with
+constrained decoding (llama.cpp, vLLM, OpenAI) cannot produce another shape.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from unima.reasoners.heuristic.text_tools import STOPWORDS, split_sentences, words
+from unima.types import PLACEHOLDER_PATTERN
+
+MAX_LABEL_CHARS = 40
+MAX_ANSWER_SENTENCES = 8
+MAX_CODE_CHARS = 6000
+
+
+class BadReply(ValueError):
+    """A reply that does not fit its question; the message says what to fix."""
+
+
+class DiagramEdge(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    source: str = Field(alias="from", description="The label of the node the arrow leaves.")
+    target: str = Field(alias="to", description="The label of the node the arrow points to.")
+    label: str = Field(default="", max_length=40, description="A word or two on the arrow.")
+
+
+class DiagramReply(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    title: str = Field(default="", max_length=80, description="A short title for the diagram.")
+    nodes: list[str] = Field(min_length=3, max_length=8, description="Short box labels.")
+    edges: list[DiagramEdge] = Field(default_factory=list, max_length=12)
+
+
+class SectionReply(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    heading: str = Field(min_length=1, max_length=60, description="The section heading.")
+    sentences: list[int] = Field(
+        min_length=1, max_length=12, description="Numbers of the answer sentences it holds."
+    )
+
+
+class SectionsReply(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    sections: list[SectionReply] = Field(min_length=2, max_length=4)
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """A checked diagram: box labels in drawing order, arrows as (from, to, label)."""
+
+    title: str
+    labels: list[str]
+    edges: list[tuple[str, str, str]]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One field's question.
+
+    Attributes:
+        field: the field it fills (``answer``, ``diagram``, ``sections``, ``code``).
+        prompt: the template name (``guided_answer`` for ``prompts/guided_answer.j2``).
+        reply_model: what a JSON reply must fit; ``None`` for a plain-text reply.
+        check: parsed reply (model instance or text) to the field's value, or ``BadReply``.
+    """
+
+    field: str
+    prompt: str
+    reply_model: type[BaseModel] | None
+    check: Callable[[Any], Any]
+
+    def response_format(self) -> dict[str, Any] | None:
+        """The OpenAI-style ``response_format`` constraint for JSON replies."""
+        if self.reply_model is None:
+            return None
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": self.prompt, "schema": json_schema(self.reply_model)},
+        }
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema (by alias) with ``$defs`` inlined: grammar compilers of small
+    runtimes handle plain nested objects more reliably than references."""
+    schema = model.model_json_schema(by_alias=True)
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/$defs/"):
+                return inline(copy.deepcopy(definitions[reference.removeprefix("#/$defs/")]))
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined
+
+
+# -- the answer ---------------------------------------------------------------------------------
+
+
+def clean_text_reply(text: str) -> str:
+    """The prose of a reply: no fences, no leading "Answer:", one space between words."""
+    text = re.sub(r"```\w*", " ", text)
+    text = re.sub(r"(?im)^\s*(answer|response)\s*:\s*", "", text)
+    text = re.sub(r"(?m)^\s*(#+|[-*•]|\d+[.)])\s+", "", text)  # headings and list markers
+    text = re.sub(r"[*_`]{1,3}", "", text)
+    return " ".join(text.split())
+
+
+def check_answer(question: str) -> Callable[[Any], str]:
+    """Checks for the answer paragraph: real sentences, not the question, not JSON or code."""
+
+    def check(reply: Any) -> str:
+        raw = str(reply).strip()
+        if raw.startswith(("{", "[")):
+            raise BadReply("it is JSON; write the answer as plain sentences")
+        text = PLACEHOLDER_PATTERN.sub(lambda match: f"{match.group(1)} {match.group(2)}", raw)
+        text = clean_text_reply(text)
+        if _normalised(text) == _normalised(question) or (
+            _normalised(question)
+            and _normalised(text).startswith(_normalised(question))
+            and len(words(text)) <= len(words(question)) + 4
+        ):
+            raise BadReply("it repeats the question; answer it instead")
+        if len(words(text)) < 6:
+            raise BadReply("it is too short; write 3 to 6 full sentences that answer the question")
+        if re.search(r"\b(def |import |print\()", text) and text.count("(") > 3:
+            raise BadReply("it is code; write the answer as plain sentences")
+        sentences = split_sentences(text)
+        return " ".join(sentences[:MAX_ANSWER_SENTENCES])
+
+    return check
+
+
+def _normalised(text: str) -> str:
+    return " ".join(word.lower() for word in words(text))
+
+
+# -- diagrams -----------------------------------------------------------------------------------
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case content words, a plural ``s`` dropped, so ``Plants`` meets ``plant``."""
+    found = set()
+    for word in words(text):
+        word = word.lower().strip("'-")
+        if len(word) > 2 and word not in STOPWORDS:
+            found.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)
+    return found
+
+
+def check_diagram(answer: str) -> Callable[[Any], Diagram]:
+    """Checks for a diagram: 3-8 distinct short labels drawn from ``answer``, arrows between them."""
+    vocabulary = content_words(answer)
+
+    def check(reply: Any) -> Diagram:
+        assert isinstance(reply, DiagramReply)
+        labels = [" ".join(PLACEHOLDER_PATTERN.sub(" ", label).split()) for label in reply.nodes]
+        empty = [index + 1 for index, label in enumerate(labels) if not label]
+        if empty:
+            raise BadReply(f"node {empty[0]} is empty; every node needs a short label")
+        long = [label for label in labels if len(label) > MAX_LABEL_CHARS]
+        if long:
+            raise BadReply(
+                f"the node label {long[0][:60]!r} is over {MAX_LABEL_CHARS} characters; "
+                "use 1 to 4 words per node"
+            )
+        if len({label.lower() for label in labels}) != len(labels):
+            raise BadReply("two nodes have the same label; give each node its own label")
+        by_lower = {label.lower(): label for label in labels}
+        edges = []
+        for edge in reply.edges:
+            source, target = (
+                by_lower.get(edge.source.strip().lower()),
+                by_lower.get(edge.target.strip().lower()),
+            )
+            if source is None or target is None:
+                missing = edge.source if source is None else edge.target
+                raise BadReply(
+                    f"the edge {edge.source!r} -> {edge.target!r} names {missing!r}, which is "
+                    "not a node; edges may only join the node labels exactly as written"
+                )
+            if source != target:
+                edges.append((source, target, " ".join(edge.label.split())))
+        grounded = [label for label in labels if content_words(label) & vocabulary]
+        if 2 * len(grounded) < len(labels):
+            raise BadReply(
+                f"only {len(grounded)} of the {len(labels)} node labels use words of the answer; "
+                "take the labels from the answer's own words"
+            )
+        return Diagram(
+            title=" ".join(reply.title.split()), labels=drawing_order(labels, edges), edges=edges
+        )
+
+    return check
+
+
+def drawing_order(labels: list[str], edges: list[tuple[str, str, str]]) -> list[str]:
+    """The labels ordered along the arrows (the image tool joins boxes in order), each chain
+    followed to its end; nodes on a cycle keep the model's order, after the others."""
+    incoming = {label: 0 for label in labels}
+    for _, target, _ in edges:
+        incoming[target] += 1
+    order: list[str] = []
+    ready = [label for label in labels if incoming[label] == 0]
+    while ready:
+        label = ready.pop(0)
+        order.append(label)
+        freed = []
+        for source, target, _ in edges:
+            if source == label:
+                incoming[target] -= 1
+                if incoming[target] == 0:
+                    freed.append(target)
+        ready[:0] = freed  # follow a chain to its end before starting the next one
+    return order + [label for label in labels if label not in order]
+
+
+# -- document sections --------------------------------------------------------------------------
+
+
+def check_sections(sentences: list[str]) -> Callable[[Any], list[tuple[str, list[str]]]]:
+    """Checks for document sections: 2-4 headings over the numbered answer sentences.
+
+    Every sentence lands in exactly one section, in the answer's order; one the model left out
+    joins the section of the sentence before it.
+    """
+    count = len(sentences)
+
+    def check(reply: Any) -> list[tuple[str, list[str]]]:
+        assert isinstance(reply, SectionsReply)
+        owner: dict[int, int] = {}
+        for index, section in enumerate(reply.sections):
+            if not section.heading.strip():
+                raise BadReply(f"section {index + 1} has an empty heading")
+            for number in section.sentences:
+                if not 1 <= number <= count:
+                    raise BadReply(
+                        f"section {section.heading!r} lists sentence {number}; the answer has "
+                        f"sentences 1 to {count} only"
+                    )
+                if number in owner:
+                    raise BadReply(f"sentence {number} is in two sections; put it in one")
+                owner[number] = index
+        headings = [" ".join(section.heading.split()).rstrip(":") for section in reply.sections]
+        if len({heading.lower() for heading in headings}) != len(headings):
+            raise BadReply("two sections have the same heading; give each its own")
+        current = owner[min(owner)]
+        grouped: dict[int, list[str]] = {}  # in the order of each section's first sentence
+        for number, sentence in enumerate(sentences, start=1):
+            current = owner.get(number, current)
+            grouped.setdefault(current, []).append(sentence)
+        return [(headings[index], body) for index, body in grouped.items()]
+
+    return check
+
+
+# -- code ---------------------------------------------------------------------------------------
+
+
+def extract_code(text: str) -> str:
+    """The program in a reply: the first fenced block, else the whole reply."""
+    fenced = re.search(r"```(?:python|py)?\s*\n(.*?)```", text, re.DOTALL | re.IGNORECASE)
+    return (fenced.group(1) if fenced else text).strip("\n")
+
+
+def check_code(reply: Any) -> str:
+    """Checks for a program: Python that compiles, prints its result, reads no stdin."""
+    code = extract_code(str(reply))
+    if not code.strip():
+        raise BadReply("it holds no program; reply with the Python code only")
+    if len(code) > MAX_CODE_CHARS:
+        raise BadReply(f"the program is {len(code)} characters; keep it under {MAX_CODE_CHARS}")
+    try:
+        compile(code, "answer.py", "exec")
+    except SyntaxError as error:
+        raise BadReply(
+            f"the program does not compile: {error.msg} on line {error.lineno}"
+        ) from error
+    if re.search(r"\binput\s*\(", code):
+        raise BadReply("the program calls input(); it runs without a keyboard, so use fixed values")
+    if "print(" not in code:
+        raise BadReply("the program prints nothing; print its result")
+    return code + "\n"
+
+
+# -- the questions ------------------------------------------------------------------------------
+
+
+def answer_question(question: str) -> Question:
+    return Question("answer", "guided_answer", None, check_answer(question))
+
+
+def diagram_question(answer: str) -> Question:
+    return Question("diagram", "guided_diagram", DiagramReply, check_diagram(answer))
+
+
+def sections_question(sentences: list[str]) -> Question:
+    return Question("sections", "guided_sections", SectionsReply, check_sections(sentences))
+
+
+def code_question() -> Question:
+    return Question("code", "guided_code", None, check_code)

@@ -1,0 +1,364 @@
+"""The guided reasoner: the heuristic's skeleton, with short focused questions to a small model.
+
+A small instruct model (1.5B parameters on two CPU cores) cannot write a whole plan as JSON,
+but it can answer a question in a few sentences, or fill one small JSON object. So the plan's
+structure (the output spec, one step per placeholder, the DAG, argument validation) is the
+heuristic reasoner's, and the model is asked one field at a time, in this order:
+
+1. the answer (plain text, 3-6 sentences); the skeleton then places the placeholders;
+2. per diagram or flowchart image: its nodes and edges, drawn from the answer; charts,
+   timelines and illustrations keep the heuristic's arguments (chart numbers only come from
+   the inputs and the analysis);
+3. narration scripts (the answer, spoken) and video scenes (its sentences): no call;
+4. document sections: 2-4 headings over the answer's sentences;
+5. code: a short Python program doing what the request asks (the analysis program instead,
+   when the analysis ran);
+6. 3D models: the heuristic's parts.
+
+Every reply is checked (``questions``), a bad one is asked again once with its problem, then
+the field falls back to the heuristic's value (``asking``); each field's outcome goes to the
+trace as a ``guided_field`` or ``field_fallback`` event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from unima.errors import ReasonerError
+from unima.llm.calls import server_of
+from unima.reasoners.base import AnalysisDecision, Reasoner, RequestView
+from unima.reasoners.guided.asking import Asker, FieldRecord
+from unima.reasoners.guided.fallbacks import FALLBACK_NOTE, fallback_answer, placement_sentence
+from unima.reasoners.guided.questions import (
+    Diagram,
+    answer_question,
+    code_question,
+    diagram_question,
+    sections_question,
+)
+from unima.reasoners.heuristic.content import Evidence, narration_script, step_arguments
+from unima.reasoners.heuristic.reasoner import HeuristicReasoner
+from unima.reasoners.heuristic.text_tools import (
+    core_question,
+    shorten,
+    split_sentences,
+    strip_placeholders,
+)
+from unima.tools.code import CodeArguments
+from unima.tools.document.arguments import DocumentArguments, Section
+from unima.tools.image.arguments import ImageArguments
+from unima.tools.speech.arguments import SpeechArguments
+from unima.tools.video.arguments import Scene, VideoArguments
+from unima.types import (
+    AnalysisReport,
+    Caption,
+    OutputSpec,
+    Plan,
+    Step,
+    placeholder_tags,
+    tag_modality,
+)
+
+DRAWN_KINDS = ("diagram", "flowchart")
+MAX_NARRATION_WORDS = 120
+MAX_SCENES = 6
+KEPT_NOTES = {
+    "image": "charts, timelines and illustrations keep the heuristic's data from the inputs",
+    "threeD": "3D parts come from the heuristic's templates",
+}
+
+
+class GuidedReasoner(Reasoner):
+    """The heuristic's plan skeleton, with its fields answered by a (small) chat model.
+
+    Args:
+        chat_model: a LangChain chat model.
+        timeout_s: the deadline of one model call.
+        on_call: called with (prompt name, seconds, reply text) after every model call.
+        on_field: called with the ``FieldRecord`` of every field of every plan.
+        constrain: send JSON questions' schemas as ``response_format`` (constrained decoding
+            where the runtime supports it; turned off by itself when the runtime refuses it).
+    """
+
+    name = "guided"
+
+    def __init__(
+        self,
+        chat_model: Any,
+        *,
+        timeout_s: float = 120.0,
+        on_call: Any = None,
+        on_field: Any = None,
+        constrain: bool = True,
+    ) -> None:
+        self.model = chat_model
+        self.model_name = str(
+            getattr(chat_model, "model_name", None)
+            or getattr(chat_model, "model", None)
+            or type(chat_model).__name__
+        )
+        self.name = f"guided:{self.model_name}"
+        self.heuristic = HeuristicReasoner()
+        self.asker = Asker(
+            chat_model,
+            model_name=self.model_name,
+            server=server_of(chat_model, self.model_name),
+            timeout_s=timeout_s,
+            on_call=on_call,
+            on_field=on_field,
+            constrain=constrain,
+        )
+
+    # Caption and analysis are the heuristic's: deterministic, cheap, and what a small model
+    # would get wrong most often (the output spec, the analysis program).
+    def caption(self, view: RequestView, output_spec: OutputSpec) -> Caption:
+        return self.heuristic.caption(view, output_spec)
+
+    def analyse(self, view: RequestView, caption: Caption) -> AnalysisDecision:
+        return self.heuristic.analyse(view, caption)
+
+    def plan(
+        self,
+        view: RequestView,
+        caption: Caption,
+        analysis: AnalysisReport,
+        output_tags: list[str],
+        feedback: list[str],
+    ) -> Plan:
+        skeleton = self.heuristic.plan(view, caption, analysis, output_tags, feedback)
+        answer, answered = self._answer(view, caption, analysis, skeleton, feedback)
+        topic = caption.topic or "the question"
+        steps: list[Step] = []
+        specs: dict[str, str] = {}
+        drawn: list[list[str]] = []
+        audio_index = 0
+        for step in skeleton.steps:
+            tag = step.produces or ""
+            modality = tag_modality(tag)
+            spec = skeleton.content_specs.get(tag, step.description)
+            if modality == "image":
+                arguments, spec = self._image(step, spec, answer, topic, drawn)
+            elif modality == "audio":
+                arguments, spec = self._speech(step, answer, audio_index)
+                audio_index += 1
+            elif modality == "video":
+                arguments, spec = self._video(step, answer)
+            elif modality == "document":
+                arguments, spec = self._document(step, spec, answer, answered, topic)
+            elif modality == "code":
+                arguments, spec = self._code(step, spec, view, answer, answered)
+            else:
+                arguments = step.arguments
+                self._report(step, "mesh", "heuristic", note=KEPT_NOTES["threeD"])
+            steps.append(step.model_copy(update={"arguments": arguments, "description": spec}))
+            specs[tag] = spec
+        placed = " ".join(placement_sentence(tag, specs[tag]) for tag in output_tags)
+        content = answer + (f"\n\n{placed}" if placed else "")
+        if not answered:
+            content += f"\n\n{FALLBACK_NOTE}"
+        found = placeholder_tags(content)
+        if sorted(found) != sorted(output_tags):  # an internal invariant; the plan node falls back
+            raise ReasonerError(
+                f"guided plan content places {found}, expected each of {output_tags} once"
+            )
+        return Plan(content=content, content_specs=specs, steps=steps, reasoner=self.name)
+
+    def repair_step(self, step: Step, problem: str, plan: Plan) -> dict[str, Any]:
+        """A failed program goes back to the model with its error; other steps get the
+        heuristic's simpler arguments."""
+        if step.tool != "run_code" or step.arguments.get("filename") == "analysis.py":
+            return self.heuristic.repair_step(step, problem, plan)
+        code, record = self.asker.ask(
+            code_question(),
+            tag=step.produces,
+            step_id=step.id,
+            request=step.arguments.get("description", "") or step.description,
+            answer="",
+            previous=shorten_code(str(step.arguments.get("code", ""))),
+            failure=shorten(problem, 600),
+        )
+        self.asker.report(dataclasses.replace(record, field="code_repair"))
+        if code is None:
+            return self.heuristic.repair_step(step, problem, plan)
+        return {**step.arguments, "code": code}
+
+    # -- fields ------------------------------------------------------------------------------
+
+    def _answer(
+        self,
+        view: RequestView,
+        caption: Caption,
+        analysis: AnalysisReport,
+        skeleton: Plan,
+        feedback: list[str],
+    ) -> tuple[str, bool]:
+        question = strip_placeholders(core_question(view.request.text))
+        report = analysis.values.get("report", {}) if analysis.status == "ok" else {}
+        data = ", ".join(f"{name} = {value}" for name, value in list(report.items())[:12])
+        answer, record = self.asker.ask(
+            answer_question(question),
+            question=question,
+            evidence=[strip_placeholders(line) for line in view.evidence_lines(400)],
+            data=data,
+            feedback=feedback[-3:],
+        )
+        self.asker.report(record)
+        if answer is None:
+            return fallback_answer(skeleton, caption, view), False
+        return answer, True
+
+    def _image(
+        self, step: Step, spec: str, answer: str, topic: str, drawn: list[list[str]]
+    ) -> tuple[dict[str, Any], str]:
+        kind = str(step.arguments.get("kind", "diagram"))
+        if kind not in DRAWN_KINDS:
+            self._report(
+                step, "chart" if "chart" in kind else kind, "heuristic", note=KEPT_NOTES["image"]
+            )
+            return step.arguments, spec
+        diagram, record = self.asker.ask(
+            diagram_question(answer),
+            tag=step.produces,
+            step_id=step.id,
+            kind=kind,
+            topic=topic,
+            answer=answer,
+            avoid=[label for labels in drawn for label in labels],
+        )
+        self.asker.report(record)
+        if not isinstance(diagram, Diagram):
+            return step.arguments, spec
+        drawn.append(diagram.labels)
+        arguments = ImageArguments(
+            kind="flowchart" if kind == "flowchart" else "diagram",
+            title=diagram.title or str(step.arguments.get("title") or topic),
+            labels=diagram.labels,
+            notes=edge_notes(diagram),
+            **({"caption": step.arguments["caption"]} if step.arguments.get("caption") else {}),
+        )
+        return step_arguments(arguments), shorten(
+            f"A {kind} of {topic}: {' → '.join(diagram.labels)}.", 300
+        )
+
+    def _speech(self, step: Step, answer: str, index: int) -> tuple[dict[str, Any], str]:
+        script = spoken(answer)
+        if index > 0:
+            script = f"In short: {split_sentences(script)[0]}" if script else script
+        arguments = SpeechArguments(script=script or "This is the narration of the answer.")
+        self._report(step, "narration", "answer", note="the narration speaks the answer")
+        return step_arguments(
+            arguments
+        ), f"A narration of the answer ({len(script.split())} words)."
+
+    def _video(self, step: Step, answer: str) -> tuple[dict[str, Any], str]:
+        sentences = split_sentences(strip_placeholders(answer))[:MAX_SCENES]
+        scenes = [
+            Scene(
+                caption=shorten(sentence, 200),
+                duration_s=min(12.0, max(3.0, len(sentence.split()) / 2.5)),
+            )
+            for sentence in sentences
+        ]
+        arguments = dict(step.arguments)
+        if scenes:
+            arguments["scenes"] = [scene.model_dump() for scene in scenes]
+        if "narration" in arguments:
+            arguments["narration"] = spoken(answer) or arguments["narration"]
+        video = VideoArguments.model_validate(arguments)
+        self._report(step, "scenes", "answer", note="one scene per sentence of the answer")
+        count = len(video.scenes)
+        spec = f"A short video of {count} captioned scene{'' if count == 1 else 's'}"
+        spec += " over the diagram" if video.image_steps else ""
+        spec += ", narrated." if (video.narration or video.narration_step) else "."
+        return step_arguments(video), spec
+
+    def _document(
+        self, step: Step, spec: str, answer: str, answered: bool, topic: str
+    ) -> tuple[dict[str, Any], str]:
+        sentences = split_sentences(strip_placeholders(answer))
+        grouped: list[tuple[str, list[str]]] | None = None
+        if answered and len(sentences) >= 2:
+            grouped, record = self.asker.ask(
+                sections_question(sentences),
+                tag=step.produces,
+                step_id=step.id,
+                topic=topic,
+                sentences=sentences,
+            )
+            self.asker.report(record)
+        else:
+            self._report(step, "sections", "heuristic", note="the answer is too short to divide")
+        answer_sections = (
+            [Section(heading=heading, body=" ".join(body)) for heading, body in grouped]
+            if grouped
+            else [Section(heading="Answer", body=strip_placeholders(answer))]
+        )
+        sections: list[Section] = []
+        for section in step.arguments.get("sections", []):
+            if section.get("heading") == "Answer":
+                sections += answer_sections
+            else:
+                sections.append(Section.model_validate(section))
+        if not any(section in sections for section in answer_sections):
+            sections += answer_sections
+        arguments = {**step.arguments, "sections": [section.model_dump() for section in sections]}
+        document = DocumentArguments.model_validate(arguments)
+        return step_arguments(document), (
+            f"A {document.format.upper()} report with {len(sections)} sections and "
+            f"{len(document.tables)} tables."
+        )
+
+    def _code(
+        self, step: Step, spec: str, view: RequestView, answer: str, answered: bool
+    ) -> tuple[dict[str, Any], str]:
+        if step.arguments.get("filename") == "analysis.py":
+            self._report(
+                step, "code", "heuristic", note="the analysis program that computed the values"
+            )
+            return step.arguments, spec
+        request = strip_placeholders(view.request.text)
+        code, record = self.asker.ask(
+            code_question(),
+            tag=step.produces,
+            step_id=step.id,
+            request=request,
+            answer=answer if answered else "",
+            previous="",
+            failure="",
+        )
+        self.asker.report(record)
+        if code is None:
+            return step.arguments, spec
+        arguments = CodeArguments(
+            code=code, filename="answer.py", description=shorten(core_question(request), 300)
+        )
+        return step_arguments(
+            arguments
+        ), "A short Python program for the request, run in the sandbox."
+
+    def _report(self, step: Step, field: str, source: Any, *, note: str) -> None:
+        self.asker.report(
+            FieldRecord(field=field, source=source, tag=step.produces, step_id=step.id, note=note)
+        )
+
+
+def spoken(answer: str) -> str:
+    """The answer as a narration script, within the speech tool's limits."""
+    evidence = Evidence(question="", topic="the answer", key_points=[], terms=[])
+    return narration_script(evidence, answer, max_words=MAX_NARRATION_WORDS)[:4000]
+
+
+def edge_notes(diagram: Diagram) -> list[str]:
+    """Arrows the drawing order does not show (the tool joins consecutive boxes), as notes."""
+    position = {label: index for index, label in enumerate(diagram.labels)}
+    notes = [
+        f"{source} → {target}" + (f": {label}" if label else "")
+        for source, target, label in diagram.edges
+        if position[target] != position[source] + 1 or label
+    ]
+    return [shorten(note, 120) for note in notes[:6]]
+
+
+def shorten_code(code: str, limit: int = 3000) -> str:
+    return code if len(code) <= limit else code[:limit] + "\n# ..."
