@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from typing import Any
 
 import pytest
 from langchain_core.messages import BaseMessage
+from rich.console import Console
 
 from unima import UniMA, load_trace
+from unima.cli.progress import RunProgress
 from unima.errors import ConfigError
 from unima.reasoners.base import RequestView
 from unima.reasoners.guided import FieldRecord, GuidedReasoner
@@ -23,7 +26,8 @@ from unima.tools.mesh.arguments import MeshArguments
 from unima.tools.speech.arguments import SpeechArguments
 from unima.tools.video.arguments import VideoArguments
 from unima.trace.attempts import event_notices
-from unima.types import AnalysisReport, OutputSpec, Plan, Request, placeholder_tags
+from unima.trace.schema import TraceEvent
+from unima.types import AnalysisReport, OutputSpec, Plan, Request, Step, placeholder_tags
 
 ANSWER = (
     "Photosynthesis is how plants make sugar from light. Chlorophyll in the leaves absorbs "
@@ -322,3 +326,49 @@ def test_checks_name_what_is_wrong() -> None:
         check_code("name = input()\nprint(name)")
     assert drawing_order(["a", "b", "c"], [("c", "a", ""), ("a", "b", "")]) == ["c", "a", "b"]
     assert drawing_order(["a", "b"], [("a", "b", ""), ("b", "a", "")]) == ["a", "b"]
+
+
+def test_a_failed_program_goes_back_to_the_model_with_its_error() -> None:
+    def code(messages: list[BaseMessage]) -> str:
+        prompt = last_user_text(messages)
+        assert "ZeroDivisionError" in prompt and "print(1 / 0)" in prompt
+        return "```python\nprint(1 / 1)\n```"
+
+    records: list[FieldRecord] = []
+    model = ScriptedChatModel(script={"guided_code": code})
+    reasoner = GuidedReasoner(model, timeout_s=5, on_field=records.append)
+    step = Step(
+        id="make_code1",
+        tool="run_code",
+        arguments={"code": "print(1 / 0)\n", "filename": "answer.py", "description": "Divide."},
+        produces="code1",
+    )
+    plan = Plan(content="<code1>", steps=[step])
+    arguments = reasoner.repair_step(step, "ZeroDivisionError: division by zero", plan)
+    assert arguments["code"] == "print(1 / 1)\n" and arguments["filename"] == "answer.py"
+    assert (records[0].field, records[0].source) == ("code_repair", "model")
+    # Other tools get the heuristic's simpler arguments, with no call.
+    image = Step(
+        id="make_image1",
+        tool="generate_image",
+        arguments={"kind": "diagram", "title": "T", "labels": ["a"]},
+        produces="image1",
+    )
+    assert reasoner.repair_step(image, "failed", plan)["kind"] == "illustration"
+    assert len(model.calls) == 1
+
+
+def test_unima_run_progress_shows_a_field_fallback() -> None:
+    console = Console(file=io.StringIO(), width=120)
+    with RunProgress(console) as progress:
+        progress.update(
+            TraceEvent(
+                kind="field_fallback",
+                node="plan",
+                time=0.0,
+                step_id="make_image1",
+                data={"field": "diagram", "tag": "image1", "problems": ["not a node"]},
+            )
+        )
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "diagram of image1: heuristic fallback — not a node" in shown

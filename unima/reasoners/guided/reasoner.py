@@ -145,7 +145,7 @@ class GuidedReasoner(Reasoner):
             elif modality == "video":
                 arguments, spec = self._video(step, answer)
             elif modality == "document":
-                arguments, spec = self._document(step, spec, answer, answered, topic)
+                arguments, spec = self._document(step, answer, answered, topic)
             elif modality == "code":
                 arguments, spec = self._code(step, spec, view, answer, answered)
             else:
@@ -274,7 +274,7 @@ class GuidedReasoner(Reasoner):
         return step_arguments(video), spec
 
     def _document(
-        self, step: Step, spec: str, answer: str, answered: bool, topic: str
+        self, step: Step, answer: str, answered: bool, topic: str
     ) -> tuple[dict[str, Any], str]:
         sentences = split_sentences(strip_placeholders(answer))
         grouped: list[tuple[str, list[str]]] | None = None
@@ -288,7 +288,8 @@ class GuidedReasoner(Reasoner):
             )
             self.asker.report(record)
         else:
-            self._report(step, "sections", "heuristic", note="the answer is too short to divide")
+            why = "a one-sentence answer" if answered else "the answer is the heuristic's"
+            self._report(step, "sections", "heuristic", note=f"one Answer section: {why}")
         answer_sections = (
             [Section(heading=heading, body=" ".join(body)) for heading, body in grouped]
             if grouped
