@@ -52,6 +52,31 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(
         default=4096, ge=1, description="max_tokens sent with every model request."
     )
+    embedded_model_path: Path | None = Field(
+        default=None,
+        description="A GGUF file the `embedded` chat model runs instead of the packaged one.",
+    )
+    embedded_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="CPU threads of the embedded model. Default: 2 when at least 3 cores are "
+        "free to this process, else 1; llama.cpp's threads spin-wait on each other, so two "
+        "threads on a 2-core machine with one other busy process reply at 11 tokens/s where "
+        "one thread keeps 19 (30 with two idle cores).",
+    )
+    embedded_context: int = Field(
+        default=2048,
+        ge=256,
+        le=32768,
+        description="Context window (prompt + reply tokens) of the embedded model; 4096 "
+        "costs about 56 MiB more.",
+    )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the embedded extra's model parts are joined into one file; "
+        "default: ~/.cache/unima/models ($XDG_CACHE_HOME/unima/models when set).",
+    )
     speech_max_wer: float = Field(default=0.35, ge=0.0, le=1.0)
     sandbox_timeout_s: float = Field(default=60.0, gt=0)
     unsafe_exec: bool = Field(

@@ -1,10 +1,12 @@
-"""Chat models from a spec string: ``openai:MODEL``, ``openai-compatible:BASE_URL:MODEL`` or
-``transformers:PATH``.
+"""Chat models from a spec string: ``openai:MODEL``, ``openai-compatible:BASE_URL:MODEL``,
+``transformers:PATH``, ``embedded`` or ``gguf:PATH``.
 
 ``openai-compatible`` serves vLLM, Ollama, llama.cpp server and any other server speaking the
 OpenAI chat API. The key comes from ``UNIMA_LLM_API_KEY`` (or ``OPENAI_API_KEY``); local servers
 usually accept any value. ``transformers`` runs a local Hugging Face checkpoint in-process
 (see ``unima.llm.local_transformers``); everything after the first colon is its path.
+``embedded`` runs the model the ``embedded`` extra ships, in-process on the CPU with no key and
+no network, and ``gguf:PATH`` any local GGUF file the same way (``unima.llm.embedded``).
 
 OpenAI models are built on ``unima.llm.transport.GuardedTransport``: replies are read under a
 byte cap, and a call made through ``unima.llm.calls.call_model`` cannot be kept alive past its
@@ -13,11 +15,20 @@ wall-clock deadline by a server that trickles bytes. ``max_tokens`` is always se
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from typing import Any
 
+from unima.config import load_settings
 from unima.errors import ConfigError, MissingExtraError
+from unima.llm.embedded_files import (
+    EXTRA,
+    FEATURE,
+    PACKAGED_NAME,
+    check_parts_installed,
+    gguf_file,
+)
 
 # scheme://host[:port][/path] then ":" then the model name (which may itself contain colons).
 COMPATIBLE_PATTERN = re.compile(
@@ -25,15 +36,28 @@ COMPATIBLE_PATTERN = re.compile(
 )
 
 
+SPEC_FORMS = (
+    "'openai:MODEL', 'openai-compatible:BASE_URL:MODEL', 'transformers:PATH', "
+    "'embedded' or 'gguf:PATH'"
+)
+
+
 def parse_chat_spec(spec: str) -> tuple[str, str | None, str]:
-    """Split a chat model spec into (provider, base URL or None, model name or local path)."""
+    """Split a chat model spec into (provider, base URL or None, model name or local path).
+
+    ``embedded`` has no argument; its model name is the packaged model's.
+    """
+    if spec == "embedded":
+        return "embedded", None, PACKAGED_NAME
     provider, separator, rest = spec.partition(":")
-    if not separator or not rest:
+    if provider == "embedded":
         raise ConfigError(
-            f"cannot read the model spec {spec!r}; use 'openai:MODEL', "
-            "'openai-compatible:BASE_URL:MODEL' or 'transformers:PATH'"
+            f"cannot read the model spec {spec!r}: 'embedded' takes no argument; "
+            "run another GGUF file with 'gguf:PATH'"
         )
-    if provider in ("openai", "transformers"):
+    if not separator or not rest:
+        raise ConfigError(f"cannot read the model spec {spec!r}; use {SPEC_FORMS}")
+    if provider in ("openai", "transformers", "gguf"):
         return provider, None, rest
     if provider == "openai-compatible":
         match = COMPATIBLE_PATTERN.match(rest)
@@ -45,7 +69,7 @@ def parse_chat_spec(spec: str) -> tuple[str, str | None, str]:
         return provider, match.group("base"), match.group("model")
     raise ConfigError(
         f"unknown chat model provider {provider!r} in {spec!r}; "
-        "known: openai, openai-compatible, transformers"
+        "known: openai, openai-compatible, transformers, embedded, gguf"
     )
 
 
@@ -64,7 +88,8 @@ def chat_model_from_spec(
     """A LangChain chat model for ``spec``.
 
     Args:
-        spec: ``openai:MODEL``, ``openai-compatible:BASE_URL:MODEL`` or ``transformers:PATH``.
+        spec: ``openai:MODEL``, ``openai-compatible:BASE_URL:MODEL``, ``transformers:PATH``,
+            ``embedded`` or ``gguf:PATH``.
         timeout_s: the HTTP client's timeout; the wall-clock deadline of a call is set by
             ``unima.llm.calls.call_model``.
         temperature: the sampling temperature.
@@ -78,6 +103,12 @@ def chat_model_from_spec(
         from unima.llm.local_transformers import TransformersChatModel
 
         return TransformersChatModel(model_path=model, temperature=temperature)
+    if provider in ("embedded", "gguf"):
+        return embedded_chat_model(
+            None if provider == "embedded" else model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+        )
     from pydantic import SecretStr
 
     try:
@@ -122,4 +153,35 @@ def chat_model_from_spec(
         # langchain sends max_completion_tokens; vLLM, Ollama and llama.cpp read max_tokens.
         extra_body={"max_tokens": max_tokens},
         http_client=http_client,
+    )
+
+
+def embedded_chat_model(
+    model_path: str | None, *, temperature: float = 0.0, max_tokens: int = DEFAULT_MAX_TOKENS
+) -> Any:
+    """The in-process model of ``embedded`` (``model_path=None``) or ``gguf:PATH``.
+
+    Checks now what can be checked cheaply (the extra installed, the file present), so a bad
+    spec fails when the agent is built; joining the packaged file and loading wait for the
+    first call.
+    """
+    settings = load_settings()
+    if importlib.util.find_spec("xllamacpp") is None:
+        raise MissingExtraError(FEATURE, EXTRA, "xllamacpp")
+    if model_path is None and settings.embedded_model_path is not None:
+        model_path = str(settings.embedded_model_path)
+    if model_path is None:
+        check_parts_installed()
+    else:
+        gguf_file(model_path)
+    # langchain_core loads only for an embedded spec (xllamacpp itself on the first call).
+    from unima.llm.embedded import EmbeddedChatModel
+
+    return EmbeddedChatModel(
+        model_path=model_path,
+        cache_dir=str(settings.model_cache_dir) if settings.model_cache_dir else None,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        threads=settings.embedded_threads,
+        context=settings.embedded_context,
     )
