@@ -13,11 +13,11 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	@bash scripts/system-packages.sh --runtime
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[embedded]"
 
 install-dev: $(BIN)/python
 	@bash scripts/system-packages.sh
-	$(BIN)/python -m pip install --quiet -e ".[dev,eval]" torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev,eval,embedded]" torch==2.13.0
 
 system-packages:
 	@bash scripts/system-packages.sh

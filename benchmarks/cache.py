@@ -62,8 +62,8 @@ def main() -> int:
 
         from unima import UniMA
 
-        uncached_agent = UniMA(cache=False)
-        cached_agent = UniMA()
+        uncached_agent = UniMA(reasoner="heuristic", cache=False)
+        cached_agent = UniMA(reasoner="heuristic")
         first, _ = timed(cached_agent, REQUEST)  # loads the models and fills the cache
         uncached = [timed(uncached_agent, REQUEST)[0] for _ in range(options.repeats)]
         served = []

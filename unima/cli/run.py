@@ -31,7 +31,10 @@ def run(
     llm: Annotated[
         str | None,
         typer.Option(
-            "--llm", help="Reasoner: heuristic, openai:MODEL or openai-compatible:URL:MODEL."
+            "--llm",
+            help="Reasoner: auto (default: the embedded model, else heuristic), embedded, "
+            "heuristic, gguf:PATH, openai:MODEL, openai-compatible:URL:MODEL, or guided:<spec> "
+            "to ask any chat model the short guided questions.",
         ),
     ] = None,
     perception_llm: Annotated[

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from unima.errors import ConfigError
+from unima.errors import ConfigError, MissingExtraError
 from unima.llm.chat_models import chat_model_from_spec
 from unima.reasoners.base import Reasoner
 from unima.reasoners.guided import GuidedReasoner
 from unima.reasoners.llm import LlmReasoner
 from unima.registry import Registry
 
+logger = logging.getLogger(__name__)
+
 REASONERS: Registry[type[Reasoner]] = Registry("reasoner")
 REASONERS.register("heuristic", "unima.reasoners.heuristic.reasoner:HeuristicReasoner")
+# ``auto`` (the default) is the embedded model through the guided reasoner when the
+# ``embedded`` extra is installed, else the heuristic; ``embedded`` alone means ``guided:embedded``.
+AUTO = "auto"
+EMBEDDED = "embedded"
 
 
 def resolve_reasoner(
@@ -23,7 +30,9 @@ def resolve_reasoner(
     """A reasoner from a name, a chat model spec, a LangChain chat model or a ``Reasoner``.
 
     Args:
-        choice: ``"heuristic"``, ``"openai:MODEL"``, ``"openai-compatible:URL:MODEL"``,
+        choice: ``"auto"`` (the embedded model if its extra is installed, else the heuristic),
+            ``"embedded"`` (the packaged small model, asked guided questions), ``"heuristic"``,
+            ``"openai:MODEL"``, ``"openai-compatible:URL:MODEL"``,
             ``"transformers:PATH"`` (a local Hugging Face chat model), ``"guided:<chat spec>"``
             (the heuristic's plan skeleton with short questions to a small model, e.g.
             ``"guided:openai-compatible:URL:MODEL"``), a ``BaseChatModel``, or a ``Reasoner``.
@@ -42,6 +51,14 @@ def resolve_reasoner(
             "max_reply_bytes": settings.llm_max_reply_bytes,
         }
     if isinstance(choice, str):
+        if choice == AUTO:
+            try:
+                return resolve_reasoner(EMBEDDED, tools=tools, settings=settings, on_call=on_call)
+            except MissingExtraError as error:
+                logger.info("no embedded model (%s); using the heuristic reasoner", error)
+                return REASONERS.get("heuristic")()
+        if choice == EMBEDDED:
+            choice = f"guided:{EMBEDDED}"
         if choice in REASONERS:
             return REASONERS.get(choice)()
         guided, _, chat_spec = choice.partition(":")
