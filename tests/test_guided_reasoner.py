@@ -17,7 +17,14 @@ from unima.errors import ConfigError, MissingExtraError
 from unima.reasoners import resolve as resolve_module
 from unima.reasoners.base import RequestView
 from unima.reasoners.guided import FieldRecord, GuidedReasoner
-from unima.reasoners.guided.questions import BadReply, check_answer, check_code, drawing_order
+from unima.reasoners.guided.questions import (
+    BadReply,
+    DiagramReply,
+    check_answer,
+    check_code,
+    check_diagram,
+    drawing_order,
+)
 from unima.reasoners.resolve import resolve_reasoner
 from unima.testing import ScriptedChatModel, fake_toolbox
 from unima.tools.code import CodeArguments
@@ -400,3 +407,14 @@ def test_auto_falls_back_to_the_heuristic_without_the_extra(
     assert resolve_reasoner("auto").name == "heuristic"
     with pytest.raises(MissingExtraError, match=r'pip install "unima\[embedded\]"'):
         resolve_reasoner("embedded")  # asked for by name: loud, not a silent fallback
+
+
+def test_a_diagram_box_that_restates_the_question_is_refused() -> None:
+    answer = "Sunlight meets air molecules, which scatter blue light more than red light."
+    check = check_diagram(answer, topic="Why is the sky blue?")
+    for restating in ("Why is the sky blue", "why is the sky blue?"):
+        reply = DiagramReply(nodes=[restating, "Sunlight", "Air molecules", "Blue light"])
+        with pytest.raises(BadReply, match="restates the question"):
+            check(reply)
+    diagram = check(DiagramReply(nodes=["Sunlight", "Air molecules", "Scatter blue light"]))
+    assert diagram.labels == ["Sunlight", "Air molecules", "Scatter blue light"]

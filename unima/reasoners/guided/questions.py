@@ -21,6 +21,8 @@ from unima.reasoners.heuristic.text_tools import STOPWORDS, split_sentences, wor
 from unima.types import PLACEHOLDER_PATTERN
 
 MAX_LABEL_CHARS = 40
+# A box label that is a question ("Why is the sky blue") is the title, not a stage.
+QUESTION_START = re.compile(r"(why|how|what|when|where|which|who)\b", re.IGNORECASE)
 MAX_ANSWER_SENTENCES = 8
 MAX_CODE_CHARS = 6000
 
@@ -169,9 +171,14 @@ def content_words(text: str) -> set[str]:
     return found
 
 
-def check_diagram(answer: str) -> Callable[[Any], Diagram]:
-    """Checks for a diagram: 3-8 distinct short labels drawn from ``answer``, arrows between them."""
+def check_diagram(answer: str, topic: str = "") -> Callable[[Any], Diagram]:
+    """Checks for a diagram: 3-8 distinct short labels drawn from ``answer``, arrows between them.
+
+    A label that restates the question or the topic ("Why is the sky blue") is refused: a box
+    must be a stage or a cause, not the title.
+    """
     vocabulary = content_words(answer)
+    restated = {" ".join(topic.lower().split()).rstrip("?.!")} - {""}
 
     def check(reply: Any) -> Diagram:
         assert isinstance(reply, DiagramReply)
@@ -187,6 +194,16 @@ def check_diagram(answer: str) -> Callable[[Any], Diagram]:
             )
         if len({label.lower() for label in labels}) != len(labels):
             raise BadReply("two nodes have the same label; give each node its own label")
+        questions = [
+            label
+            for label in labels
+            if label.lower().rstrip("?.!") in restated or QUESTION_START.match(label)
+        ]
+        if questions:
+            raise BadReply(
+                f"the node {questions[0]!r} restates the question; every node must be a stage "
+                "or a cause taken from the answer"
+            )
         by_lower = {label.lower(): label for label in labels}
         edges = []
         for edge in reply.edges:
@@ -311,8 +328,8 @@ def answer_question(question: str) -> Question:
     return Question("answer", "guided_answer", None, check_answer(question))
 
 
-def diagram_question(answer: str) -> Question:
-    return Question("diagram", "guided_diagram", DiagramReply, check_diagram(answer))
+def diagram_question(answer: str, topic: str = "") -> Question:
+    return Question("diagram", "guided_diagram", DiagramReply, check_diagram(answer, topic))
 
 
 def sections_question(sentences: list[str]) -> Question:

@@ -218,7 +218,7 @@ class GuidedReasoner(Reasoner):
             )
             return step.arguments, spec
         diagram, record = self.asker.ask(
-            diagram_question(answer),
+            diagram_question(answer, topic),
             tag=step.produces,
             step_id=step.id,
             kind=kind,
