@@ -60,9 +60,7 @@ from unima.llm.embedded_files import (
     gguf_file,
     packaged_model_file,
 )
-from unima.llm.local_transformers import message_text
-
-ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+from unima.llm.messages import chat_turns
 
 
 def default_threads() -> int:
@@ -297,7 +295,7 @@ class EmbeddedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         request: dict[str, Any] = {
-            "messages": chat_turns(messages),
+            "messages": chat_turns(messages, "embedded"),
             "max_tokens": int(kwargs.get("max_tokens") or self.max_tokens),
             "temperature": float(kwargs.get("temperature", self.temperature)),
             "seed": self.seed,
@@ -328,17 +326,3 @@ class EmbeddedChatModel(BaseChatModel):
             },
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
-
-
-def chat_turns(messages: list[BaseMessage]) -> list[dict[str, str]]:
-    """LangChain messages as OpenAI-style turns; multimodal content keeps its text."""
-    turns = []
-    for message in messages:
-        role = ROLES.get(message.type)
-        if role is None:
-            raise ConfigError(
-                f"the embedded chat model cannot send a {message.type!r} message; "
-                "use system, human and ai messages"
-            )
-        turns.append({"role": role, "content": message_text(message)})
-    return turns

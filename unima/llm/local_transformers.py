@@ -19,8 +19,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from unima.errors import ConfigError, MissingExtraError
-
-ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+from unima.llm.messages import chat_turns
 
 # (resolved path, device) -> (tokenizer, model). Loading a checkpoint is slow and memory-heavy,
 # so every chat model in the process shares one copy; the lock keeps two threads (the graph runs
@@ -93,33 +92,6 @@ def load_checkpoint(model_path: str, device: str) -> tuple[Any, Any]:
         model.eval()
         _LOADED[key] = (tokenizer, model)
         return tokenizer, model
-
-
-def message_text(message: BaseMessage) -> str:
-    """The text of a message; multimodal content keeps only its text parts."""
-    if isinstance(message.content, str):
-        return message.content
-    pieces = []
-    for part in message.content:
-        if isinstance(part, str):
-            pieces.append(part)
-        elif isinstance(part, dict) and part.get("type") == "text":
-            pieces.append(str(part.get("text", "")))
-    return "\n".join(pieces)
-
-
-def chat_turns(messages: list[BaseMessage]) -> list[dict[str, str]]:
-    """LangChain messages as the ``{"role", "content"}`` turns chat templates expect."""
-    turns = []
-    for message in messages:
-        role = ROLES.get(message.type)
-        if role is None:
-            raise ConfigError(
-                f"the transformers chat model cannot send a {message.type!r} message; "
-                "use system, human and ai messages"
-            )
-        turns.append({"role": role, "content": message_text(message)})
-    return turns
 
 
 def fold_system_turns(turns: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -206,7 +178,7 @@ class TransformersChatModel(BaseChatModel):
         import torch
 
         tokenizer, model = load_checkpoint(self.model_path, self.device)
-        prompt = render_chat(tokenizer, chat_turns(messages))
+        prompt = render_chat(tokenizer, chat_turns(messages, "transformers"))
         # The template already wrote any BOS token; adding special tokens again would double it.
         encoded = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
         encoded = {name: tensor.to(model.device) for name, tensor in encoded.items()}
