@@ -418,3 +418,16 @@ def test_a_diagram_box_that_restates_the_question_is_refused() -> None:
             check(reply)
     diagram = check(DiagramReply(nodes=["Sunlight", "Air molecules", "Scatter blue light"]))
     assert diagram.labels == ["Sunlight", "Air molecules", "Scatter blue light"]
+
+
+def test_an_answer_that_loops_keeps_each_sentence_once() -> None:
+    check = check_answer("What causes tides?")
+    looping = (
+        "Tides come from the pull of the moon. The moon pulls the oceans into a bulge. "
+        "Tides come from the pull of the moon. The moon pulls the oceans into a bulge. "
+        "The sun adds a smaller pull."
+    )
+    assert check(looping) == (
+        "Tides come from the pull of the moon. The moon pulls the oceans into a bulge. "
+        "The sun adds a smaller pull."
+    )

@@ -148,7 +148,13 @@ def check_answer(question: str) -> Callable[[Any], str]:
             raise BadReply("it is too short; write 3 to 6 full sentences that answer the question")
         if re.search(r"\b(def |import |print\()", text) and text.count("(") > 3:
             raise BadReply("it is code; write the answer as plain sentences")
-        sentences = split_sentences(text)
+        # Small models loop: a sentence said again adds nothing, so only its first telling stays.
+        sentences: list[str] = []
+        seen: set[str] = set()
+        for sentence in split_sentences(text):
+            if _normalised(sentence) not in seen:
+                seen.add(_normalised(sentence))
+                sentences.append(sentence)
         return " ".join(sentences[:MAX_ANSWER_SENTENCES])
 
     return check
