@@ -23,7 +23,14 @@ from unima.types import PLACEHOLDER_PATTERN
 MAX_LABEL_CHARS = 40
 # A box label that is a question ("Why is the sky blue") is the title, not a stage.
 QUESTION_START = re.compile(r"(why|how|what|when|where|which|who)\b", re.IGNORECASE)
-MAX_ANSWER_SENTENCES = 8
+MAX_ANSWER_SENTENCES = 6
+# A sentence whose content words were this share already said says nothing new.
+NEAR_DUPLICATE = 0.8
+# "Here's a step-by-step breakdown of how it works:" introduces what follows and says nothing.
+META_OPENING = re.compile(
+    r"^(here(?:'s| is| are)\b[^:.]{0,80}(:\s*|\.$)|(in )?(conclusion|summary)\s*[,:]\s*)",
+    re.IGNORECASE,
+)
 MAX_CODE_CHARS = 6000
 
 
@@ -148,16 +155,38 @@ def check_answer(question: str) -> Callable[[Any], str]:
             raise BadReply("it is too short; write 3 to 6 full sentences that answer the question")
         if re.search(r"\b(def |import |print\()", text) and text.count("(") > 3:
             raise BadReply("it is code; write the answer as plain sentences")
-        # Small models loop: a sentence said again adds nothing, so only its first telling stays.
-        sentences: list[str] = []
-        seen: set[str] = set()
-        for sentence in split_sentences(text):
-            if _normalised(sentence) not in seen:
-                seen.add(_normalised(sentence))
-                sentences.append(sentence)
-        return " ".join(sentences[:MAX_ANSWER_SENTENCES])
+        sentences = answer_sentences(text)
+        if not sentences:
+            raise BadReply("it is too short; write 3 to 6 full sentences that answer the question")
+        return " ".join(sentences)
 
     return check
+
+
+def answer_sentences(text: str) -> list[str]:
+    """The sentences of an answer worth keeping, at most ``MAX_ANSWER_SENTENCES``.
+
+    Small models loop and pad: a sentence that says again what an earlier one said (most of its
+    content words already said, ``NEAR_DUPLICATE``), an opening about the answer itself ("Here's
+    a step-by-step breakdown:"), and a last sentence cut off by the token limit add nothing, and
+    the later a small model's sentence, the likelier it is wrong, so the answer stops at a few.
+    """
+    kept: list[str] = []
+    said: set[str] = set()
+    parts = split_sentences(text)
+    if parts and not parts[-1].endswith((".", "!", "?", '"', ")")) and len(parts) > 1:
+        parts = parts[:-1]  # cut off mid-sentence by the reply's token limit
+    for sentence in parts:
+        sentence = META_OPENING.sub("", sentence)
+        if not sentence:
+            continue
+        sentence = sentence[0].upper() + sentence[1:]
+        content = content_words(sentence)
+        if kept and content and len(content & said) >= NEAR_DUPLICATE * len(content):
+            continue
+        said |= content
+        kept.append(sentence)
+    return kept[:MAX_ANSWER_SENTENCES]
 
 
 def _normalised(text: str) -> str:
