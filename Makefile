@@ -47,6 +47,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/cache.py
 	$(BIN)/python benchmarks/harness.py
 	$(BIN)/python benchmarks/eval.py
+	$(BIN)/python benchmarks/answers.py
 
 clean:
 	rm -rf $(VENV) out .unima .pytest_cache

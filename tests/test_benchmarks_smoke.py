@@ -173,7 +173,54 @@ def check_eval(report: dict[str, Any]) -> None:
     assert judge["counters"]["cache_hits"] == 50
 
 
+def check_answers(report: dict[str, Any]) -> None:
+    require(report, "machine", "selection", "goals", "demo_request", "reasoners")
+    assert report["selection"] == {"answers": 3, "numeric": 2, "smoke": True}
+    assert "heuristic" in report["reasoners"]
+    for spec, result in report["reasoners"].items():
+        require(result, "cold", "demo_in_process", "summary", "targets", "requests")
+        summary = result["summary"]
+        require(
+            summary,
+            "coverage_percent",
+            "numeric_right",
+            "numeric_total",
+            "StS_abs",
+            "LeS_abs",
+            "tau",
+            "cold_demo_s",
+            "cold_peak_rss_mib",
+            "warm_demo_s",
+            "warm_median_s",
+            "tokens_per_second",
+            "process_peak_rss_mib",
+        )
+        require(result["targets"], "coverage", "numeric", "cold", "warm", "rss")
+        # The demo really ran, cold in a fresh `unima run` and twice in this process.
+        assert result["cold"]["ok"] is True, result["cold"]
+        for run in result["demo_in_process"]:
+            assert run["status"] == "ok" and run["artifacts"] == ["audio1", "image1", "video1"]
+        for key in ("cold_demo_s", "cold_peak_rss_mib", "warm_demo_s", "warm_median_s"):
+            assert positive(summary[key]), (spec, key)
+        assert summary["tau"] == 100.0 and 0 <= summary["StS_abs"] <= 100
+        assert summary["numeric_total"] == 2 and summary["numeric_right"] >= 1, summary
+        assert len(result["requests"]) == 5
+        for record in result["requests"]:
+            require(record, "seconds", "status", "content", "structure", "tokens")
+            assert record["content"].strip(), record
+            if "concepts" in record:
+                assert record["concepts"]["eligible"] >= 3, record
+            else:
+                assert record["numeric"]["numbers_found"], record
+        if spec == "heuristic":
+            assert result["targets"]["coverage"] is None  # the goal is a model's
+            assert summary["tokens_per_second"] is None
+        else:  # the embedded model, when UNIMA_BENCH_EMBEDDED=1 asked for it
+            assert positive(summary["tokens_per_second"]), summary
+
+
 CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "answers": check_answers,
     "overhead": check_overhead,
     "perception": check_perception,
     "cache": check_cache,

@@ -1,0 +1,867 @@
+"""Does unima answer, and how fast: key concepts, known numbers, structure, time and memory.
+
+Run: ``.venv/bin/python benchmarks/answers.py [--reasoners heuristic,embedded] [--limit N |
+--smoke] [--json OUT]``
+
+The requests are data, in ``benchmarks/answer_requests.json`` (schema version 1):
+
+- ``answers``: requests over UniM's 30 domains that ask for every output modality (text only,
+  a diagram, a narration, a short video, a PDF or Word report, Python code, a 3D model), each
+  with the placeholders a correct answer holds (``outputs``) and 3-6 key concepts, each a list
+  of synonyms or stems (``["refract", "bend"]``). A concept counts only when none of its
+  synonyms is in the request itself: repeating the question earns nothing. It is found when a
+  synonym starts a word of the answer: its text, and the words its files carry (a diagram's
+  labels, a narration's script, a video's captions, a document's text, a program's source).
+- ``numeric``: requests whose answer is a known number (``expected`` within ``tolerance``; with
+  a ``label``, the label and the number must share a sentence), most with an input file the
+  benchmark builds in a temporary folder, deterministically: CSV, XLSX, DOCX and PDF tables, a
+  bar chart PNG, a WAV spoken by the embedded voice, a Python program. The expected number is
+  never in the request (an echo cannot score) and is checked against the table's own numbers.
+
+Per reasoner (``heuristic``, ``embedded``, ``openai-compatible:URL:MODEL`` or any ``--llm``
+spec), all through the public API:
+
+- cold: a fresh ``unima run`` subprocess of the demo request (the Makefile's ``DEMO_REQUEST``):
+  wall seconds including imports and model loads, and its peak RSS (``wait4``);
+- in this process, with the artifact cache off: the demo once (loads the models), the demo
+  again (warm demo seconds), then every request (warm seconds per request);
+- coverage of key concepts, numbers right, StS/LeS (``unima.eval.structure.check_structure``
+  against each request's ``outputs``) and tau (the share of requests answered);
+- tokens per second from the trace's ``guided_field``/``field_fallback`` events (the guided
+  reasoner's model calls); chat-model reasoners that do not record tokens show none.
+
+Targets (issue 12) are printed beside each figure: coverage >= 70 % (model reasoners), numbers
+all right, cold demo <= 30 s, warm demo <= 10 s, peak RSS <= 2 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import logging
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from unima import Response, UniMA, load_trace, perceive
+from unima.errors import ConfigError, InputError, UnimaError
+from unima.eval.structure import check_structure
+from unima.modalities import MEDIA_MODALITIES, PLACEHOLDER_PATTERN, placeholder_tags
+
+REQUESTS_FILE = Path(__file__).resolve().with_name("answer_requests.json")
+# The Makefile's DEMO_REQUEST (`make demo`).
+DEMO_REQUEST = (
+    "Explain how a rainbow forms. Include one diagram, a narrated audio clip and a short video."
+)
+COVERAGE_GOAL = 70.0
+COLD_GOAL_S = 30.0
+WARM_GOAL_S = 10.0
+RSS_GOAL_MIB = 2048.0
+HEURISTIC = "heuristic"
+EMBEDDED = "embedded"
+SMOKE_EMBEDDED_VARIABLE = "UNIMA_BENCH_EMBEDDED"
+MODEL_EVENTS = ("guided_field", "field_fallback")
+COLD_TIMEOUT_S = 600.0
+OFFICE_DATE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+Cell = str | int | float
+Synonyms = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+# ---------------------------------------------------------------- the request set (a file) --
+
+
+class AnswerRequest(BaseModel):
+    """A request whose answer should mention key concepts and hold the placeholders asked for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    domain: str = Field(min_length=1)
+    request: str = Field(min_length=1)
+    outputs: dict[str, Annotated[int, Field(ge=1)]]
+    concepts: Annotated[list[Synonyms], Field(min_length=3, max_length=6)]
+    smoke: bool = False
+
+    @field_validator("outputs")
+    @classmethod
+    def _media_only(cls, outputs: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(outputs) - set(MEDIA_MODALITIES))
+        if unknown:
+            raise ValueError(
+                f"unknown output modalities {unknown}; use {list(MEDIA_MODALITIES)} "
+                "(a text-only answer has no outputs: {})"
+            )
+        return outputs
+
+
+class InputFile(BaseModel):
+    """An input the benchmark builds: a table, a chart, a spoken sentence or a program."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["csv", "xlsx", "docx", "pdf", "bar_chart", "speech", "code"]
+    file: str = Field(pattern=r"^[A-Za-z0-9_-]+\.[a-z]+$")
+    title: str = ""
+    rows: list[list[Cell]] = Field(default_factory=list)
+    text: str = ""
+    # Checks ``expected`` against the table: the mean, max or sum of its last column.
+    statistic: Literal["mean", "max", "sum"] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> InputFile:
+        tabular = self.kind in ("csv", "xlsx", "docx", "pdf", "bar_chart")
+        if tabular and (len(self.rows) < 2 or any(len(row) != 2 for row in self.rows)):
+            raise ValueError(f"a {self.kind} input needs a header row and data rows of 2 cells")
+        if not tabular and not self.text.strip():
+            raise ValueError(f"a {self.kind} input needs its text")
+        return self
+
+
+class NumericRequest(BaseModel):
+    """A request whose answer is a known number (and, with ``label``, the name beside it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    domain: str = Field(min_length=1)
+    request: str = Field(min_length=1)
+    input: InputFile | None = None
+    expected: float
+    tolerance: float = Field(ge=0)
+    label: str | None = None
+    smoke: bool = False
+
+    @model_validator(mode="after")
+    def _answer_not_in_request(self) -> NumericRequest:
+        if number_found(self.request, self.expected, self.tolerance):
+            raise ValueError(
+                f"the expected number {self.expected:g} is in the request itself, "
+                "so an answer that only repeats the request would score"
+            )
+        if self.input is not None and self.input.statistic is not None:
+            values = [float(row[1]) for row in self.input.rows[1:]]
+            actual = {
+                "mean": statistics.fmean(values),
+                "max": max(values),
+                "sum": math.fsum(values),
+            }[self.input.statistic]
+            if abs(actual - self.expected) > self.tolerance:
+                raise ValueError(
+                    f"expected {self.expected:g}, but the {self.input.statistic} of the "
+                    f"table is {actual:g}"
+                )
+        return self
+
+
+class RequestSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1]
+    answers: list[AnswerRequest]
+    numeric: list[NumericRequest]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> RequestSet:
+        ids = [item.id for item in self.answers] + [item.id for item in self.numeric]
+        repeated = sorted({item for item in ids if ids.count(item) > 1})
+        if repeated:
+            raise ValueError(f"request ids must be unique; repeated: {repeated}")
+        return self
+
+
+def load_requests(path: Path) -> RequestSet:
+    """The request set in ``path``.
+
+    Raises:
+        InputError: the file is missing, is not JSON, or does not fit the schema.
+    """
+    try:
+        return RequestSet.model_validate_json(path.read_bytes())
+    except OSError as error:
+        raise InputError(f"cannot read the request set: {error}", source=str(path)) from error
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
+            for issue in error.errors()[:5]
+        )
+        raise InputError(f"not a valid request set: {problems}", source=str(path)) from error
+
+
+# ------------------------------------------------------------------------------ scoring --
+
+
+def normalise(text: str) -> str:
+    """Lower case, typographic apostrophes and dashes made plain, runs of spaces made one."""
+    text = text.lower().replace("\u2019", "'").replace("\u2010", "-").replace("\u2011", "-")
+    return re.sub(r"\s+", " ", text)
+
+
+def synonym_found(synonym: str, text: str) -> bool:
+    """Whether ``synonym`` starts a word of the normalised ``text`` (``refract`` ~ refraction).
+
+    A synonym starting with a symbol (``**``, ``[::-1]``) is matched anywhere.
+    """
+    synonym = normalise(synonym)
+    if synonym[0].isalnum():
+        return re.search(r"(?<![a-z0-9])" + re.escape(synonym), text) is not None
+    return synonym in text
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which key concepts an answer mentions, among those its request does not."""
+
+    eligible: int
+    found: tuple[str, ...]
+    missed: tuple[str, ...]
+    in_request: tuple[str, ...]
+
+
+def concept_coverage(request: str, answer: str, concepts: Iterable[list[str]]) -> Coverage:
+    """Key concepts of ``concepts`` found in ``answer``, counting only those absent from ``request``.
+
+    Each concept is named by its first synonym in the result.
+    """
+    request_text, answer_text = normalise(request), normalise(answer)
+    found, missed, in_request = [], [], []
+    for synonyms in concepts:
+        if any(synonym_found(synonym, request_text) for synonym in synonyms):
+            in_request.append(synonyms[0])
+        elif any(synonym_found(synonym, answer_text) for synonym in synonyms):
+            found.append(synonyms[0])
+        else:
+            missed.append(synonyms[0])
+    return Coverage(len(found) + len(missed), tuple(found), tuple(missed), tuple(in_request))
+
+
+NUMBER = re.compile(r"(?<![\w.,])[-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+
+
+def numbers_in(text: str) -> list[float]:
+    """The numbers written in ``text``: ``1,385``, ``79.33``, ``-2``; placeholder digits ignored."""
+    text = PLACEHOLDER_PATTERN.sub(" ", text)
+    return [
+        float(match.group().replace(",", "").replace("\u2212", "-"))
+        for match in NUMBER.finditer(text)
+    ]
+
+
+def number_found(text: str, expected: float, tolerance: float) -> bool:
+    return any(abs(value - expected) <= tolerance for value in numbers_in(text))
+
+
+def numeric_right(answer: str, request: NumericRequest) -> bool:
+    """Whether ``answer`` states the expected number (beside the label when one is given)."""
+    if request.label is None:
+        return number_found(answer, request.expected, request.tolerance)
+    label = normalise(request.label)
+    return any(
+        synonym_found(label, normalise(sentence))
+        and number_found(sentence, request.expected, request.tolerance)
+        for sentence in re.split(r"(?<=[.!?;])\s+|\n+", answer)
+    )
+
+
+def reference_tags(outputs: dict[str, int]) -> list[str]:
+    return [
+        f"{modality}{index}" for modality, count in outputs.items() for index in range(1, count + 1)
+    ]
+
+
+# ----------------------------------------------------------------------- building inputs --
+
+
+def build_input(spec: InputFile, folder: Path) -> Path:
+    """Write ``spec``'s file into ``folder``; the same spec always gives the same content."""
+    path = folder / spec.file
+    if spec.kind == "csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(spec.rows)
+    elif spec.kind == "xlsx":
+        import openpyxl  # heavy optional dependency (the document perceiver's)
+
+        workbook = openpyxl.Workbook()
+        for row in spec.rows:
+            workbook.active.append(row)
+        workbook.save(path)
+        _fixed_dates(path)
+    elif spec.kind == "docx":
+        import docx  # heavy optional dependency (the document tool's)
+
+        document = docx.Document()
+        document.add_paragraph(spec.title)
+        table = document.add_table(rows=0, cols=2)
+        for row in spec.rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, row, strict=True):
+                cell.text = str(value)
+        document.save(str(path))
+        _fixed_dates(path)
+    elif spec.kind == "pdf":
+        # reportlab: heavy optional dependency (the document tool's); invariant = no timestamps.
+        from reportlab.lib.styles import getSampleStyleSheet
+        from reportlab.platypus import Paragraph, SimpleDocTemplate
+        from reportlab.platypus import Table as PdfTable
+
+        story = [Paragraph(spec.title, getSampleStyleSheet()["Title"]), PdfTable(spec.rows)]
+        SimpleDocTemplate(str(path), invariant=1).build(story)
+    elif spec.kind == "bar_chart":
+        _bar_chart(spec, path)
+    elif spec.kind == "speech":
+        # Piper: heavy optional dependency, the speech tool's backend (deterministic voice).
+        from unima.backends.piper_voice import synthesize
+
+        synthesize(spec.text, path)
+    else:
+        path.write_text(spec.text, encoding="utf-8")
+    return path
+
+
+def _fixed_dates(path: Path) -> None:
+    """Rewrite an Office file (a zip) with fixed dates, so that each build has the same bytes."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in entries:
+            if name == "docProps/core.xml":  # created and modified: the time of the build
+                data = OFFICE_DATE.sub(rb"\g<1>2020-01-01T00:00:00Z\g<2>", data)
+            entry = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            target.writestr(entry, data, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def _bar_chart(spec: InputFile, path: Path) -> None:
+    import matplotlib  # heavy optional dependency (the image tool's)
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    labels = [str(row[0]) for row in spec.rows[1:]]
+    values = [float(row[1]) for row in spec.rows[1:]]
+    figure, axes = pyplot.subplots(figsize=(6, 4), dpi=100)
+    axes.bar_label(axes.bar(labels, values))
+    axes.set_title(spec.title)
+    axes.set_ylabel(str(spec.rows[0][1]))
+    figure.savefig(path, metadata={"Software": None})
+    pyplot.close(figure)
+
+
+# ------------------------------------------------------------------------------- running --
+
+
+def artifact_text(response: Response) -> str:
+    """The words a response's files carry: labels, scripts, captions, documents, code and output."""
+    pieces: list[str] = []
+    for artifact in response.artifacts.values():
+        for key in ("text", "script", "captions", "title", "description", "stdout"):
+            value = artifact.meta.get(key)
+            if isinstance(value, str):
+                pieces.append(value)
+            elif isinstance(value, list):
+                pieces.extend(item for item in value if isinstance(item, str))
+        path = Path(artifact.path)
+        if not path.is_file():
+            continue
+        if artifact.modality == "code":
+            pieces.append(path.read_text(encoding="utf-8", errors="replace")[:100_000])
+        elif artifact.modality == "document":
+            try:
+                pieces.append(perceive(path).text)
+            except UnimaError as error:
+                pieces.append(f"[unreadable document: {error}]")
+    return "\n".join(pieces)
+
+
+def model_tokens(response: Response) -> tuple[int, float, int]:
+    """Tokens generated, model seconds and unusable-reply fallbacks, from the run's trace."""
+    if not response.trace_path:
+        return 0, 0.0, 0
+    tokens, seconds, fallbacks = 0, 0.0, 0
+    for event in load_trace(response.trace_path).events:
+        if event.kind not in MODEL_EVENTS:
+            continue
+        fallbacks += event.kind == "field_fallback"
+        if event.data.get("tokens") is not None:
+            tokens += int(event.data["tokens"])
+            seconds += float(event.data.get("seconds") or 0.0)
+    return tokens, seconds, fallbacks
+
+
+def answer_one(
+    agent: UniMA, request: str, inputs: list[Path]
+) -> tuple[Response | None, float, str]:
+    clock = time.perf_counter()
+    try:
+        response = agent.respond([request, *inputs] if inputs else request)
+    except UnimaError as error:  # recorded as not answered; the benchmark goes on
+        return None, time.perf_counter() - clock, f"{type(error).__name__}: {error}"
+    return response, time.perf_counter() - clock, ""
+
+
+def score(
+    item: AnswerRequest | NumericRequest, response: Response | None, seconds: float, error: str
+) -> dict[str, Any]:
+    """One request's record: what came back, its structure, and its concepts or number."""
+    outputs = item.outputs if isinstance(item, AnswerRequest) else {}
+    record: dict[str, Any] = {
+        "id": item.id,
+        "domain": item.domain,
+        "request": item.request,
+        "seconds": round(seconds, 3),
+        "error": error,
+        "expected_outputs": outputs,
+    }
+    content = response.content if response is not None else ""
+    answered = (
+        response is not None
+        and response.status != "failed"
+        and bool(content.strip() or response.artifacts)
+    )
+    record.update(
+        status=response.status if response is not None else "failed",
+        answered=answered,
+        content=content,
+        problems=list(response.problems) if response is not None else [],
+        artifacts={tag: a.modality for tag, a in (response.artifacts if response else {}).items()},
+    )
+    files = {
+        tag: Path(artifact.path).is_file()
+        for tag, artifact in (response.artifacts if response else {}).items()
+    }
+    check = check_structure(reference_tags(outputs), content, files, placeholder_tags(item.request))
+    record["structure"] = {
+        "StS": 100.0 if check.strict else 0.0,
+        "LeS": 100.0 * check.coverage,
+        **check.details(),
+    }
+    tokens, model_seconds, fallbacks = model_tokens(response) if response else (0, 0.0, 0)
+    record.update(tokens=tokens, model_seconds=round(model_seconds, 3), fallbacks=fallbacks)
+    if isinstance(item, AnswerRequest):
+        whole = concept_coverage(
+            item.request,
+            content + "\n" + (artifact_text(response) if response else ""),
+            item.concepts,
+        )
+        text_only = concept_coverage(item.request, content, item.concepts)
+        record["concepts"] = {
+            "eligible": whole.eligible,
+            "found": list(whole.found),
+            "missed": list(whole.missed),
+            "in_request": list(whole.in_request),
+            "found_in_text": len(text_only.found),
+        }
+    else:
+        record["numeric"] = {
+            "expected": item.expected,
+            "tolerance": item.tolerance,
+            "label": item.label,
+            "right": answered and numeric_right(content, item),
+            "numbers_found": numbers_in(content)[:40],
+        }
+    return record
+
+
+@dataclass(frozen=True)
+class Cold:
+    seconds: float
+    peak_rss_mib: float
+    ok: bool
+    detail: str
+
+
+def cold_demo(spec: str, folder: Path) -> Cold:
+    """A fresh ``unima run`` of the demo: wall seconds and its peak RSS, from ``wait4``."""
+    executable = Path(sys.executable).with_name("unima")
+    command = str(executable) if executable.is_file() else shutil.which("unima")
+    if command is None:
+        raise ConfigError("no `unima` command beside this Python; install unima with pip")
+    folder.mkdir(parents=True)
+    environment = {
+        **os.environ,
+        "UNIMA_TRACE_DIR": str(folder / "traces"),
+        "UNIMA_ARTIFACT_DIR": str(folder / "store" / "artifacts"),
+        "UNIMA_PERCEPTION_SCRATCH_DIR": str(folder / "perception"),
+    }
+    arguments = [command, "run", DEMO_REQUEST, "--llm", spec, "--no-cache", "--out", "out"]
+    log = folder / "unima-run.log"
+    with log.open("wb") as output:
+        clock = time.perf_counter()
+        process = subprocess.Popen(
+            arguments, cwd=folder, env=environment, stdout=output, stderr=subprocess.STDOUT
+        )
+        # wait4, not Popen.wait: it gives this child's own rusage (its peak RSS), where
+        # RUSAGE_CHILDREN would give the largest of every child waited for so far.
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - clock > COLD_TIMEOUT_S:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.02)
+        seconds = time.perf_counter() - clock
+    process.returncode = os.waitstatus_to_exitcode(status)
+    saved = folder / "out" / "response.json"
+    ok = process.returncode == 0 and saved.is_file()
+    detail = "" if ok else log.read_text(encoding="utf-8", errors="replace")[-2000:]
+    if ok:
+        response = json.loads(saved.read_text(encoding="utf-8"))
+        ok = response.get("status") == "ok"
+        detail = f"status {response.get('status')}: {sorted(response.get('artifacts', {}))}"
+    return Cold(round(seconds, 2), round(_mib(usage.ru_maxrss), 1), ok, detail)
+
+
+def _mib(max_rss: int) -> float:
+    return max_rss / (1024 * 1024) if sys.platform == "darwin" else max_rss / 1024  # Linux: KiB
+
+
+def run_reasoner(
+    spec: str,
+    answers: list[AnswerRequest],
+    numeric: list[NumericRequest],
+    inputs: dict[str, Path],
+    folder: Path,
+    progress: Progress,
+    skip_cold: bool,
+) -> dict[str, Any]:
+    """Every figure of one reasoner: the cold demo, the warm demo, then every request."""
+    total = (0 if skip_cold else 1) + 2 + len(answers) + len(numeric)
+    task = progress.add_task(spec, total=total)
+    result: dict[str, Any] = {"reasoner": spec}
+    if not skip_cold:
+        progress.update(task, description=f"{spec}: cold `unima run` of the demo")
+        result["cold"] = vars(cold_demo(spec, folder / "cold"))
+        progress.advance(task)
+    agent = UniMA(reasoner=spec, cache=False)  # cache off: every request runs its tools
+    demo_runs = []
+    for name in ("first", "warm"):
+        progress.update(task, description=f"{spec}: demo ({name})")
+        response, seconds, error = answer_one(agent, DEMO_REQUEST, [])
+        demo_runs.append(
+            {
+                "seconds": round(seconds, 3),
+                "status": response.status if response else "failed",
+                "artifacts": sorted(response.artifacts) if response else [],
+                "error": error,
+            }
+        )
+        progress.advance(task)
+    result["demo_in_process"] = demo_runs
+    records = []
+    items: list[AnswerRequest | NumericRequest] = [*answers, *numeric]
+    for item in items:
+        progress.update(task, description=f"{spec}: {item.id}")
+        paths = [inputs[item.id]] if item.id in inputs else []
+        response, seconds, error = answer_one(agent, item.request, paths)
+        records.append(score(item, response, seconds, error))
+        progress.advance(task)
+    result["summary"] = summarise(result, records)
+    result["requests"] = records
+    return result
+
+
+def summarise(result: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
+    answered = [record for record in records if record["answered"]]
+    concept_records = [record for record in records if "concepts" in record]
+    numeric_records = [record for record in records if "numeric" in record]
+    eligible = sum(record["concepts"]["eligible"] for record in concept_records)
+    found = sum(len(record["concepts"]["found"]) for record in concept_records)
+    in_text = sum(record["concepts"]["found_in_text"] for record in concept_records)
+    tokens = sum(record["tokens"] for record in records)
+    model_seconds = sum(record["model_seconds"] for record in records)
+    cold = result.get("cold")
+    warm_demo = result["demo_in_process"][1]
+
+    def mean(values: list[float]) -> float | None:
+        return round(statistics.fmean(values), 1) if values else None
+
+    return {
+        "requests": len(records),
+        "coverage_percent": round(100 * found / eligible, 1) if eligible else None,
+        "coverage_text_only_percent": round(100 * in_text / eligible, 1) if eligible else None,
+        "concepts_eligible": eligible,
+        "concepts_found": found,
+        "numeric_right": sum(bool(record["numeric"]["right"]) for record in numeric_records),
+        "numeric_total": len(numeric_records),
+        "StS_abs": mean([record["structure"]["StS"] for record in answered]),
+        "LeS_abs": mean([record["structure"]["LeS"] for record in answered]),
+        "StS_rel": mean([r["structure"]["StS"] if r["answered"] else 0.0 for r in records]),
+        "LeS_rel": mean([r["structure"]["LeS"] if r["answered"] else 0.0 for r in records]),
+        "tau": round(100 * len(answered) / len(records), 1) if records else None,
+        "cold_demo_s": cold["seconds"] if cold else None,
+        "cold_ok": cold["ok"] if cold else None,
+        "cold_peak_rss_mib": cold["peak_rss_mib"] if cold else None,
+        "first_demo_in_process_s": result["demo_in_process"][0]["seconds"],
+        "warm_demo_s": warm_demo["seconds"] if warm_demo["status"] == "ok" else None,
+        "warm_median_s": round(statistics.median(r["seconds"] for r in records), 2)
+        if records
+        else None,
+        "warm_max_s": round(max(r["seconds"] for r in records), 2) if records else None,
+        "tokens": tokens,
+        "model_seconds": round(model_seconds, 2),
+        "tokens_per_second": round(tokens / model_seconds, 1) if model_seconds > 0 else None,
+        "fallbacks": sum(record["fallbacks"] for record in records),
+        "process_peak_rss_mib": round(_mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss), 1),
+    }
+
+
+# ------------------------------------------------------------------------------- report --
+
+
+def targets(summary: dict[str, Any], spec: str) -> dict[str, bool | None]:
+    """Each target of issue 12, passed or not (``None``: no figure, or no target for it)."""
+
+    def at_most(value: float | None, goal: float) -> bool | None:
+        return None if value is None else value <= goal
+
+    coverage = summary["coverage_percent"]
+    peak = summary["cold_peak_rss_mib"] or summary["process_peak_rss_mib"]
+    return {
+        # The coverage goal is the model's: the heuristic only organises the request.
+        "coverage": None if spec == HEURISTIC or coverage is None else coverage >= COVERAGE_GOAL,
+        "numeric": summary["numeric_right"] == summary["numeric_total"]
+        if summary["numeric_total"]
+        else None,
+        "cold": None
+        if summary["cold_demo_s"] is None
+        else bool(summary["cold_ok"]) and summary["cold_demo_s"] <= COLD_GOAL_S,
+        "warm": at_most(summary["warm_demo_s"], WARM_GOAL_S),
+        "rss": at_most(peak, RSS_GOAL_MIB),
+    }
+
+
+def _marked(text: str, passed: bool | None) -> Text:
+    mark = {True: (" ✓", "green"), False: (" ✗", "red"), None: ("", "")}[passed]
+    return Text.assemble(text, mark)
+
+
+def _figure(value: float | None, pattern: str) -> str:
+    return "-" if value is None else pattern.format(value)
+
+
+def render(report: dict[str, Any], console: Console) -> None:
+    machine = report["machine"]
+    console.print(
+        f"Machine: {machine['cpu_count']} CPUs ({machine['usable_cpus']} usable), Python "
+        f"{machine['python']}, {machine['platform']}; unima {machine['unima']}; load average "
+        f"{_load(machine['load_average_at_start'])} at start, "
+        f"{_load(report['load_average_at_end'])} at end",
+        highlight=False,
+    )
+    table = Table(title="Answers: key concepts, known numbers, structure, time and memory")
+    for column in (
+        "reasoner",
+        "coverage",
+        "numbers",
+        "StS",
+        "LeS",
+        "τ",
+        "cold demo s",
+        "warm demo s",
+        "warm s/request",
+        "tok/s",
+        "peak RSS MiB",
+    ):
+        table.add_column(column, justify="left" if column == "reasoner" else "right")
+    for spec, result in report["reasoners"].items():
+        summary, passed = result["summary"], result["targets"]
+        peak = summary["cold_peak_rss_mib"] or summary["process_peak_rss_mib"]
+        table.add_row(
+            Text(spec),
+            _marked(_figure(summary["coverage_percent"], "{:.0f} %"), passed["coverage"]),
+            _marked(f"{summary['numeric_right']}/{summary['numeric_total']}", passed["numeric"]),
+            _figure(summary["StS_abs"], "{:.0f}"),
+            _figure(summary["LeS_abs"], "{:.0f}"),
+            _figure(summary["tau"], "{:.0f}"),
+            _marked(_figure(summary["cold_demo_s"], "{:.1f}"), passed["cold"]),
+            _marked(_figure(summary["warm_demo_s"], "{:.1f}"), passed["warm"]),
+            f"{_figure(summary['warm_median_s'], '{:.1f}')} (max {_figure(summary['warm_max_s'], '{:.0f}')})",
+            _figure(summary["tokens_per_second"], "{:.1f}"),
+            _marked(_figure(peak, "{:.0f}"), passed["rss"]),
+        )
+    console.print(table)
+    console.print(
+        f"Targets: coverage ≥ {COVERAGE_GOAL:.0f} % for model reasoners (concepts absent from "
+        f"the request, found in the answer or its files), every number right, cold `unima run` "
+        f"of the demo ≤ {COLD_GOAL_S:.0f} s with model loads, warm demo ≤ {WARM_GOAL_S:.0f} s, "
+        f"peak RSS ≤ {RSS_GOAL_MIB:.0f} MiB (the cold run's). StS/LeS over answered requests "
+        "(abs); τ = share answered; warm s/request = median over the requests, in one process, "
+        "artifact cache off.",
+        highlight=False,
+    )
+    for spec, result in report["reasoners"].items():
+        missed = [
+            record["id"]
+            for record in result["requests"]
+            if "numeric" in record and not record["numeric"]["right"]
+        ]
+        cold = result.get("cold")
+        notes = []
+        if missed:
+            notes.append(f"numbers missed: {', '.join(missed)}")
+        if cold and not cold["ok"]:
+            notes.append(f"cold run failed: {cold['detail'][-300:]}")
+        if notes:
+            console.print(Text(f"{spec}: " + "; ".join(notes)))
+
+
+def _load(averages: list[float] | tuple[float, ...] | None) -> str:
+    return "/".join(f"{value:.2f}" for value in averages) if averages else "unknown"
+
+
+def machine_info() -> dict[str, Any]:
+    from importlib.metadata import version
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "unima": version("unima"),
+        # Other processes compete for the same cores; the load says how quiet the machine was.
+        "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+
+
+def embedded_installed() -> bool:
+    """Whether the embedded model's runtime is installed (nothing is loaded)."""
+    if importlib.util.find_spec("xllamacpp") is None:
+        return False
+    try:
+        UniMA(reasoner=EMBEDDED)  # resolves the model's part packages, loads nothing
+    except ConfigError:
+        return False
+    return True
+
+
+def choose_reasoners(given: str | None, smoke: bool) -> list[str]:
+    if given is not None:
+        specs = [spec.strip() for spec in given.split(",") if spec.strip()]
+        if not specs:
+            raise ConfigError(f"--reasoners names no reasoner: {given!r}")
+        return specs
+    wanted = os.environ.get(SMOKE_EMBEDDED_VARIABLE) == "1" if smoke else True
+    return [HEURISTIC, EMBEDDED] if wanted and embedded_installed() else [HEURISTIC]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--reasoners",
+        default=None,
+        help="comma-separated: heuristic, embedded, openai-compatible:URL:MODEL or any --llm "
+        "spec (default: heuristic,embedded when the embedded extra is installed)",
+    )
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--limit", type=int, default=None, help="the first N of each request list")
+    size.add_argument(
+        "--smoke",
+        action="store_true",
+        help="smallest size, to check that it still runs (make test): the requests marked "
+        f"smoke, heuristic only (and embedded if {SMOKE_EMBEDDED_VARIABLE}=1)",
+    )
+    parser.add_argument("--requests", type=Path, default=REQUESTS_FILE, help="the request set")
+    parser.add_argument("--skip-cold", action="store_true", help="no `unima run` subprocess")
+    parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write here")
+    options = parser.parse_args(argv)
+    if options.limit is not None and options.limit < 1:
+        parser.error(f"--limit must be at least 1, got {options.limit}")
+    try:
+        request_set = load_requests(options.requests)
+        reasoners = choose_reasoners(options.reasoners, options.smoke)
+    except UnimaError as error:
+        parser.error(str(error))
+    answers, numeric = request_set.answers, request_set.numeric
+    if options.smoke:
+        answers = [item for item in answers if item.smoke]
+        numeric = [item for item in numeric if item.smoke]
+    elif options.limit is not None:
+        answers, numeric = answers[: options.limit], numeric[: options.limit]
+    # Fallback warnings would scroll through the progress bar; each request counts its own.
+    logging.getLogger("unima").setLevel(logging.ERROR)
+    console = Console()
+    if not console.is_terminal:  # piped into a file or a log: do not squeeze the table to 80
+        console = Console(width=150)
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "machine": machine_info(),
+        "requests_file": str(options.requests),
+        "selection": {"answers": len(answers), "numeric": len(numeric), "smoke": options.smoke},
+        "demo_request": DEMO_REQUEST,
+        "goals": {
+            "coverage_percent": COVERAGE_GOAL,
+            "cold_demo_s": COLD_GOAL_S,
+            "warm_demo_s": WARM_GOAL_S,
+            "peak_rss_mib": RSS_GOAL_MIB,
+        },
+        "reasoners": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="unima-answers-bench-") as scratch:
+        folder = Path(scratch)
+        os.environ["UNIMA_TRACE_DIR"] = str(folder / "traces")
+        os.environ["UNIMA_ARTIFACT_DIR"] = str(folder / "store" / "artifacts")
+        os.environ["UNIMA_PERCEPTION_SCRATCH_DIR"] = str(folder / "perception")
+        (folder / "inputs").mkdir()
+        clock = time.perf_counter()
+        inputs = {
+            item.id: build_input(item.input, folder / "inputs")
+            for item in numeric
+            if item.input is not None
+        }
+        report["inputs_build_s"] = round(time.perf_counter() - clock, 2)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=True) as progress:
+            for index, spec in enumerate(reasoners):
+                try:
+                    result = run_reasoner(
+                        spec,
+                        answers,
+                        numeric,
+                        inputs,
+                        folder / f"reasoner-{index}",
+                        progress,
+                        options.skip_cold,
+                    )
+                except UnimaError as error:  # a reasoner spec that does not resolve
+                    parser.error(f"reasoner {spec!r}: {error}")
+                result["targets"] = targets(result["summary"], spec)
+                report["reasoners"][spec] = result
+    report["benchmark_seconds"] = round(time.perf_counter() - started, 1)
+    report["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+    render(report, console)
+    if options.json:
+        options.json.parent.mkdir(parents=True, exist_ok=True)
+        options.json.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        console.print(Text(f"Wrote {options.json}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
