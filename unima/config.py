@@ -88,7 +88,13 @@ class Settings(BaseSettings):
         description="Allow code to run with no isolation when no sandbox tier works.",
     )
     seed: int = 0
-    cache: bool = Field(default=True, description="Reuse artifacts of identical tool steps.")
+    cache: bool = Field(
+        default=True,
+        description=(
+            "Reuse artifacts of identical tool steps, and replies of greedy model calls "
+            "asked the same prompt."
+        ),
+    )
     cache_path: Path | None = Field(
         default=None,
         description="The cache database; default: cache.sqlite beside the artifact store.",
@@ -116,6 +122,10 @@ class Settings(BaseSettings):
 
     def resolved_cache_path(self) -> Path:
         return self.cache_path or Path(self.artifact_dir).parent / "cache.sqlite"
+
+    def resolved_reply_cache_path(self) -> Path:
+        """The model reply cache (``unima.llm.reply_cache``), beside the artifact cache."""
+        return self.resolved_cache_path().with_name("replies.sqlite")
 
 
 def load_settings(**overrides: object) -> Settings:

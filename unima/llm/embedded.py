@@ -258,12 +258,23 @@ class EmbeddedChatModel(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
+        # The file's identity is part of the reply cache's key: a replaced file answers anew.
         return {
             "model_path": self.model_path,
+            "model_file": self._file_identity(),
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "context": self.context,
         }
+
+    def _file_identity(self) -> str:
+        if self.model_path is None:
+            return f"sha256:{PACKAGED_MODEL.sha256}"
+        try:
+            status = Path(self.model_path).stat()
+        except OSError:
+            return "missing"
+        return f"size:{status.st_size}:mtime_ns:{status.st_mtime_ns}"
 
     def runtime(self) -> EmbeddedRuntime:
         """The shared runtime of this model's file (joining the packaged file if needed)."""

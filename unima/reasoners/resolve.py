@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
 from unima.errors import ConfigError, MissingExtraError
 from unima.llm.chat_models import chat_model_from_spec
+from unima.llm.reply_cache import ReplyCache, greedy
 from unima.reasoners.base import Reasoner
 from unima.reasoners.guided import GuidedReasoner
 from unima.reasoners.llm import LlmReasoner
@@ -69,9 +72,9 @@ def resolve_reasoner(
                     "'guided:openai-compatible:http://localhost:8080/v1:MODEL'"
                 )
             model = chat_model_from_spec(chat_spec, timeout_s=timeout_s, **limits)
-            return GuidedReasoner(model, timeout_s=timeout_s, on_call=on_call)
+            return GuidedReasoner(cached(model, settings), timeout_s=timeout_s, on_call=on_call)
         if ":" in choice:
-            model = chat_model_from_spec(choice, timeout_s=timeout_s, **limits)
+            model = cached(chat_model_from_spec(choice, timeout_s=timeout_s, **limits), settings)
             return LlmReasoner(
                 model,
                 tools=tools,
@@ -92,3 +95,24 @@ def resolve_reasoner(
         f"cannot use {choice!r} as a reasoner; pass 'heuristic', a spec like 'openai:MODEL', a LangChain "
         "chat model or a unima Reasoner"
     )
+
+
+_REPLY_CACHES: dict[Path, ReplyCache] = {}
+_REPLY_CACHES_LOCK = threading.Lock()
+
+
+def cached(model: BaseChatModel, settings: Any) -> BaseChatModel:
+    """``model`` answering repeated greedy calls from the reply cache, when settings allow.
+
+    One ``ReplyCache`` per database file is shared by every model of the process. A model that
+    samples (temperature above 0) is left alone: a cached reply would hide its variety.
+    """
+    if settings is None or not settings.cache or not greedy(model):
+        return model
+    path = settings.resolved_reply_cache_path().resolve()
+    with _REPLY_CACHES_LOCK:
+        cache = _REPLY_CACHES.get(path)
+        if cache is None:
+            cache = _REPLY_CACHES[path] = ReplyCache(path)
+    model.cache = cache
+    return model
