@@ -11,9 +11,12 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
+from typer.testing import CliRunner
 
 from unima import UniMA, load_trace
+from unima.cli import app
 from unima.config import load_settings
 from unima.llm.reply_cache import ReplyCache, greedy
 from unima.reasoners.guided import GuidedReasoner
@@ -103,3 +106,21 @@ def test_a_damaged_entry_is_a_miss_not_a_crash(tmp_path: Path) -> None:
         connection.execute("UPDATE replies SET generations = ?", ('[{"text": 42}]',))
     assert model.invoke(messages).content == "fresh"
     assert len(model.calls) == 2
+
+
+def test_cache_info_counts_replies_and_prune_forgets_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    model = cached(GreedyScriptedChatModel(default="kept"), settings)
+    model.invoke([HumanMessage("one")])
+    model.invoke([HumanMessage("two")])
+    runner = CliRunner()
+    info = runner.invoke(app, ["cache", "info"])
+    assert info.exit_code == 0, info.output
+    assert "2 model replies" in info.output
+    prune = runner.invoke(app, ["cache", "prune", "--replies"])
+    assert prune.exit_code == 0, prune.output
+    assert "forgot 2 model replies" in prune.output
+    assert ReplyCache(settings.resolved_reply_cache_path()).count() == 0

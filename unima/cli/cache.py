@@ -8,13 +8,16 @@ import typer
 
 from unima.cli.app import console
 
-cache_app = typer.Typer(help="Inspect and prune the artifact cache.", no_args_is_help=True)
+cache_app = typer.Typer(
+    help="Inspect and prune the artifact cache and the model reply cache.", no_args_is_help=True
+)
 
 
 @cache_app.command("info")
 def cache_info() -> None:
-    """Print where the cache is, how many entries it holds and their size."""
+    """Print where the caches are, how many entries they hold and their size."""
     from unima.config import load_settings
+    from unima.llm.reply_cache import ReplyCache
     from unima.trace.cache import ArtifactCache
 
     settings = load_settings()
@@ -26,6 +29,12 @@ def cache_info() -> None:
         highlight=False,
         soft_wrap=True,
     )
+    replies_path = settings.resolved_reply_cache_path()
+    if replies_path.is_file():
+        replies = ReplyCache(replies_path)
+        count = replies.count()
+        replies.close()
+        console.print(f"{count} model replies in {replies_path}", highlight=False, soft_wrap=True)
 
 
 @cache_app.command("prune")
@@ -45,9 +54,14 @@ def cache_prune(
             help="Keep at most this many bytes (default: UNIMA_CACHE_MAX_BYTES).",
         ),
     ] = None,
+    replies: Annotated[
+        bool,
+        typer.Option("--replies", help="Also forget every cached model reply."),
+    ] = False,
 ) -> None:
     """Drop the least recently used entries (and their files) until the cache fits."""
     from unima.config import load_settings
+    from unima.llm.reply_cache import ReplyCache
     from unima.trace.cache import ArtifactCache
 
     settings = load_settings()
@@ -61,6 +75,13 @@ def cache_prune(
         highlight=False,
         soft_wrap=True,
     )
+    replies_path = settings.resolved_reply_cache_path()
+    if replies and replies_path.is_file():
+        reply_cache = ReplyCache(replies_path)
+        forgotten = reply_cache.count()
+        reply_cache.clear()
+        reply_cache.close()
+        console.print(f"forgot {forgotten} model replies", highlight=False)
     if checkpoints:
         import asyncio
 
