@@ -9,7 +9,7 @@ sentence rather than restating the request.
 from __future__ import annotations
 
 from unima.reasoners.base import RequestView
-from unima.reasoners.heuristic.reasoner import HEURISTIC_NOTE
+from unima.reasoners.heuristic.reasoner import is_heuristic_note
 from unima.reasoners.heuristic.text_tools import strip_placeholders
 from unima.types import PLACEHOLDER_PATTERN, Caption, Plan
 
@@ -28,7 +28,7 @@ def fallback_answer(skeleton: Plan, caption: Caption, view: RequestView) -> str:
         if (
             not paragraph
             or paragraph == caption.paraphrase.strip()
-            or paragraph == HEURISTIC_NOTE
+            or is_heuristic_note(paragraph)
             or PLACEHOLDER_PATTERN.search(paragraph)
             # Without input text the heuristic's key points are the request's own clauses.
             or (paragraph.startswith("Key points:") and not has_prose)

@@ -18,6 +18,8 @@ from typing import Any
 
 from unima.perception.image_chart import parse_number
 from unima.reasoners.base import RequestView
+from unima.reasoners.heuristic.numbers import format_number, format_quantity
+from unima.reasoners.heuristic.tables import TableColumns, choose_columns, question_words
 from unima.reasoners.heuristic.text_tools import shorten
 from unima.types import Perception
 
@@ -38,6 +40,12 @@ ANSWER_CUES: tuple[tuple[re.Pattern[str], str, str, str | None], ...] = (
         "argmin",
     ),
     (re.compile(r"\b(mean|average)\b", re.I), "mean", "mean", None),
+    (
+        re.compile(r"\b(count|how many (values|rows|entries|items|data points|records))\b", re.I),
+        "count",
+        "number of values",
+        None,
+    ),
     (re.compile(r"\bmedian\b", re.I), "median", "median", None),
     (re.compile(r"\b(total|sum)\b", re.I), "sum", "total", None),
     (
@@ -56,8 +64,8 @@ ANSWER_CUES: tuple[tuple[re.Pattern[str], str, str, str | None], ...] = (
 
 
 def number_text(value: Any) -> str:
-    """``45.0`` as ``45``, ``80.4`` as ``80.4``; anything else as given."""
-    return f"{value:g}" if isinstance(value, int | float) else str(value)
+    """``45.0`` as ``45``, ``79.3333`` as ``79.33``; anything else as given."""
+    return format_number(value) if isinstance(value, int | float) else str(value)
 
 
 def _number(text: Any) -> float | None:
@@ -116,8 +124,8 @@ def _box(points: Any) -> tuple[float, float, float, float] | None:
     return (min(xs), min(ys), max(xs), max(ys)) if xs and ys else None
 
 
-def table_series(perception: Perception) -> tuple[list[tuple[str, float]], str]:
-    """(label, value) pairs of the first table with a numeric column, and that column's name."""
+def perception_tables(perception: Perception) -> list[list[list[Any]]]:
+    """The tables a perception holds, each as rows of cells (the header row first, if any)."""
     tables: list[list[list[Any]]] = []
     single = perception.meta.get("table")
     if isinstance(single, dict) and isinstance(single.get("rows"), list):
@@ -125,53 +133,59 @@ def table_series(perception: Perception) -> tuple[list[tuple[str, float]], str]:
     for table in perception.meta.get("tables") or []:
         if isinstance(table, dict) and isinstance(table.get("rows"), list):
             tables.append(table["rows"])
-    for rows in tables:
-        rows = [list(row) for row in rows if isinstance(row, list | tuple) and row]
-        if len(rows) < 2:
-            continue
-        header = rows[0] if any(_number(cell) is None for cell in rows[0]) else []
-        body = rows[1:] if header else rows
-        width = min(len(row) for row in body)
-        numeric = [
-            column
-            for column in range(width)
-            if all(_number(row[column]) is not None for row in body)
-        ]
-        if not numeric:
-            continue
-        value_column = numeric[-1]
-        label_column = next((column for column in range(width) if column not in numeric), None)
-        pairs = [
-            (
-                str(row[label_column]) if label_column is not None else str(index),
-                float(_number(row[value_column]) or 0.0),
-            )
-            for index, row in enumerate(body, 1)
-        ]
-        name = str(header[value_column]) if header and value_column < len(header) else "value"
-        return pairs[:MAX_SERIES], name
-    return [], ""
+    return tables
 
 
-def data_view(view: RequestView) -> RequestView:
+def table_columns(perception: Perception, question: str = "") -> TableColumns | None:
+    """The data columns of the perception's table that best fits ``question``.
+
+    The first table with data, unless a later one has a column the question names.
+    """
+    chosen = [
+        columns
+        for rows in perception_tables(perception)
+        if (columns := choose_columns(rows, question)) is not None and columns.pairs()
+    ]
+    if not chosen:
+        return None
+    asked = question_words(question)
+    named = [
+        columns
+        for columns in chosen
+        if question_words(columns.value_name.replace("_", " ")) & asked
+    ]
+    return (named or chosen)[0]
+
+
+def table_series(perception: Perception, question: str = "") -> tuple[list[tuple[str, float]], str]:
+    """(label, value) pairs of the perception's data table, and the value column's name.
+
+    Every row is kept (no cap: the analysis must see all the data); see ``table_columns``.
+    """
+    columns = table_columns(perception, question)
+    if columns is None:
+        return [], ""
+    return columns.pairs(), columns.value_name
+
+
+def data_view(view: RequestView, question: str = "") -> RequestView:
     """``view`` with each perception's text replaced by its structured data, where it has some.
 
-    The analysis step reads labelled numbers from perception text; a chart's raw OCR text mixes
-    axis ticks with bar values, so a chart gives its paired series (or nothing when the values
-    cannot be paired) and a document its table's label and number columns.
+    A chart's raw OCR text mixes axis ticks with bar values, so a chart gives its paired series
+    (or nothing when the values cannot be paired) and a document its table's label and value
+    columns, one ``label: value`` line each. Inputs with data come first.
     """
     perceptions = {}
     for tag, perception in view.perceptions.items():
         series = chart_series(perception)
         if not series and perception.modality != "image":
-            series, _ = table_series(perception)
+            series, _ = table_series(perception, question)
         if series:
             text = "\n".join(f"{label}: {number_text(value)}" for label, value in series)
             perception = perception.model_copy(update={"text": text})
         elif isinstance(perception.meta.get("chart"), dict):
             perception = perception.model_copy(update={"text": ""})
         perceptions[tag] = perception
-    # Inputs with data first: the analysis step uses the first text with labelled numbers.
     ordered = dict(sorted(perceptions.items(), key=lambda item: not _has_series(item[1])))
     return RequestView(view.request, ordered)
 
@@ -180,21 +194,24 @@ def _has_series(perception: Perception) -> bool:
     return bool(chart_series(perception) or table_series(perception)[0])
 
 
-def input_facts(view: RequestView) -> list[str]:
-    """One sentence per input quoting what it says or shows, for the answer's body."""
+def input_facts(view: RequestView, question: str = "") -> list[str]:
+    """One sentence per input quoting what it says or shows, for the answer's body.
+
+    ``question`` picks the table column it asks about (see ``table_columns``).
+    """
     facts = []
     for part in view.request.parts:
         perception = view.perceptions.get(part.tag or "")
         if perception is None:
             continue
         # The bare tag: "<image1>" in an answer would place the input as an output.
-        sentence = _facts_of(perception, part.tag or f"the {part.modality}")
+        sentence = _facts_of(perception, part.tag or f"the {part.modality}", question)
         if sentence:
             facts.append(sentence)
     return facts
 
 
-def _facts_of(perception: Perception, name: str) -> str:
+def _facts_of(perception: Perception, name: str, question: str) -> str:
     meta = perception.meta
     if perception.modality == "image":
         found = meta.get("chart")
@@ -234,10 +251,14 @@ def _facts_of(perception: Perception, name: str) -> str:
             pieces.append(f"the text on screen reads: “{shorten(shown, QUOTE_CHARS)}”")
         return (pieces[0][0].upper() + "; ".join(pieces)[1:] + ".") if pieces else ""
     if perception.modality == "document":
-        series, column = table_series(perception)
+        series, column = table_series(perception, question)
         if series:
-            listed = ", ".join(f"{label} {number_text(value)}" for label, value in series)
-            return f"The table in {name} gives {column}: {listed}."
+            listed = ", ".join(
+                f"{label} {number_text(value)}" for label, value in series[:MAX_SERIES]
+            )
+            rows = max(len(series), _row_count(perception))
+            more = f" (the first {MAX_SERIES} of {rows} rows)" if rows > MAX_SERIES else ""
+            return f"The table in {name} gives {column}: {listed}{more}."
         return ""
     if perception.modality == "threeD":
         extents = mesh_extents(perception)
@@ -245,6 +266,13 @@ def _facts_of(perception: Perception, name: str) -> str:
             size = " x ".join(number_text(round(value, 2)) for value in extents)
             return f"The 3D model {name} measures {size} units."
     return ""
+
+
+def _row_count(perception: Perception) -> int:
+    """The data rows the perceiver counted (a CSV's ``table.row_count``), 0 when unknown."""
+    table = perception.meta.get("table")
+    count = table.get("row_count") if isinstance(table, dict) else None
+    return count if isinstance(count, int) else 0
 
 
 def _spoken(perception: Perception) -> str:
@@ -277,8 +305,12 @@ def mesh_extents(perception: Perception) -> list[float]:
     return []
 
 
-def direct_answer(question: str, report: dict[str, Any]) -> str:
-    """Sentences that answer the question's numeric ask from the analysis report."""
+def direct_answer(question: str, report: dict[str, Any], unit: str = "") -> str:
+    """Sentences that answer the question's numeric ask from the analysis report.
+
+    The lowest and highest values name their labels; ``unit`` (``%``, ``$``) goes with every
+    number but the count.
+    """
     sentences = []
     for pattern, key, phrase, label_key in ANSWER_CUES:
         if key not in report or not pattern.search(question):
@@ -288,5 +320,11 @@ def direct_answer(question: str, report: dict[str, Any]) -> str:
             if label_key and report.get(label_key) not in (None, "")
             else ""
         )
-        sentences.append(f"The {phrase} is {number_text(report[key])}{label}.")
+        value = report[key]
+        shown = (
+            format_quantity(value, unit)
+            if isinstance(value, int | float) and key != "count"
+            else number_text(value)
+        )
+        sentences.append(f"The {phrase} is {shown}{label}.")
     return " ".join(sentences)

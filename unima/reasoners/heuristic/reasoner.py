@@ -1,13 +1,17 @@
 """The heuristic reasoner: deterministic, offline, no model.
 
-It cannot know facts the inputs do not contain, so its answers restate the question, organise
-what perception and analysis found, and say plainly that a model backend gives fuller answers.
-Its content specs are concrete enough for every embedded tool (chart data, flowchart steps,
-narration scripts, scenes, document sections, mesh parts).
+It cannot know facts the inputs do not contain, so its answer is what perception and analysis
+found (the numbers the analysis computed, with the labels of the lowest and highest values),
+and when they found nothing it says in one sentence that it cannot answer without a language
+model and how to get one, rather than restating the request. Its content specs are concrete
+enough for every embedded tool (chart data, flowchart steps, narration scripts, scenes,
+document sections, mesh parts); chart data past what a chart holds is grouped, and the answer
+says how.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -26,8 +30,8 @@ from unima.reasoners.heuristic.content import (
     speech_arguments,
     video_arguments,
 )
+from unima.reasoners.heuristic.numbers import format_number, format_quantity
 from unima.reasoners.heuristic.perception_facts import (
-    data_view,
     direct_answer,
     input_facts,
     mesh_extents,
@@ -43,6 +47,7 @@ from unima.reasoners.heuristic.text_tools import (
 )
 from unima.tools import TOOL_FOR_MODALITY
 from unima.tools.document.arguments import DocumentFormat
+from unima.tools.image.arguments import ImageArguments
 from unima.types import AnalysisReport, Caption, OutputSpec, Plan, Step, tag_modality
 
 # Producers first, so steps that consume images or narration can depend on them.
@@ -51,6 +56,92 @@ HEURISTIC_NOTE = (
     "(Answered by unima's offline heuristic reasoner, which organises the request and its inputs "
     "without a language model; connect one with --llm for a fuller explanation.)"
 )
+NO_ANSWER_START = "unima's offline heuristic reasoner cannot answer this"
+NO_ANSWER_ADVICE = (
+    'for an answer, install the embedded model with pip install "unima[embedded]" and run '
+    "with --llm embedded (or connect another model with --llm)."
+)
+
+
+def _max_items(field: str) -> int:
+    """The most items ``ImageArguments.<field>`` accepts (its ``max_length``)."""
+    for constraint in ImageArguments.model_fields[field].metadata:
+        limit = getattr(constraint, "max_length", None)
+        if isinstance(limit, int):
+            return limit
+    return 64
+
+
+# A chart holds this many bars or points; more data is grouped (see ``fit_chart``).
+MAX_CHART_VALUES = min(_max_items("labels"), _max_items("values"))
+# Questions reworded as the phrase after "about": "What is X" -> "X", "Why is the sky blue" ->
+# "why the sky is blue". Other questions ("What happened in 1969") get no phrase.
+SUBJECT_FORMS = (
+    (re.compile(r"(?i)^(?:what|who) (?:is|are|was|were) (.+)$"), r"\1"),
+    (re.compile(r"(?i)^why (is|are|was|were) (the \w+|\w+) (.+)$"), r"why \2 \1 \3"),
+)
+QUESTION_START = re.compile(
+    r"(?i)^(what|who|whom|whose|why|when|where|which|how|is|are|was|were|do|does|did|can|could|"
+    r"should|would|will)\b"
+)
+TREND_QUESTION = re.compile(
+    r"\b(trend\w*|growth|grow\w*|over time|increas\w*|decreas\w*|forecast\w*|predict\w*)\b", re.I
+)
+REPORT_NAMES = (
+    ("count", "count"),
+    ("mean", "mean"),
+    ("median", "median"),
+    ("min", "lowest"),
+    ("max", "highest"),
+    ("sum", "sum"),
+    ("stdev", "standard deviation"),
+)
+
+
+def is_heuristic_note(paragraph: str) -> bool:
+    """Whether ``paragraph`` is the heuristic's closing note rather than part of an answer."""
+    return paragraph == HEURISTIC_NOTE or paragraph.startswith(NO_ANSWER_START)
+
+
+def fit_chart(
+    labels: list[str], values: list[float], limit: int = MAX_CHART_VALUES
+) -> tuple[list[str], list[float], str]:
+    """At most ``limit`` chart points for the data, and a sentence saying how they were made.
+
+    Data that repeats a few labels (one row per sale, per region) becomes the mean per label;
+    other data becomes groups of consecutive values, each shown as its mean and labelled with
+    its first and last label. Data that fits is returned as it is, with no sentence.
+    """
+    count = len(values)
+    if count <= limit:
+        return labels, values, ""
+    distinct = list(dict.fromkeys(labels))
+    if len(distinct) <= limit:
+        grouped: dict[str, list[float]] = {label: [] for label in distinct}
+        for label, value in zip(labels, values, strict=False):
+            grouped[label].append(value)
+        means = [round(math.fsum(group) / len(group), 4) for group in grouped.values()]
+        return (
+            distinct,
+            means,
+            f"The chart shows the mean of each of the {len(distinct)} labels: the {count} "
+            f"values repeat them, and a chart holds at most {limit} bars.",
+        )
+    size = math.ceil(count / limit)
+    chart_labels, chart_values = [], []
+    for start in range(0, count, size):
+        group = values[start : start + size]
+        first, last = labels[start], labels[min(start + size, count) - 1]
+        chart_labels.append(first if first == last else f"{first}–{last}")
+        chart_values.append(round(math.fsum(group) / len(group), 4))
+    return (
+        chart_labels,
+        chart_values,
+        f"The chart shows the {count} values as {len(chart_values)} groups of up to {size} "
+        f"consecutive values, each bar the group's mean, since a chart holds at most {limit}.",
+    )
+
+
 VERBS = {
     "explain": "an explanation of",
     "describe": "a description of",
@@ -78,7 +169,7 @@ class HeuristicReasoner(Reasoner):
         dense = f"The request asks: {strip_placeholders(question)}"
         if lines:
             dense += " Inputs: " + " ".join(lines)
-        facts = input_facts(view)
+        facts = input_facts(view, view.request.text)
         if facts:
             dense += " Read from the inputs: " + " ".join(facts)
         return Caption(
@@ -90,9 +181,9 @@ class HeuristicReasoner(Reasoner):
         )
 
     def analyse(self, view: RequestView, caption: Caption) -> AnalysisDecision:
-        # Structured data first (a chart's paired bar values, a document's table), so the
-        # analysis never runs on axis ticks or page numbers mixed into the raw text.
-        return decide_analysis(data_view(view), core_question(view.request.text))
+        # The whole request: a list typed in a sentence that also states the output format
+        # ("Include a chart of Jan 12, Feb 15 and Mar 9.") is still data.
+        return decide_analysis(view, view.request.text)
 
     def plan(
         self,
@@ -142,7 +233,8 @@ class HeuristicReasoner(Reasoner):
                 specs[tag] = spec
                 sentences[tag] = f"<{tag}> is {spec[0].lower()}{spec[1:]}"
         placed = " ".join(sentences[tag] for tag in output_tags)
-        content = body + (f"\n\n{placed}" if placed else "") + f"\n\n{HEURISTIC_NOTE}"
+        note = HEURISTIC_NOTE if body else self._no_answer(view)
+        content = "\n\n".join(part for part in (body, placed, note) if part)
         return Plan(
             content=content,
             content_specs=specs,
@@ -210,11 +302,23 @@ class HeuristicReasoner(Reasoner):
             and "chart" not in perception.meta
         )
 
+    @classmethod
+    def _prose_sentences(cls, view: RequestView) -> list[str]:
+        """Input sentences of 3 to 40 words that read as prose: a table read as text
+        ("Name Score Alice 82 Bob 75") is mostly numbers, or cells split by bars."""
+        sentences = []
+        for sentence in split_sentences(cls._prose(view)):
+            tokens = sentence.split()
+            numeric = sum(1 for token in tokens if re.search(r"\d", token))
+            if 3 <= len(tokens) <= 40 and numeric * 5 <= len(tokens) and "|" not in sentence:
+                sentences.append(sentence)
+        return sentences
+
     def _evidence(self, view: RequestView, caption: Caption, analysis: AnalysisReport) -> Evidence:
         question = core_question(view.request.text)
         input_text = self._input_text(view)
         terms = list(caption.key_terms) or key_terms(question)
-        sentences = [s for s in split_sentences(self._prose(view)) if 3 <= len(s.split()) <= 40]
+        sentences = self._prose_sentences(view)
         points = rank_sentences(sentences, terms, 5) if sentences else []
         if not points:
             # Without inputs the only material is the question; keep its clauses only when it has
@@ -223,6 +327,10 @@ class HeuristicReasoner(Reasoner):
             clauses = [clause.strip(" .") for clause in clauses if len(clause.split()) >= 3]
             points = clauses[:4] if len(clauses) > 1 else []
         values = analysis.values if analysis.status == "ok" else {}
+        labels, numbers, _ = fit_chart(
+            [str(label) for label in values.get("labels", [])],
+            [float(value) for value in values.get("values", [])],
+        )
         input_code = next(
             (p.text for p in view.perceptions.values() if p.modality == "code" and p.text), ""
         )
@@ -240,9 +348,13 @@ class HeuristicReasoner(Reasoner):
             key_points=[shorten(point, 160) for point in points],
             terms=terms,
             input_text=input_text,
-            data_labels=[str(label) for label in values.get("labels", [])],
-            data_values=[float(value) for value in values.get("values", [])],
-            data_report=dict(values.get("report", {})),
+            data_labels=labels,
+            data_values=numbers,
+            # Shown in chart captions and document tables: 79.33, not 79.3333.
+            data_report={
+                name: round(value, 2) if isinstance(value, float) else value
+                for name, value in dict(values.get("report", {})).items()
+            },
             input_code=input_code,
             analysis_code=analysis.code if analysis.status == "ok" else "",
             mesh_extents=list(extents or []),
@@ -251,8 +363,15 @@ class HeuristicReasoner(Reasoner):
     def _body(
         self, view: RequestView, caption: Caption, evidence: Evidence, analysis: AnalysisReport
     ) -> str:
-        paragraphs = [caption.paraphrase]
-        answer = direct_answer(evidence.question, evidence.data_report)
+        """The answer's facts: what the inputs hold and what the analysis computed.
+
+        Empty when there are none; ``plan`` then says in one sentence that no answer can be
+        given, rather than restating the request.
+        """
+        paragraphs = []
+        values = analysis.values if analysis.status == "ok" else {}
+        report = dict(values.get("report", {}))
+        answer = direct_answer(view.request.text, report, str(values.get("unit") or ""))
         if answer:
             paragraphs.append(answer)
         summaries = []
@@ -264,19 +383,25 @@ class HeuristicReasoner(Reasoner):
                 )
         if summaries:
             paragraphs.append("From the inputs — " + "; ".join(summaries) + ".")
-        facts = input_facts(view)
+        facts = input_facts(view, view.request.text)
         if facts:
             paragraphs.append(" ".join(facts))
-        if evidence.data_report:
-            shown = ", ".join(
-                f"{name} = {value}" for name, value in list(evidence.data_report.items())[:8]
-            )
-            paragraphs.append(
-                f"The analysis of the data ({len(evidence.data_values)} values) found: {shown}."
-            )
+        if report:
+            paragraphs.append(analysis_sentence(values, view.request.text))
+            listed = [str(label) for label in values.get("labels", [])]
+            _, _, grouping = fit_chart(listed, [0.0] * len(listed))
+            total = values.get("total")
+            if isinstance(total, int) and total > len(listed):
+                grouping = (
+                    f"The chart and tables use the first {len(listed)} of the {total} values. "
+                    + grouping
+                ).strip()
+            if grouping:
+                paragraphs.append(grouping)
         elif analysis.needed and analysis.status != "ok":
             paragraphs.append(f"The data analysis could not run ({analysis.status}).")
-        if evidence.key_points:
+        # Key points drawn from the question itself would only restate it.
+        if evidence.key_points and self._prose_sentences(view):
             paragraphs.append(
                 "Key points: "
                 + " ".join(
@@ -285,6 +410,18 @@ class HeuristicReasoner(Reasoner):
                 )
             )
         return "\n\n".join(paragraphs)
+
+    @staticmethod
+    def _no_answer(view: RequestView) -> str:
+        """One honest sentence: no answer without a language model, and how to get one."""
+        why = (
+            "its inputs hold nothing it could read an answer from"
+            if view.request.parts
+            else "it knows no facts beyond a request's inputs"
+        )
+        subject = _subject(core_question(view.request.text))
+        about = f" question about {subject}" if subject else ""
+        return f"{NO_ANSWER_START}{about} without a language model: {why}; {NO_ANSWER_ADVICE}"
 
     def _arguments(
         self,
@@ -327,3 +464,46 @@ class HeuristicReasoner(Reasoner):
             return arguments, spec, []
         arguments, spec = mesh_arguments(evidence)
         return arguments, spec, []
+
+
+def analysis_sentence(values: dict[str, Any], question: str = "") -> str:
+    """What the analysis computed, in one sentence: count, mean, median, the lowest and highest
+    values with their labels, the sum (not for percentages) and the spread; the trend and the
+    forecast when ``question`` asks about them."""
+    report = values.get("report", {})
+    unit = str(values.get("unit") or "")
+    name = str(values.get("name") or "")
+    shown = []
+    for key, phrase in REPORT_NAMES:
+        value = report.get(key)
+        if not isinstance(value, int | float) or (key == "sum" and unit == "%"):
+            continue
+        text = format_number(value) if key == "count" else format_quantity(value, unit)
+        label = report.get({"min": "argmin", "max": "argmax"}.get(key, ""), "")
+        shown.append(f"{phrase} = {text}" + (f" ({label})" if label not in ("", None) else ""))
+    slope = report.get("trend_slope")
+    if isinstance(slope, int | float) and TREND_QUESTION.search(question):
+        shown.append(f"trend = {format_number(slope)} per step")
+    forecast = report.get("forecast_next")
+    if isinstance(forecast, int | float):
+        shown.append(f"forecast for the next value = {format_quantity(forecast, unit)}")
+    count = report.get("count", len(values.get("values", [])))
+    of = f" of {name}" if name and name != "value" else ""
+    return f"The analysis computed, over the {format_number(count)} values{of}: {', '.join(shown)}."
+
+
+def _subject(question: str) -> str:
+    """What a question is about as a short phrase (``the capital of Australia``, ``why the sky
+    is blue``, ``how a rainbow forms``), or empty when no simple rewording fits."""
+    topic = strip_placeholders(topic_of(question)).strip()
+    for pattern, replacement in SUBJECT_FORMS:
+        match = pattern.match(topic)
+        if match:
+            topic = match.expand(replacement)
+            break
+    else:
+        # "how a rainbow forms" (from "Explain how ...") reads as a subject; "What happened
+        # in 1969" does not.
+        if "?" in question and QUESTION_START.match(topic):
+            return ""
+    return topic if 0 < len(topic.split()) <= 10 and not re.search(r"[;:]", topic) else ""

@@ -1,4 +1,4 @@
-"""Deterministic text helpers for the heuristic reasoner: sentences, key terms, numbers."""
+"""Deterministic text helpers for the heuristic reasoner: sentences, key terms, topics."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ INSTRUCTION_PATTERN = re.compile(
     r"response must|response should|provide the answer|respond with|attach|your answer|your response)\b",
     re.IGNORECASE,
 )
-NUMBER_PATTERN = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?(?![\w])")
 ASKING_PATTERN = re.compile(
     r"^(please\s+)?(can you\s+|could you\s+)?(explain|describe|summari[sz]e|discuss|show|tell me|"
     r"illustrate|outline|compare|analy[sz]e|compute|calculate|find|give|write|create|design|"
@@ -104,25 +103,6 @@ def rank_sentences(sentences: list[str], terms: list[str], limit: int) -> list[s
         scored.append((len(tokens & wanted), -index, sentence))
     best = sorted(scored, reverse=True)[:limit]
     return [sentence for _, _, sentence in sorted(best, key=lambda item: -item[1])]
-
-
-def numbers_in(text: str) -> list[float]:
-    return [float(match.group(0).replace(",", ".")) for match in NUMBER_PATTERN.finditer(text)]
-
-
-def labelled_numbers(text: str, limit: int = 24) -> list[tuple[str, float]]:
-    """``label value`` pairs from lines or phrases such as ``Alice 82`` or ``Q1: 10.5``."""
-    pairs: list[tuple[str, float]] = []
-    for match in re.finditer(
-        r"([A-Za-z][A-Za-z _\-]{0,30}?)\s*[:=|,]?\s+(-?\d+(?:\.\d+)?)(?![\d.])", text
-    ):
-        label = match.group(1).strip(" _-:|,")
-        if label.lower() in STOPWORDS or not label:
-            continue
-        pairs.append((label[:30], float(match.group(2))))
-        if len(pairs) >= limit:
-            break
-    return pairs
 
 
 def shorten(text: str, limit: int) -> str:
