@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+import io
 import json
 from pathlib import Path
 
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from unima.cli import app
+from unima.types import Artifact, Relevance, RelevanceReason, Response, Verification
 
 runner = CliRunner()
+# The module, not the ``run`` command that ``unima.cli`` exports under the same name.
+cli_run = importlib.import_module("unima.cli.run")
 
 
 def test_run_prints_the_answer_and_the_trace_path(tmp_path: Path) -> None:
@@ -86,3 +93,55 @@ def test_resume_cache_and_trace_commands(tmp_path: Path) -> None:
 def test_run_needs_text_or_resume() -> None:
     result = runner.invoke(app, ["run"])
     assert result.exit_code == 1 and "--resume" in result.output
+
+
+def test_run_table_shows_valid_and_relevant_with_the_failure_reasons(tmp_path: Path) -> None:
+    sales = tmp_path / "sales.csv"
+    sales.write_text("month,sales\nJan,10\nFeb,14\nMar,9\nApr,20\n")
+    ok = runner.invoke(app, ["run", "Explain how a rainbow forms with a diagram and a narration"])
+    assert ok.exit_code == 0, ok.output
+    header = next(line for line in ok.output.splitlines() if "modality" in line)
+    assert "valid" in header and "relevant" in header and "verified" not in header
+    rows = [line for line in ok.output.splitlines() if "image1" in line and "│" in line]
+    assert rows and [cell.strip() for cell in rows[0].split("│")[-3:-1]] == ["yes", "yes"]
+
+
+def test_run_table_lists_why_an_artifact_is_not_valid_or_not_relevant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = io.StringIO()
+    monkeypatch.setattr(cli_run, "console", Console(file=output, width=160))
+    relevance = Relevance(
+        passed=False,
+        reasons=(RelevanceReason(name="chart_kind", message="a line chart, not a bar chart"),),
+    )
+    image = Artifact(
+        tag="image1",
+        modality="image",
+        path=str(tmp_path / "chart.png"),
+        mime="image/png",
+        sha256="0" * 64,
+        verification=Verification(passed=True),
+        relevance=relevance,
+    )
+    audio = image.model_copy(
+        update={
+            "tag": "audio1",
+            "modality": "audio",
+            "verification": Verification(passed=False, problems=("audio is silent",)),
+            "relevance": None,
+        }
+    )
+    response = Response(
+        content="<image1> <audio1>",
+        artifacts={"image1": image, "audio1": audio},
+        status="partial",
+        problems=["<image1> is not relevant: a line chart, not a bar chart"],
+    )
+    cli_run._print_response(response, None)
+    text = output.getvalue()
+    rows = {line.split("│")[1].strip(): line for line in text.splitlines() if line.count("│") > 4}
+    assert [cell.strip() for cell in rows["image1"].split("│")[-3:-1]] == ["yes", "no"]
+    assert [cell.strip() for cell in rows["audio1"].split("│")[-3:-1]] == ["no", "-"]
+    assert "image1 not relevant (chart_kind): a line chart, not a bar chart" in text
+    assert "audio1 not valid: audio is silent" in text

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from unima import UniMA, load_trace
 from unima.errors import InputError
+from unima.reasoners.heuristic.reasoner import HeuristicReasoner
 from unima.testing import FakeTool, fake_toolbox
-from unima.types import placeholder_tags
+from unima.types import Plan, placeholder_tags
 
 
 def agent_with(**tool_options: object) -> UniMA:
@@ -305,3 +307,59 @@ def test_the_cache_is_kept_under_its_size_bound() -> None:
     agent.respond("Explain dunes. Include one image.")
     cache = ArtifactCache(agent.settings.resolved_cache_path())
     assert cache.stats() == (0, 0)
+
+
+class OffTopicDiagrams(HeuristicReasoner):
+    """The heuristic, but its first ``off_topic_plans`` plans label every diagram off topic."""
+
+    def __init__(self, off_topic_plans: int) -> None:
+        super().__init__()
+        self.off_topic_plans = off_topic_plans
+        self.feedback: list[list[str]] = []
+
+    def plan(self, view: Any, caption: Any, analysis: Any, output_tags: Any, feedback: Any) -> Plan:
+        plan = super().plan(view, caption, analysis, output_tags, feedback)
+        self.feedback.append(list(feedback))
+        if len(self.feedback) > self.off_topic_plans:
+            return plan
+        steps = [
+            step.model_copy(
+                update={
+                    "arguments": {"kind": "diagram", "title": "Other", "labels": ["Magma", "Ash"]}
+                }
+            )
+            if step.tool == "generate_image"
+            else step
+            for step in plan.steps
+        ]
+        return plan.model_copy(update={"steps": steps})
+
+
+def test_an_irrelevant_artifact_is_replanned_with_the_reasons() -> None:
+    reasoner = OffTopicDiagrams(off_topic_plans=1)
+    response = UniMA(tools=fake_toolbox(), reasoner=reasoner).respond(
+        "Explain how tides work. Include one diagram."
+    )
+    assert response.status == "ok", response.problems
+    trace = load_trace(response.trace_path)
+    assert [judge_round.decision for judge_round in trace.rounds] == ["replan", "accept"]
+    assert any("not relevant" in line for line in reasoner.feedback[1])
+    relevance_events = [event for event in trace.events if event.kind == "relevance"]
+    assert [event.data["passed"] for event in relevance_events] == [False, True]
+    artifact = response.artifacts["image1"]
+    assert artifact.relevance is not None and artifact.relevance.passed
+
+
+def test_a_still_irrelevant_artifact_ends_partial_and_is_kept() -> None:
+    response = UniMA(
+        tools=fake_toolbox(), reasoner=OffTopicDiagrams(off_topic_plans=100), max_judge_rounds=1
+    ).respond("Explain how tides work. Include one diagram.")
+    assert response.status == "partial"
+    assert "image1" in response.artifacts  # valid, kept, marked not relevant
+    artifact = response.artifacts["image1"]
+    assert artifact.verification is not None and artifact.verification.passed
+    assert artifact.relevance is not None and not artifact.relevance.passed
+    assert any(p.startswith("<image1> is not relevant") for p in response.problems)
+    trace = load_trace(response.trace_path)
+    assert [judge_round.decision for judge_round in trace.rounds] == ["replan", "give_up"]
+    assert "still not relevant: make_image1" in trace.rounds[-1].reason

@@ -21,6 +21,7 @@ from unima.trace.html import write_trace_html
 from unima.trace.preview import mesh_preview_png
 from unima.trace.schema import Trace, load_trace
 from unima.trace.svg import graph_svg, timeline_svg
+from unima.types import Relevance, RelevanceReason
 
 REQUEST = (
     "Describe a volcano. Include one diagram, a narrated audio clip, a short video, "
@@ -251,3 +252,24 @@ def test_screenshot_of_the_page_is_not_blank(real_trace: Trace, tmp_path: Path) 
     assert pixels.std() > 25
     packed = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
     assert len(numpy.unique(packed)) > 200  # text, media and charts, not a flat page
+
+
+def test_valid_and_relevant_are_shown_apart_and_escaped(tmp_path: Path) -> None:
+    trace = build_trace()
+    assert trace.response is not None
+    image = trace.response.artifacts["image2"]
+    relevance = Relevance(
+        passed=False,
+        reasons=(
+            RelevanceReason(name="labels_not_in_answer", message="label <b>Tides</b> & more"),
+        ),
+    )
+    trace.response.artifacts["image2"] = image.model_copy(update={"relevance": relevance})
+    text = write_trace_html(trace, tmp_path / "page.html").read_text(encoding="utf-8")
+    artifacts = text.split("<h3>Artifacts</h3>")[1]
+    assert "<th>valid</th><th>relevant</th>" in artifacts
+    assert (
+        "not relevant (labels_not_in_answer): label &lt;b&gt;Tides&lt;/b&gt; &amp; more"
+        in artifacts
+    )
+    assert "<b>Tides</b>" not in text

@@ -229,6 +229,26 @@ class Verification(FrozenRecord):
     problems: tuple[str, ...] = ()
 
 
+class RelevanceReason(FrozenRecord):
+    """Why an artifact is not relevant: a stable ``name`` (``labels_restate_question``) and a message."""
+
+    name: str
+    message: str
+
+
+class Relevance(FrozenRecord):
+    """Whether an artifact carries the answer, not only whether it is a valid file.
+
+    ``verification`` says an artifact is *valid* (it decodes, is not blank, runs); relevance says
+    it is *relevant* (see ``unima.relevance``): its labels, narration, scenes, sections or values
+    come from the answer and what was asked. ``checks`` holds what was measured.
+    """
+
+    passed: bool
+    reasons: tuple[RelevanceReason, ...] = ()
+    checks: dict[str, Any] = Field(default_factory=dict)
+
+
 class Artifact(FrozenRecord):
     """A generated (or received) file, stored by content hash."""
 
@@ -241,6 +261,8 @@ class Artifact(FrozenRecord):
     step_id: str | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
     verification: Verification | None = None
+    # Absent in traces written before relevance was checked; None also means "not checked".
+    relevance: Relevance | None = None
 
 
 class StepResult(FrozenRecord):

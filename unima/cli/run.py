@@ -101,22 +101,38 @@ def run(
         raise typer.Exit(1)
 
 
+YES_NO = {True: "yes", False: "no", None: "-"}
+
+
 def _print_response(response: Any, out: Path | None) -> None:
     # The answer, paths and problems hold text from the request and the model: each goes out
     # as plain Text (no markup) with terminal controls made visible (no escape sequences).
     console.rule("answer")
     console.print(Text(terminal_safe(response.content)), highlight=False)
-    table = Table("tag", "modality", "file", "verified")
+    # valid: the tool's own check (decodes, not blank, runs); relevant: it carries the answer.
+    table = Table("tag", "modality", "file", "valid", "relevant")
+    failures: list[str] = []
     for tag, artifact in response.artifacts.items():
-        passed = artifact.verification.passed if artifact.verification else None
+        valid = artifact.verification.passed if artifact.verification else None
+        relevant = artifact.relevance.passed if artifact.relevance else None
         table.add_row(
             Text(terminal_safe(tag)),
             Text(terminal_safe(artifact.modality)),
             Text(terminal_safe(artifact.path)),
-            {True: "yes", False: "no", None: "-"}[passed],
+            YES_NO[valid],
+            YES_NO[relevant],
         )
+        if artifact.verification and not artifact.verification.passed:
+            failures += [f"{tag} not valid: {p}" for p in artifact.verification.problems]
+        if artifact.relevance and not artifact.relevance.passed:
+            failures += [
+                f"{tag} not relevant ({reason.name}): {reason.message}"
+                for reason in artifact.relevance.reasons
+            ]
     if response.artifacts:
         console.print(table)
+    for failure in failures:
+        console.print(Text(terminal_safe(failure), style="yellow"), highlight=False)
     if response.problems:
         console.print(
             Text.assemble(

@@ -20,7 +20,7 @@ from unima.graph.build import build_graph
 # The record types graph state carries; deserialising anything else from a checkpoint is refused.
 CHECKPOINT_TYPES = (
     "Request", "Part", "Perception", "OutputSpec", "Caption", "AnalysisReport", "Plan", "Step",
-    "StepResult", "Artifact", "Verification", "CheckResult",
+    "StepResult", "Artifact", "Verification", "Relevance", "RelevanceReason", "CheckResult",
 )  # fmt: skip
 
 

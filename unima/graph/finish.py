@@ -1,4 +1,10 @@
-"""Nodes assemble (step 4), check and judge, and the judge's routing."""
+"""Nodes assemble (step 4), check and judge, and the judge's routing.
+
+The check separates a *valid* artifact (its tool's own verification passed) from a *relevant*
+one (``unima.relevance``: it carries the answer and what was asked). An irrelevant artifact is a
+problem: within its rounds the judge plans again with the reasons as feedback; after the last
+round the run ends partial with the problem listed and every artifact kept.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +22,9 @@ from unima.graph.context import RunContext
 from unima.graph.planning import dispatch
 from unima.graph.state import AgentState
 from unima.graph.validate import dependents_of
+from unima.relevance import RelevanceInputs, check_relevance
 from unima.trace.schema import Decision, JudgeRound
-from unima.types import CheckResult, Plan, placeholder_tags
+from unima.types import CheckResult, Plan, Relevance, StepResult, placeholder_tags
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +41,59 @@ async def assemble(state: AgentState, runtime: Runtime[RunContext]) -> dict[str,
     return {"content": content}
 
 
+def judge_relevance(state: AgentState) -> dict[str, StepResult]:
+    """The results whose artifact was judged for relevance, with ``artifact.relevance`` set.
+
+    Every produced artifact is judged again at each check, because the answer it must carry
+    may have changed since (a new plan). A check that raises leaves the artifact unjudged
+    (``relevance`` None) rather than ending the run.
+    """
+    results = state.get("results", {})
+    analysis = state.get("analysis")
+    judged: dict[str, StepResult] = {}
+    for step in state["plan"].steps:
+        result = results.get(step.id)
+        if result is None or result.status == "failed" or result.artifact is None:
+            continue
+        inputs = RelevanceInputs(
+            request=state["request"].text,
+            answer=state.get("content", ""),
+            step=step,
+            artifact=result.artifact,
+            analysis=analysis,
+            output_spec=state.get("output_spec"),
+            output_tags=tuple(state.get("output_tags", ())),
+        )
+        try:
+            relevance = check_relevance(inputs)
+        except Exception:  # a bug in a check must not end a run that produced its files
+            logger.exception("relevance check of step %s raised", step.id)
+            relevance = None
+        artifact = result.artifact.model_copy(update={"relevance": relevance})
+        judged[step.id] = result.model_copy(update={"artifact": artifact})
+    return judged
+
+
+def irrelevant_relevance(result: StepResult | None) -> Relevance | None:
+    """The relevance of ``result``'s artifact when it was judged and failed, else None."""
+    if result is None or result.status == "failed" or result.artifact is None:
+        return None
+    relevance = result.artifact.relevance
+    return relevance if relevance is not None and not relevance.passed else None
+
+
+def relevance_problem(tag: str, relevance: Relevance) -> str:
+    """One line for the problems list: ``<image1> is not relevant: reason; reason``."""
+    reasons = "; ".join(reason.message for reason in relevance.reasons) or "no reason given"
+    return f"<{tag}> is not relevant: {reasons}"
+
+
 def check_answer(state: AgentState) -> CheckResult:
-    """Structure against the spec, and every placeholder bound to a verified artifact."""
+    """Structure against the spec; every placeholder bound to a valid and relevant artifact.
+
+    Relevance failures are problems but not ``failed_steps`` (those are tool failures); the
+    judge finds them on the results.
+    """
     plan = state["plan"]
     output_tags = state["output_tags"]
     results = state.get("results", {})
@@ -58,6 +116,8 @@ def check_answer(state: AgentState) -> CheckResult:
         elif result.artifact is not None and not Path(result.artifact.path).is_file():
             problems.append(f"step {step.id}: artifact {result.artifact.path} is missing")
             failed_steps.append(step.id)
+        elif (relevance := irrelevant_relevance(result)) is not None:
+            problems.append(relevance_problem(step.produces or step.id, relevance))
     return CheckResult(
         passed=not problems,
         problems=tuple(problems),
@@ -68,15 +128,34 @@ def check_answer(state: AgentState) -> CheckResult:
 
 
 async def check(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    result = check_answer(state)
-    runtime.context.recorder.event(
+    """Judge every artifact's relevance, record it, then check the whole answer."""
+    recorder = runtime.context.recorder
+    round = state.get("round", 0)
+    judged = await asyncio.to_thread(judge_relevance, state)
+    for step_id, judged_result in judged.items():
+        artifact = judged_result.artifact
+        assert artifact is not None  # judge_relevance only returns results with artifacts
+        relevance = artifact.relevance
+        recorder.event(
+            "relevance",
+            "check",
+            step_id=step_id,
+            round=round,
+            tag=artifact.tag,
+            valid=artifact.verification.passed if artifact.verification else None,
+            passed=relevance.passed if relevance else None,
+            reasons=[reason.model_dump() for reason in relevance.reasons] if relevance else [],
+            checks=relevance.checks if relevance else {},
+        )
+    result = check_answer({**state, "results": {**state.get("results", {}), **judged}})
+    recorder.event(
         "check",
         "check",
-        round=state.get("round", 0),
+        round=round,
         passed=result.passed,
         problems=list(result.problems),
     )
-    return {"check": result}
+    return {"check": result, "results": judged}
 
 
 async def judge(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -89,10 +168,17 @@ async def judge(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, An
     update: dict[str, Any] = {}
     targets: list[str] = []
     decision: Decision
+    irrelevant = {
+        step.id: relevance_problem(step.produces or step.id, relevance)
+        for step in plan.steps
+        if (relevance := irrelevant_relevance(results.get(step.id))) is not None
+    }
     if result.passed:
-        decision, reason = "accept", "every placeholder is bound to a verified artifact"
+        decision, reason = "accept", "every placeholder is bound to a valid, relevant artifact"
     elif round >= context.settings.max_judge_rounds:
         decision, reason = "give_up", f"the answer still fails after {round} repair rounds"
+        if irrelevant:
+            reason += f"; still not relevant: {', '.join(sorted(irrelevant))}"
     elif result.missing_tags or result.extra_tags:
         decision, reason = "replan", "the text does not place exactly the requested placeholders"
         update["feedback"] = list(result.problems)
@@ -102,23 +188,34 @@ async def judge(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, An
             for step_id in result.failed_steps
             if results.get(step_id) is None or results[step_id].recoverable
         ]
-        if not recoverable:
-            decision, reason = "give_up", "the failed steps cannot be retried"
-        else:
+        if recoverable:
+            problems = {
+                step_id: results[step_id].error if step_id in results else "never ran"
+                for step_id in recoverable
+            }
+            # A step that never ran has nothing to repair: it runs again as planned.
+            repairable = {
+                step_id: problems[step_id] for step_id in recoverable if step_id in results
+            }
+            repaired = await asyncio.to_thread(_repair_plan, plan, repairable, context)
             decision, reason = (
                 "retry_steps",
                 "tool steps failed: "
-                + "; ".join(
-                    f"{step_id}: {results[step_id].error if step_id in results else 'never ran'}"
-                    for step_id in recoverable
-                ),
+                + "; ".join(f"{step_id}: {problem}" for step_id, problem in problems.items()),
             )
-            repaired = await asyncio.to_thread(_repair_plan, plan, recoverable, state, context)
             targets = sorted(dependents_of(repaired, set(recoverable)))
             update["plan"] = repaired
             update["pending_steps"] = targets
             if repaired is not plan:
                 context.recorder.record_plan(repaired)
+        elif irrelevant and not result.failed_steps:
+            # Valid files that do not carry the answer: the text and the steps are planned
+            # again together, with the reasons, so that the new files and words agree.
+            decision = "replan"
+            reason = "artifacts are not relevant: " + "; ".join(irrelevant.values())
+            update["feedback"] = list(irrelevant.values())
+        else:
+            decision, reason = "give_up", "the failed steps cannot be retried"
     context.recorder.record_round(
         JudgeRound(
             round=round, check=result, decision=decision, target_steps=targets, reason=reason
@@ -132,16 +229,16 @@ async def judge(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, An
     return {**update, "decision": decision}
 
 
-def _repair_plan(plan: Plan, step_ids: list[str], state: AgentState, context: RunContext) -> Plan:
-    """Ask the reasoner for new arguments for each failed step; keep the old ones if invalid."""
-    results = state.get("results", {})
+def _repair_plan(plan: Plan, problems: dict[str, str], context: RunContext) -> Plan:
+    """Ask the reasoner for new arguments for each step in ``problems`` (step id -> what is
+    wrong: a tool error or the relevance reasons); keep the old ones if invalid."""
     steps = []
     changed = False
     for step in plan.steps:
-        if step.id in step_ids and step.id in results:
+        if step.id in problems:
             try:
                 arguments = context.model_calls.run(
-                    context.reasoner.repair_step, step, results[step.id].error, plan
+                    context.reasoner.repair_step, step, problems[step.id], plan
                 )
                 context.toolbox.get(step.tool).parse_arguments(arguments)
             except Exception as error:  # a bad repair must not end the run: retry as planned

@@ -173,7 +173,7 @@ def plan_order(plan: PlanGraph) -> list[list[str]]:
 
 def event_notices(trace: Trace) -> list[str]:
     """One line per event a reader should notice: rejected plans, fallbacks (of a whole plan or
-    of one guided field), failed repairs."""
+    of one guided field), failed repairs, artifacts found not relevant."""
     notices = []
     for event in trace.events:
         data = event.data
@@ -197,6 +197,17 @@ def event_notices(trace: Trace) -> list[str]:
         elif event.kind == "repair_failed":
             notices.append(
                 f"round {event.round}: repair of {event.step_id} failed: {data.get('error', '')}"
+            )
+        elif event.kind == "relevance" and data.get("passed") is False:
+            reasons = "; ".join(
+                f"{reason.get('name', '?')}: {reason.get('message', '')}"
+                if isinstance(reason, dict)
+                else str(reason)
+                for reason in data.get("reasons") or []
+            )
+            notices.append(
+                f"round {event.round}: <{data.get('tag') or event.step_id}> is valid but not "
+                f"relevant: {reasons}"
             )
         elif event.kind == "run_failed":
             notices.append(

@@ -23,7 +23,7 @@ from unima.trace.attempts import event_notices, plan_order, run_seconds, step_at
 from unima.trace.preview import DEFAULT_EMBED_LIMIT_BYTES, MediaPlacement, media_preview
 from unima.trace.schema import Trace
 from unima.trace.svg import graph_svg, timeline_svg
-from unima.types import PLACEHOLDER_PATTERN
+from unima.types import PLACEHOLDER_PATTERN, Artifact
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; img-src data: 'self'; media-src data: 'self'; "
@@ -198,7 +198,42 @@ def _answer(trace: Trace, placement: MediaPlacement, readable: ReadableFolders) 
         f"<h2>Answer {_status(response.status)}</h2>"
         f'<div class="answer">{"".join(pieces)}</div>'
         + (f"<h3>Problems</h3><ul>{problems}</ul>" if problems else "")
+        + _artifact_checks(response.artifacts)
     )
+
+
+def _yes_no(passed: bool | None) -> str:
+    if passed is None:
+        return "-"
+    return '<span class="passed">yes</span>' if passed else '<span class="problem">no</span>'
+
+
+def _artifact_checks(artifacts: dict[str, Artifact]) -> str:
+    """Valid (the tool's own check) and relevant (carries the answer), with the reasons."""
+    rows = []
+    for tag, artifact in artifacts.items():
+        verification, relevance = artifact.verification, artifact.relevance
+        reasons = [
+            f"not valid: {problem}"
+            for problem in (
+                verification.problems if verification and not verification.passed else ()
+            )
+        ] + [
+            f"not relevant ({reason.name}): {reason.message}"
+            for reason in (relevance.reasons if relevance and not relevance.passed else ())
+        ]
+        rows.append(
+            [
+                f"&lt;{escape(tag)}&gt;",
+                escape(artifact.modality),
+                _yes_no(verification.passed if verification else None),
+                _yes_no(relevance.passed if relevance else None),
+                "<br>".join(f'<span class="problem">{escape(reason)}</span>' for reason in reasons),
+            ]
+        )
+    if not rows:
+        return ""
+    return "<h3>Artifacts</h3>" + _table(["tag", "modality", "valid", "relevant", "reasons"], rows)
 
 
 def _understanding(trace: Trace) -> str:

@@ -30,6 +30,7 @@ from unima.trace.attempts import (
 )
 from unima.trace.html import write_trace_html
 from unima.trace.schema import Trace, load_trace
+from unima.types import Artifact
 
 ERROR_PREVIEW_CHARS = 300
 
@@ -49,6 +50,18 @@ def _verification_label(verification: dict[str, Any] | None) -> str:
         return "verified"
     problems = "; ".join(str(problem) for problem in verification.get("problems") or ())
     return f"verification failed: {problems}" if problems else "verification failed"
+
+
+def _relevance_label(artifact: Artifact) -> str:
+    """`` · relevant`` or `` · not relevant: reasons``; nothing for a trace written before
+    relevance was checked."""
+    relevance = artifact.relevance
+    if relevance is None:
+        return ""
+    if relevance.passed:
+        return " · relevant"
+    reasons = "; ".join(f"{reason.name}: {reason.message}" for reason in relevance.reasons)
+    return f" · not relevant: {reasons}" if reasons else " · not relevant"
 
 
 def _attempt_line(attempt: StepAttempt) -> Any:
@@ -219,7 +232,8 @@ def _print_answer(trace: Trace, console: Any) -> None:
             _line(
                 (f"  <{tag}>", "bold"),
                 f" {artifact.modality} {artifact.mime} {artifact.size_bytes} bytes"
-                f" sha256 {artifact.sha256[:12]} · {_verification_label(verification)}",
+                f" sha256 {artifact.sha256[:12]} · {_verification_label(verification)}"
+                f"{_relevance_label(artifact)}",
             )
         )
         # The path on its own line, so a narrow terminal wraps it instead of cutting it.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from unima.tools.common import clean_text
 from unima.tools.image.arguments import ImageArguments
+from unima.tools.image.shortened import record_shortened, was_shortened
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -56,8 +57,11 @@ def draw_chart(arguments: ImageArguments, path: Path) -> None:
     draw(axes, arguments, base)
     # Characters per title line: a bold DejaVu glyph is about 0.62 em wide, at 1.35 x base.
     title_width = max(8, int(arguments.width / (base * DOTS_PER_INCH / 72 * 0.62 * 1.35)))
+    title = textwrap.fill(arguments.title, title_width, max_lines=2, placeholder=" …")
+    if was_shortened(arguments.title, title):
+        record_shortened(arguments.title)
     figure.suptitle(
-        plain(textwrap.fill(arguments.title, title_width, max_lines=2, placeholder=" …")),
+        plain(title),
         fontsize=base * 1.35,
         fontweight="bold",
     )
@@ -124,12 +128,20 @@ def _rotated_ticks(labels: list[str], base: float, width: int) -> bool:
     return longest * base * 0.6 > slot
 
 
+def _shortened_label(label: str, width: int) -> str:
+    """``label`` cut to ``width`` characters at a word boundary, the cut recorded."""
+    shown = textwrap.shorten(label, width, placeholder="…")
+    if was_shortened(label, shown):
+        record_shortened(label)
+    return shown
+
+
 def _category_ticks(axes: Axes, labels: list[str], base: float, width: int) -> None:
     positions = range(len(labels))
     rotate = _rotated_ticks(labels, base, width)
     axes.set_xticks(list(positions))
     axes.set_xticklabels(
-        [plain(textwrap.shorten(label, 24, placeholder="…")) for label in labels],
+        [plain(_shortened_label(label, 24)) for label in labels],
         rotation=30 if rotate else 0,
         ha="right" if rotate else "center",
         fontsize=base * 0.9,
@@ -212,7 +224,7 @@ def _scatter_chart(axes: Axes, arguments: ImageArguments, base: float) -> None:
     if len(arguments.labels) <= 24:
         for label, point in zip(arguments.labels, points, strict=True):
             axes.annotate(
-                plain(textwrap.shorten(label, 20, placeholder="…")),
+                plain(_shortened_label(label, 20)),
                 point,
                 textcoords="offset points",
                 xytext=(4, 4),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy
@@ -14,9 +15,19 @@ MINIMUM_PIXEL_STD = 2.0
 MINIMUM_DISTINCT_COLORS = 8
 
 
-def verify_png(path: Any, *, width: int | None = None, height: int | None = None) -> Verification:
-    """Check that ``path`` is a PNG that decodes, has the given size and is not blank."""
-    checks: dict[str, Any] = {}
+def verify_png(
+    path: Any,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    shortened_text: Sequence[str] = (),
+) -> Verification:
+    """Check that ``path`` is a PNG that decodes, has the given size and is not blank.
+
+    ``shortened_text`` (the texts the renderer cut to fit) is recorded, not judged: a cut label
+    leaves the image valid, and the relevance check (``unima.relevance``) decides about it.
+    """
+    checks: dict[str, Any] = {"shortened_text": list(shortened_text)}
     problems: list[str] = []
     try:
         with Image.open(path) as image:

@@ -8,6 +8,7 @@ from PIL import ImageDraw, ImageFont
 
 from unima.tools.common import one_line
 from unima.tools.fonts import load_font
+from unima.tools.image.shortened import record_shortened
 
 # OCR reads DejaVu Sans reliably from about this height; smaller text is a last resort.
 MINIMUM_FONT_SIZE = 11
@@ -86,6 +87,7 @@ def fit_text(
         while last and text_width(draw, last + "…", font) > max_width:
             last = last[:-1]
         lines[-1] = last + "…"
+        record_shortened(text)
     return TextBlock(lines=tuple(lines), font=font, line_height=line_height)
 
 
@@ -182,6 +184,8 @@ def draw_notes(
             break
         fitting.append(block)
         used += block.height + padding / 2
+    for note in notes[len(fitting) :]:
+        record_shortened(note)
     blocks = fitting
     if not blocks:
         return top

@@ -17,6 +17,7 @@ from unima.tools.image.charts import draw_chart
 from unima.tools.image.checks import verify_png
 from unima.tools.image.diagrams import draw_diagram
 from unima.tools.image.scene import draw_illustration
+from unima.tools.image.shortened import collect_shortened
 from unima.types import Modality, Verification
 
 
@@ -40,12 +41,13 @@ class ProceduralImageTool(Tool):
         arguments = ensure_arguments(ImageArguments, arguments)
         path = context.work_dir / f"{slugify(arguments.title, 'image')}.png"
         try:
-            if arguments.kind in CHART_KINDS:
-                draw_chart(arguments, path)
-            elif arguments.kind == "illustration":
-                draw_illustration(arguments, path)
-            else:
-                draw_diagram(arguments, path)
+            with collect_shortened() as shortened:
+                if arguments.kind in CHART_KINDS:
+                    draw_chart(arguments, path)
+                elif arguments.kind == "illustration":
+                    draw_illustration(arguments, path)
+                else:
+                    draw_diagram(arguments, path)
         except (OSError, ValueError, RuntimeError) as error:
             raise ToolError(
                 f"could not draw the {arguments.kind}: {error}", tool=self.name
@@ -63,10 +65,17 @@ class ProceduralImageTool(Tool):
                 "height": arguments.height,
                 "seed": arguments.seed,
                 "text": [clean_text(text) for text in texts],
+                # Texts drawn with an ellipsis or left out because they did not fit.
+                "shortened_text": [clean_text(text) for text in shortened],
             },
         )
 
     def verify(self, output: ToolOutput, arguments: Any, context: ToolContext) -> Verification:
         """Decode the PNG fully and check its size and that it is not blank."""
         arguments = ensure_arguments(ImageArguments, arguments)
-        return verify_png(output.path, width=arguments.width, height=arguments.height)
+        return verify_png(
+            output.path,
+            width=arguments.width,
+            height=arguments.height,
+            shortened_text=output.meta.get("shortened_text", ()),
+        )

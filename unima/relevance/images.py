@@ -1,0 +1,40 @@
+"""Images: no text cut off, charts of the asked kind and values, labels from the answer.
+
+A chart must be the kind the request asked for and plot the analysis's values; a diagram,
+flowchart, timeline or illustration must be labelled with what the answer says.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from unima.relevance.charts import check_chart_kind, check_chart_values
+from unima.relevance.inputs import Findings, RelevanceInputs
+from unima.relevance.labels import check_labels
+from unima.relevance.terms import shown
+from unima.tools.image.arguments import CHART_KINDS, ImageArguments
+from unima.types import Relevance
+
+
+def check_image(inputs: RelevanceInputs) -> Relevance:
+    """Judge a ``generate_image`` artifact."""
+    findings = Findings()
+    try:
+        arguments = ImageArguments.model_validate(inputs.step.arguments)
+    except ValidationError as error:
+        findings.fail("arguments", f"the step's arguments are not an image's: {error}")
+        return findings.result()
+    findings.checks["kind"] = arguments.kind
+    shortened = inputs.verification_checks.get("shortened_text") or []
+    if shortened:
+        findings.checks["shortened_text"] = list(shortened)
+        findings.fail(
+            "text_cut_off",
+            f"{len(shortened)} text(s) did not fit and were cut or left out: {shown(shortened, 4)}",
+        )
+    check_chart_kind(arguments, inputs, findings)
+    if arguments.kind in CHART_KINDS:
+        check_chart_values(arguments, inputs, findings)
+    else:
+        check_labels([*arguments.labels, *arguments.notes], inputs, findings)
+    return findings.result()
