@@ -393,19 +393,36 @@ def artifact_text(response: Response) -> str:
     return "\n".join(pieces)
 
 
-def model_tokens(response: Response) -> tuple[int, float, int]:
-    """Tokens generated, model seconds and unusable-reply fallbacks, from the run's trace."""
+@dataclass(frozen=True)
+class ModelActivity:
+    """What a run's trace says about its model calls.
+
+    Attributes:
+        tokens: tokens the guided reasoner's model generated (where the runtime reports them).
+        seconds: the seconds of those calls.
+        field_fallbacks: guided fields the model could not fill (the heuristic's value used).
+        plan_fallback: the whole plan came from the heuristic (the model's plans were refused).
+    """
+
+    tokens: int = 0
+    seconds: float = 0.0
+    field_fallbacks: int = 0
+    plan_fallback: bool = False
+
+
+def model_activity(response: Response) -> ModelActivity:
     if not response.trace_path:
-        return 0, 0.0, 0
-    tokens, seconds, fallbacks = 0, 0.0, 0
+        return ModelActivity()
+    tokens, seconds, field_fallbacks, plan_fallback = 0, 0.0, 0, False
     for event in load_trace(response.trace_path).events:
+        plan_fallback = plan_fallback or event.kind == "plan_fallback"
         if event.kind not in MODEL_EVENTS:
             continue
-        fallbacks += event.kind == "field_fallback"
+        field_fallbacks += event.kind == "field_fallback"
         if event.data.get("tokens") is not None:
             tokens += int(event.data["tokens"])
             seconds += float(event.data.get("seconds") or 0.0)
-    return tokens, seconds, fallbacks
+    return ModelActivity(tokens, seconds, field_fallbacks, plan_fallback)
 
 
 def answer_one(
@@ -455,8 +472,13 @@ def score(
         "LeS": 100.0 * check.coverage,
         **check.details(),
     }
-    tokens, model_seconds, fallbacks = model_tokens(response) if response else (0, 0.0, 0)
-    record.update(tokens=tokens, model_seconds=round(model_seconds, 3), fallbacks=fallbacks)
+    activity = model_activity(response) if response else ModelActivity()
+    record.update(
+        tokens=activity.tokens,
+        model_seconds=round(activity.seconds, 3),
+        field_fallbacks=activity.field_fallbacks,
+        plan_fallback=activity.plan_fallback,
+    )
     if isinstance(item, AnswerRequest):
         whole = concept_coverage(
             item.request,
@@ -622,7 +644,8 @@ def summarise(result: dict[str, Any], records: list[dict[str, Any]]) -> dict[str
         "tokens": tokens,
         "model_seconds": round(model_seconds, 2),
         "tokens_per_second": round(tokens / model_seconds, 1) if model_seconds > 0 else None,
-        "fallbacks": sum(record["fallbacks"] for record in records),
+        "field_fallbacks": sum(record["field_fallbacks"] for record in records),
+        "plan_fallbacks": sum(record["plan_fallback"] for record in records),
         "process_peak_rss_mib": round(_mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss), 1),
     }
 
@@ -721,6 +744,12 @@ def render(report: dict[str, Any], console: Console) -> None:
         notes = []
         if missed:
             notes.append(f"numbers missed: {', '.join(missed)}")
+        planned_by_fallback = result["summary"]["plan_fallbacks"]
+        if spec != HEURISTIC and planned_by_fallback:
+            notes.append(
+                f"{planned_by_fallback} of {result['summary']['requests']} requests planned by "
+                "the heuristic fallback (the model's plans were unusable or it was unreachable)"
+            )
         if cold and not cold["ok"]:
             notes.append(f"cold run failed: {cold['detail'][-300:]}")
         if notes:
@@ -791,6 +820,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         request_set = load_requests(options.requests)
         reasoners = choose_reasoners(options.reasoners, options.smoke)
+        for spec in reasoners:
+            UniMA(reasoner=spec)  # a spec that does not resolve stops here, before any run
     except UnimaError as error:
         parser.error(str(error))
     answers, numeric = request_set.answers, request_set.numeric
@@ -839,18 +870,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         with Progress(*columns, console=console, transient=True) as progress:
             for index, spec in enumerate(reasoners):
-                try:
-                    result = run_reasoner(
-                        spec,
-                        answers,
-                        numeric,
-                        inputs,
-                        folder / f"reasoner-{index}",
-                        progress,
-                        options.skip_cold,
-                    )
-                except UnimaError as error:  # a reasoner spec that does not resolve
-                    parser.error(f"reasoner {spec!r}: {error}")
+                result = run_reasoner(
+                    spec,
+                    answers,
+                    numeric,
+                    inputs,
+                    folder / f"reasoner-{index}",
+                    progress,
+                    options.skip_cold,
+                )
                 result["targets"] = targets(result["summary"], spec)
                 report["reasoners"][spec] = result
     report["benchmark_seconds"] = round(time.perf_counter() - started, 1)

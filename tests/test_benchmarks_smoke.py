@@ -193,6 +193,7 @@ def check_answers(report: dict[str, Any]) -> None:
             "warm_demo_s",
             "warm_median_s",
             "tokens_per_second",
+            "plan_fallbacks",
             "process_peak_rss_mib",
         )
         require(result["targets"], "coverage", "numeric", "cold", "warm", "rss")
