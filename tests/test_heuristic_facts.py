@@ -17,7 +17,7 @@ from unima.reasoners.base import RequestView
 from unima.reasoners.heuristic.analysis_code import decide_analysis
 from unima.reasoners.heuristic.numbers import format_number, parse_quantity
 from unima.reasoners.heuristic.perception_facts import table_series
-from unima.reasoners.heuristic.reasoner import MAX_CHART_VALUES, fit_chart
+from unima.tools.image.fitting import MAX_CHART_VALUES, fit_chart
 from unima.reasoners.heuristic.tables import choose_columns
 from unima.reasoners.heuristic.typed_lists import data_list
 from unima.testing import fake_toolbox
@@ -281,6 +281,10 @@ def test_a_chart_of_more_values_than_a_chart_holds_is_grouped(agent: UniMA, tmp_
     assert len(chart["values"]) == 50 and chart["labels"][0] == "day 0–day 3"
     assert "200 values as 50 groups" in response.content
     assert "count = 200, mean = 4.5" in response.content
+    # The relevance check groups the analysis's 200 values by the same rule: the chart is right.
+    assert response.status == "ok", response.problems
+    relevance = response.artifacts["image1"].relevance
+    assert relevance is not None and relevance.passed
 
 
 def test_a_question_it_cannot_answer_gets_one_honest_sentence(agent: UniMA) -> None:

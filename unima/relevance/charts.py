@@ -9,6 +9,7 @@ from typing import Any, TypeGuard
 
 from unima.relevance.inputs import Findings, RelevanceInputs
 from unima.tools.image.arguments import CHART_KINDS, ImageArguments
+from unima.tools.image.fitting import MAX_CHART_VALUES, fit_chart
 
 # Values may be rounded for display: within half a percent (or 0.005 near zero) they are the
 # analysis's numbers; a chart that differs more plots other data.
@@ -151,6 +152,15 @@ def check_chart_values(
         return
     labels, expected = series
     findings.checks["analysis_values"] = len(expected)
+    if len(expected) > MAX_CHART_VALUES:
+        # More data than a chart holds: the chart must plot it grouped by the shared rule.
+        names = (
+            labels
+            if len(labels) == len(expected)
+            else [str(n) for n in range(1, len(expected) + 1)]
+        )
+        labels, expected, _ = fit_chart(names, expected)
+        findings.checks["analysis_values_fitted"] = len(expected)
     candidates = [list(arguments.values)] if arguments.values else []
     candidates += [list(numbers) for numbers in (arguments.series or {}).values()]
     if any(_same_values(arguments.labels, plotted, labels, expected) for plotted in candidates):

@@ -11,7 +11,6 @@ says how.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -47,7 +46,7 @@ from unima.reasoners.heuristic.text_tools import (
 )
 from unima.tools import TOOL_FOR_MODALITY
 from unima.tools.document.arguments import DocumentFormat
-from unima.tools.image.arguments import ImageArguments
+from unima.tools.image.fitting import fit_chart
 from unima.types import AnalysisReport, Caption, OutputSpec, Plan, Step, tag_modality
 
 # Producers first, so steps that consume images or narration can depend on them.
@@ -63,17 +62,6 @@ NO_ANSWER_ADVICE = (
 )
 
 
-def _max_items(field: str) -> int:
-    """The most items ``ImageArguments.<field>`` accepts (its ``max_length``)."""
-    for constraint in ImageArguments.model_fields[field].metadata:
-        limit = getattr(constraint, "max_length", None)
-        if isinstance(limit, int):
-            return limit
-    return 64
-
-
-# A chart holds this many bars or points; more data is grouped (see ``fit_chart``).
-MAX_CHART_VALUES = min(_max_items("labels"), _max_items("values"))
 # Questions reworded as the phrase after "about": "What is X" -> "X", "Why is the sky blue" ->
 # "why the sky is blue". Other questions ("What happened in 1969") get no phrase.
 SUBJECT_FORMS = (
@@ -101,45 +89,6 @@ REPORT_NAMES = (
 def is_heuristic_note(paragraph: str) -> bool:
     """Whether ``paragraph`` is the heuristic's closing note rather than part of an answer."""
     return paragraph == HEURISTIC_NOTE or paragraph.startswith(NO_ANSWER_START)
-
-
-def fit_chart(
-    labels: list[str], values: list[float], limit: int = MAX_CHART_VALUES
-) -> tuple[list[str], list[float], str]:
-    """At most ``limit`` chart points for the data, and a sentence saying how they were made.
-
-    Data that repeats a few labels (one row per sale, per region) becomes the mean per label;
-    other data becomes groups of consecutive values, each shown as its mean and labelled with
-    its first and last label. Data that fits is returned as it is, with no sentence.
-    """
-    count = len(values)
-    if count <= limit:
-        return labels, values, ""
-    distinct = list(dict.fromkeys(labels))
-    if len(distinct) <= limit:
-        grouped: dict[str, list[float]] = {label: [] for label in distinct}
-        for label, value in zip(labels, values, strict=False):
-            grouped[label].append(value)
-        means = [round(math.fsum(group) / len(group), 4) for group in grouped.values()]
-        return (
-            distinct,
-            means,
-            f"The chart shows the mean of each of the {len(distinct)} labels: the {count} "
-            f"values repeat them, and a chart holds at most {limit} bars.",
-        )
-    size = math.ceil(count / limit)
-    chart_labels, chart_values = [], []
-    for start in range(0, count, size):
-        group = values[start : start + size]
-        first, last = labels[start], labels[min(start + size, count) - 1]
-        chart_labels.append(first if first == last else f"{first}–{last}")
-        chart_values.append(round(math.fsum(group) / len(group), 4))
-    return (
-        chart_labels,
-        chart_values,
-        f"The chart shows the {count} values as {len(chart_values)} groups of up to {size} "
-        f"consecutive values, each bar the group's mean, since a chart holds at most {limit}.",
-    )
 
 
 VERBS = {
