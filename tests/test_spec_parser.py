@@ -15,7 +15,7 @@ from unima.spec.parser import (
     output_spec_for,
     parse_output_spec,
 )
-from unima.types import MEDIA_MODALITIES
+from unima.types import MEDIA_MODALITIES, OutputSpec
 
 
 def requested(text: str, **options: object) -> dict[str, int]:
@@ -647,6 +647,7 @@ def test_parse_never_raises_and_respects_the_caps(
     if spec.explicit_tags:
         assert len(spec.explicit_tags) == spec.total() == len(set(spec.explicit_tags))
     assert len(spec.tags()) == spec.total()
+    assert all(spec.counts.get(item.modality, 0) > 0 for item in spec.wanted)
 
 
 def test_parsing_is_fast() -> None:
@@ -656,3 +657,99 @@ def test_parsing_is_fast() -> None:
     for text in texts:
         parse_output_spec(text)
     assert time.perf_counter() - started < 2.0
+
+
+# What each requested item should be: (modality, kind, subject) in the order the request names them.
+WANTED = [
+    ("Include a bar chart of the sales.", [("image", "bar_chart", "the sales")]),
+    (
+        "Add a line graph of the trend and a pie chart of the budget.",
+        [("image", "line_chart", "the trend"), ("image", "pie_chart", "the budget")],
+    ),
+    (
+        "Create a scatter plot of height against weight.",
+        [("image", "scatter_chart", "height against weight")],
+    ),
+    ("Include a histogram.", [("image", "bar_chart", "")]),
+    (
+        "Show a picture of the plated dish for a classic French omelette.",
+        [("image", "illustration", "the plated dish for a classic French omelette")],
+    ),
+    ("Attach a photo of a leaf, please.", [("image", "illustration", "a leaf")]),
+    ("Include a drawing.", [("image", "illustration", "")]),
+    ("Include an image.", [("image", None, "")]),
+    ("Include an image of a red fox in snow.", [("image", "illustration", "a red fox in snow")]),
+    ("Draw a picture of how rainbows form.", [("image", "diagram", "how rainbows form")]),
+    (
+        "Provide a flowchart of the steps to bake bread.",
+        [("image", "flowchart", "the steps to bake bread")],
+    ),
+    (
+        "Include a diagram of the stages of mitosis.",
+        [("image", "flowchart", "the stages of mitosis")],
+    ),
+    ("Include a labelled diagram of the heart.", [("image", "diagram", "the heart")]),
+    (
+        "Include a picture of the timeline of the French revolution.",
+        [("image", "timeline", "the timeline of the French revolution")],
+    ),
+    ("Make a 3D model of a raindrop.", [("threeD", "model", "a raindrop")]),
+    ("Give me a 3D print of a DNA helix.", [("threeD", "model", "a DNA helix")]),
+    ("Design a 3D printable bracket for a shelf.", [("threeD", "model", "bracket")]),
+    (
+        "Light with refractive index 1.333 enters water; explain refraction with a diagram and "
+        "a 3D model.",
+        [("image", "diagram", "refraction"), ("threeD", "model", "refraction")],
+    ),
+    (
+        "Your answer must include an image of a cat wearing a hat and a short audio clip.",
+        [("image", "illustration", "a cat wearing a hat"), ("audio", None, "")],
+    ),
+    (
+        "Show me a 3D model of a raindrop with a short narration.",
+        [("threeD", "model", "a raindrop"), ("audio", None, "")],
+    ),
+    (
+        "Include a picture of a leaf and explain why leaves are green.",
+        [("image", "illustration", "a leaf")],
+    ),
+    ("No images; include a 3D model of a snowman.", [("threeD", "model", "a snowman")]),
+]
+# Specs the request does not state: the cue says what the inferred item should be.
+INFERRED_WANTED = [
+    ("Draw the Eiffel Tower.", [("image", "illustration", "the Eiffel Tower")]),
+    ("What does a platypus look like?", [("image", "illustration", "a platypus")]),
+    ("Illustrate how a rainbow forms.", [("image", "diagram", "how a rainbow forms")]),
+    ("Compare the populations of France and Spain.", [("image", "chart", "")]),
+    ("Design a bracket for a shelf.", [("threeD", "model", "bracket")]),
+    ("Explain why the sky is blue.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WANTED + INFERRED_WANTED)
+def test_each_item_has_its_kind_and_subject(
+    text: str, expected: list[tuple[str, str | None, str]]
+) -> None:
+    spec = output_spec_for(text)
+    assert [(item.modality, item.kind, item.subject) for item in spec.wanted] == expected
+
+
+def test_wanted_for_counts_items_in_the_order_they_are_named() -> None:
+    spec = output_spec_for("Include two pictures of a cat, a bar chart of sales and a 3D model.")
+    assert spec.counts == {"image": 3, "threeD": 1}
+    kinds = [spec.wanted_for("image", index) for index in range(3)]
+    assert [item.kind if item else None for item in kinds] == [
+        "illustration",
+        "illustration",
+        "bar_chart",
+    ]
+    assert spec.wanted_for("image", 3) is None
+    model = spec.wanted_for("threeD", 0)
+    assert model is not None and model.kind == "model" and model.subject == ""
+
+
+def test_a_spec_written_before_wanted_still_loads() -> None:
+    old = {"counts": {"image": 1}, "stated": True, "evidence": [], "notes": []}
+    spec = OutputSpec.model_validate(old)
+    assert spec.wanted == () and spec.wanted_for("image", 0) is None
+    assert OutputSpec.model_validate(spec.model_dump(mode="json")) == spec

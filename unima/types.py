@@ -136,12 +136,44 @@ class ModalityCount(FrozenRecord):
     evidence: str = ""
 
 
+# What a requested item should be, when the request says: a chart kind, a drawn structure, a
+# depiction of something ("a picture of the plated dish"), or a 3D model of something.
+OutputKind = Literal[
+    "bar_chart",
+    "line_chart",
+    "pie_chart",
+    "scatter_chart",
+    "chart",
+    "diagram",
+    "flowchart",
+    "timeline",
+    "illustration",
+    "model",
+]
+
+
+class WantedOutput(FrozenRecord):
+    """What the request wants ``count`` items of one modality to be, in its own words.
+
+    ``kind`` is None when the request names only the medium ("an image"); ``subject`` is what
+    the items show or are about ("the plated dish for a classic French omelette"), empty when
+    the request does not say; ``phrase`` is the request's words for the items.
+    """
+
+    modality: Modality
+    count: int = Field(default=1, ge=0)
+    kind: OutputKind | None = None
+    subject: str = ""
+    phrase: str = ""
+
+
 class OutputSpec(FrozenRecord):
     """The modalities and counts the answer must contain.
 
     ``counts`` maps a media modality to how many placeholders the answer needs. ``stated`` is
     true when the request said so itself, false when unima inferred the spec. ``notes`` record
-    adjustments (a capped absurd count, a contradiction resolved).
+    adjustments (a capped absurd count, a contradiction resolved). ``wanted`` says what the
+    items should be, in the order the request names them (empty in traces written before it).
     """
 
     counts: dict[str, int] = Field(default_factory=dict)
@@ -149,9 +181,21 @@ class OutputSpec(FrozenRecord):
     evidence: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     explicit_tags: tuple[str, ...] = ()
+    wanted: tuple[WantedOutput, ...] = ()
 
     def total(self) -> int:
         return sum(self.counts.values())
+
+    def wanted_for(self, modality: str, index: int) -> WantedOutput | None:
+        """What the ``index``-th item (from 0) of ``modality`` should be, if the request says."""
+        position = 0
+        for item in self.wanted:
+            if item.modality != modality:
+                continue
+            if position <= index < position + item.count:
+                return item
+            position += item.count
+        return None
 
     def tags(self, first_index: dict[str, int] | None = None) -> list[str]:
         """The placeholder tags this spec asks for, numbered from ``first_index`` per modality.

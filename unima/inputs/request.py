@@ -30,7 +30,8 @@ Decisions, in one place:
   ``(attached: <image1>)`` to the text to keep the text self-contained; a UniM instance's content
   stays verbatim and the tag is listed in ``source["unreferenced_tags"]``.
 - A UniM tag must fit its file: ``image1`` must be an image, and so on; a ``document`` tag also
-  accepts an image (UniM has scanned documents as PNG).
+  accepts an image (UniM has scanned documents as PNG). So does a list: a PNG passed with a text
+  that names ``<document1>`` and no image placeholder is that document (a scanned page).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from typing import Any
 from unima.errors import InputError
 from unima.filenames import shown_path
 from unima.inputs.parts import (
+    TAG_ACCEPTS,
     _is_bytes_pair,
     _tag_modality,
     part_from_file,
@@ -111,7 +113,7 @@ def build_request(
     text = _check_text(
         "\n\n".join(piece.strip() for piece in texts if piece.strip()), allow_empty=bool(parts)
     )
-    return _bind(text, _assign_tags(parts), kind="items", source={"kind": "items"})
+    return _bind(text, _assign_tags(parts, text), kind="items", source={"kind": "items"})
 
 
 def _from_unim(instance: Mapping[str, Any], root: Path | None) -> Request:
@@ -197,7 +199,7 @@ def _bind(text: str, parts: list[Part], *, kind: str, source: dict[str, Any]) ->
     return Request(text=text, parts=tuple(parts), source=source)
 
 
-def _assign_tags(parts: list[Part]) -> list[Part]:
+def _assign_tags(parts: list[Part], text: str = "") -> list[Part]:
     used: set[str] = set()
     for part in parts:
         if part.tag is None:
@@ -213,9 +215,16 @@ def _assign_tags(parts: list[Part]) -> list[Part]:
                 source=shown_path(part.path or part.tag),
             )
         used.add(part.tag)
+    mentioned = list(dict.fromkeys(placeholder_tags(text)))
     tagged = []
     for part in parts:
         if part.tag is None:
+            other = _other_tag_for(part, mentioned, used)
+            if other is not None:  # a scanned page named <document1>: that document
+                part = part.model_copy(update={"tag": other, "modality": _tag_modality(other)})
+                used.add(other)
+                tagged.append(part)
+                continue
             number = 1
             while f"{part.modality}{number}" in used:
                 number += 1
@@ -223,6 +232,26 @@ def _assign_tags(parts: list[Part]) -> list[Part]:
             used.add(part.tag)  # type: ignore[arg-type]
         tagged.append(part)
     return tagged
+
+
+def _other_tag_for(part: Part, mentioned: list[str], used: set[str]) -> str | None:
+    """The tag of another modality the text names for ``part`` (an image named <document1>).
+
+    Only when the text names no free tag of the part's own modality, and names one free tag of
+    a modality that accepts it (``TAG_ACCEPTS``: a document tag accepts a scanned page).
+    """
+    free = [tag for tag in mentioned if tag not in used]
+    if any(_tag_modality(tag) == part.modality for tag in free):
+        return None
+    return next(
+        (
+            tag
+            for tag in free
+            if _tag_modality(tag) != part.modality
+            and part.modality in TAG_ACCEPTS.get(_tag_modality(tag), frozenset())
+        ),
+        None,
+    )
 
 
 def _split_tag(tag: str) -> tuple[str, int]:

@@ -17,6 +17,12 @@ The policy, one item per modality at most, each with the words that justified it
 
 A plain factual question matches none of these and gets no media: a text-only answer, with
 evidence saying so. Inferred specs have ``stated=False``.
+
+Each inferred item also says what it should be when its cue tells (``wanted``): numbers to
+compare or a trend make a chart; "draw", "sketch", "illustrate" or "what does X look like" a
+depiction (an illustration of what follows, or a diagram when that is a process: "illustrate
+how X works"); "diagram" and "map out" a diagram; a 3D cue a model of what follows it ("a 3D
+model of a raindrop", "design a bracket").
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from unima.types import OutputSpec
+from unima.spec.wanted import MAX_SUBJECT_WORDS, kind_of
+from unima.types import OutputKind, OutputSpec, WantedOutput
 
 _PLACEHOLDER = re.compile(r"<(?:image|audio|video|document|code|threeD)\d+>", re.IGNORECASE)
 
@@ -132,6 +139,7 @@ def infer_output_spec(text: str, *, input_modalities: Sequence[str] = ()) -> Out
     inputs = set(input_modalities)
     counts: dict[str, int] = {}
     evidence: list[str] = []
+    wanted: list[WantedOutput] = []
     for modality, needs, pattern, reason in _RULES:
         if modality in counts or (needs is not None and needs not in inputs):
             continue
@@ -140,6 +148,69 @@ def infer_output_spec(text: str, *, input_modalities: Sequence[str] = ()) -> Out
             counts[modality] = 1
             cue = " ".join(match.group(0).split())
             evidence.append(f"inferred {modality} x1: {reason} ({cue!r})")
+            if needs is None:
+                wanted.append(_wanted(modality, match, plain))
     if not counts:
         evidence.append("inferred text only: the request states no media and has no cue for any")
-    return OutputSpec(counts=counts, stated=False, evidence=tuple(evidence))
+    return OutputSpec(counts=counts, stated=False, evidence=tuple(evidence), wanted=tuple(wanted))
+
+
+_CHART_CUE = re.compile(
+    r"^(?:plot|chart|graph|compar|contrast|versus|trend|forecast|distribution|correlat|"
+    r"proportion|percentage|statistic|histogram|over time|growth)",
+    re.IGNORECASE,
+)
+_DEPICTION_CUE = re.compile(r"^(?:illustrat|draw|sketch)\w*", re.IGNORECASE)
+_LOOK_LIKE = re.compile(r"^what does (.{1,40}) look like", re.IGNORECASE)
+_DIAGRAM_CUE = re.compile(r"^(?:diagram|map (?:out|the)|floor plan|layout)", re.IGNORECASE)
+# Where the words after a cue stop being what it is about.
+_SUBJECT_END = re.compile(
+    r"[.,;:!?()]|\s(?:and|but|so|because|with|using|to (?:show|explain|illustrate)|that|which|"
+    r"for (?:my|our|your|me|us|them))\b",
+    re.IGNORECASE,
+)
+
+
+def _wanted(modality: str, match: re.Match[str], plain: str) -> WantedOutput:
+    """What an inferred item should be, from its cue and the words after it."""
+    cue = match.group(0)
+    kind: OutputKind | None = None
+    subject = ""
+    if modality == "image":
+        look = _LOOK_LIKE.match(cue)
+        if look is not None:
+            kind, subject = "illustration", look.group(1)
+        elif _DEPICTION_CUE.match(cue):
+            subject = _words_after(plain, match.end())
+            about = subject.lower().split()
+            kind = kind_of("image", ["drawing"], about)
+        elif _DIAGRAM_CUE.match(cue):
+            kind = "diagram"
+        elif _CHART_CUE.match(cue):
+            kind = "bar_chart" if cue.lower().startswith("histogram") else "chart"
+    elif modality == "threeD":
+        kind = "model"
+        after = plain[match.end() :]
+        of = re.match(r"\s*(?:model|mesh|print|version|object|file)?s?\s+of\s+", after, re.I)
+        if of is not None:
+            subject = _words_after(plain, match.end() + of.end())
+        elif re.search(r"\b(?:design|model|build)\b", cue, re.IGNORECASE):
+            subject = cue.split()[-1]  # "design a 3D-printable bracket": the part it names
+        else:
+            subject = _words_after(plain, match.end())
+    return WantedOutput(
+        modality=modality,  # type: ignore[arg-type]  # the rules name media modalities only
+        kind=kind,
+        subject=subject.strip(),
+        phrase=" ".join(cue.split()),
+    )
+
+
+def _words_after(text: str, position: int) -> str:
+    """The words from ``position`` up to the end of their clause, at most a few."""
+    rest = text[position:]
+    end = _SUBJECT_END.search(rest)
+    words = (rest[: end.start()] if end else rest).split()
+    while words and words[0].lower() in ("me", "us", "out", "up"):
+        words = words[1:]
+    return " ".join(words[:MAX_SUBJECT_WORDS])

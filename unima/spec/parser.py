@@ -19,9 +19,13 @@ Readings worth knowing (each is noted in the spec when it happens):
 - "the diagram" after "a diagram" is the same item; "clip" alone names no modality; "a timeline"
   and "an image caption" are text.
 
-Modules: ``spec_tokens`` (sentences, tokens), ``spec_vocabulary`` (media words),
-``spec_grammar`` (quantities, request frames, negation), ``spec_phrases`` (one noun phrase),
-``spec_reader`` (the sentence walk), ``spec_inference`` (the spec when none is stated).
+Each requested item's kind and subject ("a bar chart", "a picture of the plated dish", "a 3D
+model of a raindrop") go to ``OutputSpec.wanted``, so reasoners make what was asked for.
+
+Modules: ``tokens`` (sentences, tokens), ``vocabulary`` (media words), ``grammar``
+(quantities, request frames, negation), ``phrases`` (one noun phrase), ``reader`` (the
+sentence walk), ``wanted`` (each item's kind and subject), ``inference`` (the spec when none
+is stated).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from unima.spec import vocabulary as vocabulary
 from unima.spec.inference import infer_output_spec
 from unima.spec.phrases import Mention
 from unima.spec.reader import SpecReader
+from unima.spec.wanted import wanted_outputs
 from unima.types import MEDIA_MODALITIES, OutputSpec, tag_modality
 
 __all__ = ["first_output_index", "infer_output_spec", "output_spec_for", "parse_output_spec"]
@@ -96,14 +101,18 @@ def output_spec_for(
     modalities = [*input_modalities, *(tag_modality(tag) for tag in tags)]
     inferred = infer_output_spec(text, input_modalities=modalities)
     counts, evidence, notes = dict(inferred.counts), inferred.evidence, list(inferred.notes)
+    wanted = inferred.wanted
     if parsed is not None:  # keep the exclusions the request did state
         excluded = set(parsed.counts)
         counts = {modality: count for modality, count in counts.items() if modality not in excluded}
         counts.update(parsed.counts)
         kept = tuple(line for line in evidence if not any(f" {m} " in line for m in excluded))
         evidence, notes = parsed.evidence + kept, [*parsed.notes, *notes]
+        wanted = tuple(item for item in wanted if item.modality not in excluded)
     _cap(counts, max_per_modality, max_total, notes)
-    return OutputSpec(counts=counts, stated=False, evidence=evidence, notes=tuple(notes))
+    return OutputSpec(
+        counts=counts, stated=False, evidence=evidence, notes=tuple(notes), wanted=wanted
+    )
 
 
 def first_output_index(input_tags: Sequence[str]) -> dict[str, int]:
@@ -185,6 +194,7 @@ def _build(
         evidence=tuple(evidence),
         notes=tuple(notes),
         explicit_tags=explicit,
+        wanted=tuple(item for item in wanted_outputs(reader) if counts.get(item.modality, 0) > 0),
     )
 
 

@@ -9,11 +9,16 @@ set here.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from unima.reasoners.heuristic.depiction import depicted_objects
+from unima.reasoners.heuristic.shapes import refractive_index, shape_for
 from unima.reasoners.heuristic.text_tools import key_terms, shorten, strip_placeholders, year_events
+from unima.spec.parser import output_spec_for
 from unima.tools.base import ToolArguments
 from unima.tools.code import CodeArguments
 from unima.tools.document.arguments import Cell, DocumentArguments, DocumentFormat, Section, Table
@@ -21,6 +26,7 @@ from unima.tools.image.arguments import ImageArguments, ImageKind
 from unima.tools.mesh.arguments import MeshArguments, MeshPart
 from unima.tools.speech.arguments import SpeechArguments
 from unima.tools.video.arguments import Scene, VideoArguments
+from unima.types import OutputKind, OutputSpec, WantedOutput, placeholder_tags
 
 PROCESS_CUE = re.compile(
     r"\b(how|process|steps?|stages?|cycle|forms?|works?|flow|pipeline|sequence|procedure)\b", re.I
@@ -29,6 +35,7 @@ TREND_CUE = re.compile(
     r"\b(trend|over time|growth|forecast|timeline of values|per year|monthly|yearly)\b", re.I
 )
 TIMELINE_CUE = re.compile(r"\b(timeline|history|chronolog\w*|when did)\b", re.I)
+WANTED_CHARTS = frozenset({"bar_chart", "line_chart", "pie_chart", "scatter_chart", "chart"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,8 @@ class Evidence:
     input_code: str = ""
     analysis_code: str = ""
     mesh_extents: list[float] = field(default_factory=list)
+    # What each requested item should be (the output spec's ``wanted``); None: read the question.
+    wanted: tuple[WantedOutput, ...] | None = None
 
 
 def step_arguments(arguments: ToolArguments, *, exclude: set[str] | None = None) -> dict[str, Any]:
@@ -53,25 +62,45 @@ def step_arguments(arguments: ToolArguments, *, exclude: set[str] | None = None)
     return arguments.model_dump(exclude_unset=True, exclude=exclude)
 
 
+def wanted_output(evidence: Evidence, modality: str, index: int) -> WantedOutput | None:
+    """What the ``index``-th requested item of ``modality`` should be, if the request says.
+
+    ``evidence.wanted`` (the output spec's) when the reasoner passed it; else the spec read
+    from the question itself, its placeholders taken as inputs.
+    """
+    items = evidence.wanted if evidence.wanted is not None else _wanted_in(evidence.question)
+    return OutputSpec(wanted=items).wanted_for(modality, index)
+
+
+@lru_cache(maxsize=256)
+def _wanted_in(question: str) -> tuple[WantedOutput, ...]:
+    return output_spec_for(question, input_tags=placeholder_tags(question)).wanted
+
+
 def image_arguments(evidence: Evidence, index: int) -> tuple[dict[str, Any], str]:
-    """Arguments for ``generate_image`` and the content spec sentence; ``index`` varies kinds."""
-    title = shorten(evidence.topic[:1].upper() + evidence.topic[1:], 80)
-    if evidence.data_values and index == 0:
-        kind: ImageKind = "line_chart" if TREND_CUE.search(evidence.question) else "bar_chart"
-        chart = ImageArguments(
-            kind=kind,
-            title=title,
-            labels=[shorten(label, 24) for label in evidence.data_labels],
-            values=evidence.data_values,
-            y_label="value",
-            caption=_report_caption(evidence.data_report),
-        )
-        return (
-            step_arguments(chart),
-            f"A {kind.replace('_', ' ')} of the {len(evidence.data_values)} values found in the inputs.",
-        )
+    """Arguments for ``generate_image`` and the content spec sentence.
+
+    The kind the request asks for wins ("a bar chart", "a picture of X", "a flowchart"); a chart
+    needs numbers from the inputs or the analysis, so a chart asked for without any is a
+    labelled diagram that says so. With no kind asked for, the first image charts the data when
+    there is some, and ``index`` varies the kinds of the others.
+    """
+    wanted = wanted_output(evidence, "image", index)
+    kind = wanted.kind if wanted is not None else None
+    subject = wanted.subject if wanted is not None else ""
+    title = shorten(_capitalised(subject or evidence.topic), 80)
+    if evidence.data_values and (kind in WANTED_CHARTS or (kind is None and index == 0)):
+        return _chart_arguments(evidence, kind, title)
+    if kind == "illustration":
+        return _depiction_arguments(evidence, subject, title, index)
     events = year_events(evidence.input_text or evidence.question)
-    if (TIMELINE_CUE.search(evidence.question) and len(events) >= 2) and index == 0:
+    steps = [shorten(point, 48) for point in evidence.key_points[:5]] or [
+        term.title() for term in evidence.terms[:5]
+    ]
+    if len(steps) < 2:
+        steps = [*steps, *[term.title() for term in evidence.terms[: 3 - len(steps)]], "Result"][:3]
+    timeline_cue = kind is None and index == 0 and TIMELINE_CUE.search(evidence.question)
+    if (kind == "timeline" or timeline_cue) and len(events) >= 2:
         timeline = ImageArguments(
             kind="timeline",
             title=title,
@@ -81,17 +110,24 @@ def image_arguments(evidence: Evidence, index: int) -> tuple[dict[str, Any], str
         return step_arguments(
             timeline
         ), f"A timeline of {len(events)} dated events from the inputs."
-    steps = [shorten(point, 48) for point in evidence.key_points[:5]] or [
-        term.title() for term in evidence.terms[:5]
-    ]
-    if len(steps) < 2:
-        steps = [*steps, *[term.title() for term in evidence.terms[: 3 - len(steps)]], "Result"][:3]
-    if PROCESS_CUE.search(evidence.question) and index % 2 == 0 and len(evidence.key_points) >= 3:
+    if kind == "timeline":
+        timeline = ImageArguments(kind="timeline", title=title, labels=steps)
+        return step_arguments(timeline), (
+            f"A timeline of {len(steps)} events in order; the inputs date none of them."
+        )
+    process_cue = (
+        kind is None
+        and PROCESS_CUE.search(evidence.question)
+        and index % 2 == 0
+        and len(evidence.key_points) >= 3
+    )
+    if kind == "flowchart" or process_cue:
+        about = subject or evidence.topic
         flowchart = ImageArguments(
-            kind="flowchart", title=title, labels=steps, caption=f"The stages of {evidence.topic}."
+            kind="flowchart", title=title, labels=steps, caption=f"The stages of {about}."
         )
         return step_arguments(flowchart), f"A flowchart of the stages: {' → '.join(steps)}."
-    if index % 2 == 1:
+    if kind is None and index % 2 == 1:
         illustration = ImageArguments(
             kind="illustration",
             title=title,
@@ -108,7 +144,60 @@ def image_arguments(evidence: Evidence, index: int) -> tuple[dict[str, Any], str
         labels=[term.title() for term in evidence.terms[:6]] or steps,
         notes=[shorten(point, 70) for point in evidence.key_points[:3]],
     )
-    return step_arguments(diagram), f"A labelled diagram of {evidence.topic} and its key terms."
+    spec = f"A labelled diagram of {subject or evidence.topic} and its key terms."
+    if kind in WANTED_CHARTS:
+        asked = "chart" if kind == "chart" else (kind or "chart").replace("_", " ")
+        spec = f"{spec[:-1]} (no {asked}: the inputs hold no numbers to draw one from)."
+    return step_arguments(diagram), spec
+
+
+def _chart_arguments(
+    evidence: Evidence, wanted: OutputKind | None, title: str
+) -> tuple[dict[str, Any], str]:
+    kind: ImageKind = "line_chart" if TREND_CUE.search(evidence.question) else "bar_chart"
+    if wanted in ("bar_chart", "line_chart", "pie_chart", "scatter_chart"):
+        kind = wanted
+    note = ""
+    if kind == "pie_chart" and (
+        any(value < 0 for value in evidence.data_values) or not math.fsum(evidence.data_values) > 0
+    ):
+        kind, note = (
+            "bar_chart",
+            " (the values cannot be shares of a pie: some are negative or they add up to nothing)",
+        )
+    chart = ImageArguments(
+        kind=kind,
+        title=title,
+        labels=[shorten(label, 24) for label in evidence.data_labels],
+        values=evidence.data_values,
+        y_label="value",
+        caption=_report_caption(evidence.data_report),
+    )
+    return (
+        step_arguments(chart),
+        f"A {kind.replace('_', ' ')} of the {len(evidence.data_values)} values found in the inputs{note}.",
+    )
+
+
+def _depiction_arguments(
+    evidence: Evidence, subject: str, title: str, index: int
+) -> tuple[dict[str, Any], str]:
+    """A picture of ``subject``: an illustration whose labelled objects are what it shows."""
+    objects = depicted_objects(subject) if subject else []
+    if not objects:
+        objects = depicted_objects(evidence.topic) or [term.title() for term in evidence.terms[:4]]
+    illustration = ImageArguments(
+        kind="illustration", title=title, labels=objects or [title], seed=index
+    )
+    shown = ", ".join(objects) if objects else title
+    return (
+        step_arguments(illustration),
+        f"An illustration of {subject or evidence.topic}, showing {shown}.",
+    )
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _report_caption(report: dict[str, Any]) -> str:
@@ -247,68 +336,16 @@ def code_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
     )
 
 
-MESH_TEMPLATES: dict[str, list[MeshPart]] = {
-    "bracket": [
-        MeshPart(shape="box", size=[100, 5, 80], position=[0, 0, 40]),
-        MeshPart(shape="box", size=[100, 80, 5], position=[0, 40, 0]),
-        MeshPart(shape="wedge", size=[5, 40, 40], position=[0, 20, 20]),
-    ],
-    "house": [
-        MeshPart(shape="box", size=[60, 40, 30], position=[0, 0, 15]),
-        MeshPart(shape="wedge", size=[60, 40, 20], position=[0, 0, 40]),
-    ],
-    "tower": [
-        MeshPart(shape="cylinder", radius=10, height=60, position=[0, 0, 30]),
-        MeshPart(shape="cone", radius=12, height=20, position=[0, 0, 70]),
-    ],
-    "molecule": [
-        MeshPart(shape="sphere", radius=8, position=[0, 0, 0]),
-        MeshPart(shape="sphere", radius=5, position=[18, 0, 0]),
-        MeshPart(shape="sphere", radius=5, position=[-9, 15.6, 0]),
-        MeshPart(
-            shape="cylinder", radius=1.5, height=14, position=[9, 0, 0], rotation_deg=[0, 90, 0]
-        ),
-        MeshPart(
-            shape="cylinder",
-            radius=1.5,
-            height=14,
-            position=[-4.5, 7.8, 0],
-            rotation_deg=[0, 90, 120],
-        ),
-    ],
-    "planet": [
-        MeshPart(shape="sphere", radius=20, position=[0, 0, 0]),
-        MeshPart(
-            shape="torus", radius=32, minor_radius=2, position=[0, 0, 0], rotation_deg=[20, 0, 0]
-        ),
-    ],
-}
-MESH_KEYWORDS = {
-    "bracket": "bracket",
-    "shelf": "bracket",
-    "house": "house",
-    "building": "house",
-    "roof": "house",
-    "tower": "tower",
-    "rocket": "tower",
-    "lighthouse": "tower",
-    "molecule": "molecule",
-    "atom": "molecule",
-    "water": "molecule",
-    "planet": "planet",
-    "saturn": "planet",
-    "orbit": "planet",
-}
-
-
-def mesh_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
-    text = f"{evidence.question} {evidence.input_text}".lower()
-    template = next(
-        (name for word, name in MESH_KEYWORDS.items() if re.search(rf"\b{word}", text)), None
-    )
-    if template:
-        parts = list(MESH_TEMPLATES[template])
-        spec = f"A 3D model of a {template} built from {len(parts)} primitives."
+def mesh_arguments(evidence: Evidence, index: int = 0) -> tuple[dict[str, Any], str]:
+    """Arguments for ``generate_mesh``: a template for the model's subject, else the input's
+    extents, else a display model. Only the subject chooses the template ("a 3D model of a
+    raindrop"), never another word of the request ("light enters water" is no molecule)."""
+    wanted = wanted_output(evidence, "threeD", index)
+    subject = wanted.subject if wanted is not None else ""
+    shape = shape_for(subject) if subject else None
+    if shape is not None:
+        parts = shape.build(refractive_index(f"{evidence.question} {evidence.input_text}"))
+        spec = f"A 3D model of {subject}: {shape.description}, in {len(parts)} primitives."
     elif evidence.mesh_extents:
         x, y, z = (max(float(value), 1.0) for value in evidence.mesh_extents[:3])
         parts = [
@@ -322,7 +359,7 @@ def mesh_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
             MeshPart(shape="box", size=[24, 24, 24], position=[0, 0, 18]),
             MeshPart(shape="sphere", radius=10, position=[0, 0, 40]),
         ]
-        spec = f"A 3D display model standing for {evidence.topic}."
-    name = "_".join(key_terms(evidence.topic, 3)) or "model"
+        spec = f"A 3D display model standing for {subject or evidence.topic}."
+    name = "_".join(key_terms(subject or evidence.topic, 3)) or "model"
     model = MeshArguments(name=name[:60], parts=parts, format="glb")
     return step_arguments(model), spec
