@@ -318,3 +318,33 @@ def test_an_unknown_tool_is_not_judged() -> None:
 def test_old_artifacts_without_relevance_still_load() -> None:
     old = {"modality": "image", "path": "/x", "mime": "image/png", "sha256": "0" * 64}
     assert Artifact.model_validate(old).relevance is None
+
+
+def test_labels_are_not_judged_against_an_answer_that_says_nothing() -> None:
+    # The heuristic's honest "cannot answer" sentence gives no terms to draw from: a re-plan
+    # could not change that, so the diagram is not failed for it.
+    relevance = judge(
+        "generate_image",
+        {"kind": "diagram", "title": "Tides", "labels": ["Moon"]},
+        request="Explain tides. Include one diagram.",
+        answer=(
+            "<image1> is a labelled diagram of tides and its key terms.\n\nunima's offline "
+            "heuristic reasoner cannot answer this question about tides without a language model."
+        ),
+    )
+    assert relevance.passed, relevance.reasons
+    assert relevance.checks["labels_from_answer"] == "no answer terms to compare"
+
+
+def test_arguments_of_another_backend_are_not_judged() -> None:
+    artifact = Artifact(
+        tag="image1",
+        modality="image",
+        path="/nowhere/file",
+        mime="image/png",
+        sha256="0" * 64,
+        verification=Verification(passed=True),
+    )
+    step = Step(id="make_image1", tool="generate_image", arguments={"prompt": "a cat"})
+    inputs = RelevanceInputs(request="Draw a cat.", answer="<image1>", step=step, artifact=artifact)
+    assert check_relevance(inputs) is None

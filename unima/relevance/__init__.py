@@ -25,7 +25,7 @@ from unima.types import Relevance
 __all__ = ["CHECKS", "Findings", "RelevanceInputs", "check_relevance"]
 
 # Tool name (the verb the planner sees, whatever its backend) -> its relevance check.
-CHECKS: dict[str, Callable[[RelevanceInputs], Relevance]] = {
+CHECKS: dict[str, Callable[[RelevanceInputs], Relevance | None]] = {
     "generate_image": check_image,
     "synthesize_speech": check_speech,
     "compose_video": check_video,

@@ -22,6 +22,11 @@ def check_labels(texts: list[str], inputs: RelevanceInputs, findings: Findings) 
     findings.checks["labels"] = len(texts)
     if not texts:
         return
+    if not inputs.subject_terms:
+        # The answer says nothing of substance (the heuristic's "cannot answer" sentence):
+        # there is nothing to draw from, the answer says so, and a re-plan cannot change it.
+        findings.checks["labels_from_answer"] = "no answer terms to compare"
+        return
     if not named:
         findings.fail(
             "labels_name_nothing",
