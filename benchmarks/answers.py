@@ -3,48 +3,23 @@
 Run: ``.venv/bin/python benchmarks/answers.py [--reasoners heuristic,embedded] [--limit N |
 --smoke] [--json OUT]``
 
-The requests are data, in ``benchmarks/answer_requests.json`` (schema version 1):
-
-- ``answers``: requests over UniM's 30 domains that ask for every output modality (text only,
-  a diagram, a narration, a short video, a PDF or Word report, Python code, a 3D model), each
-  with the placeholders a correct answer holds (``outputs``) and 3-6 key concepts, each a list
-  of synonyms or stems (``["refract", "bend"]``). A concept counts only when none of its
-  synonyms is in the request itself: repeating the question earns nothing. It is found when a
-  synonym starts a word of the answer: its text, and the words its files carry (a diagram's
-  labels, a narration's script, a video's captions, a document's text, a program's source).
-- ``numeric``: requests whose answer is a known number (``expected`` within ``tolerance``; with
-  a ``label``, the label and the number must share a sentence), most with an input file the
-  benchmark builds in a temporary folder, deterministically: CSV, XLSX, DOCX and PDF tables, a
-  bar chart PNG, a WAV spoken by the embedded voice, a Python program. The expected number is
-  never in the request (an echo cannot score) and is checked against the table's own numbers.
-
-Per reasoner (``heuristic``, ``embedded``, ``openai-compatible:URL:MODEL`` or any ``--llm``
-spec), all through the public API:
-
-- cold: a fresh ``unima run`` subprocess of the demo request (the Makefile's ``DEMO_REQUEST``):
-  wall seconds including imports and model loads, and its peak RSS (``wait4``);
-- in this process, with the artifact cache off: the demo once (loads the models), the demo
-  again (warm demo seconds), then every request (warm seconds per request);
-- coverage of key concepts, numbers right, StS/LeS (``unima.eval.structure.check_structure``
-  against each request's ``outputs``) and tau (the share of requests answered);
-- tokens per second from the trace's ``guided_field``/``field_fallback`` events (the guided
-  reasoner's model calls); chat-model reasoners that do not record tokens show none.
-
-Targets (issue 12) are printed beside each figure: coverage >= 70 % (model reasoners), numbers
-all right, cold demo <= 30 s, warm demo <= 10 s, peak RSS <= 2 GiB.
+Issue 12's measurement. The requests are data, ``answer_requests.json``: 46 over UniM's 30
+domains and all seven output modalities, each with its key concepts, and 10 whose answer is a
+known number (their input files built here, deterministically). Per reasoner: a cold ``unima run``
+of the demo (wall seconds, peak RSS), then in this process the demo again and every request
+(warm seconds), scored for key-concept coverage (concepts the request names do not count),
+numbers right, StS/LeS/tau and tokens per second. ``benchmarks/README.md`` gives every
+definition and the targets, which are printed with pass/fail beside each figure.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib.util
 import json
 import logging
-import math
 import os
 import platform
-import re
 import resource
 import shutil
 import statistics
@@ -52,23 +27,23 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from answering.inputs import build_input
+from answering.request_set import AnswerRequest, NumericRequest, load_requests
+from answering.scoring import concept_coverage, numbers_in, numeric_right, reference_tags
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from unima import Response, UniMA, load_trace, perceive
-from unima.errors import ConfigError, InputError, UnimaError
+from unima.errors import ConfigError, UnimaError
 from unima.eval.structure import check_structure
-from unima.modalities import MEDIA_MODALITIES, PLACEHOLDER_PATTERN, placeholder_tags
+from unima.modalities import placeholder_tags
 
 REQUESTS_FILE = Path(__file__).resolve().with_name("answer_requests.json")
 # The Makefile's DEMO_REQUEST (`make demo`).
@@ -84,288 +59,7 @@ EMBEDDED = "embedded"
 SMOKE_EMBEDDED_VARIABLE = "UNIMA_BENCH_EMBEDDED"
 MODEL_EVENTS = ("guided_field", "field_fallback")
 COLD_TIMEOUT_S = 600.0
-OFFICE_DATE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
-
-Cell = str | int | float
-Synonyms = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
-
-
-# ---------------------------------------------------------------- the request set (a file) --
-
-
-class AnswerRequest(BaseModel):
-    """A request whose answer should mention key concepts and hold the placeholders asked for."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(min_length=1)
-    domain: str = Field(min_length=1)
-    request: str = Field(min_length=1)
-    outputs: dict[str, Annotated[int, Field(ge=1)]]
-    concepts: Annotated[list[Synonyms], Field(min_length=3, max_length=6)]
-    smoke: bool = False
-
-    @field_validator("outputs")
-    @classmethod
-    def _media_only(cls, outputs: dict[str, int]) -> dict[str, int]:
-        unknown = sorted(set(outputs) - set(MEDIA_MODALITIES))
-        if unknown:
-            raise ValueError(
-                f"unknown output modalities {unknown}; use {list(MEDIA_MODALITIES)} "
-                "(a text-only answer has no outputs: {})"
-            )
-        return outputs
-
-
-class InputFile(BaseModel):
-    """An input the benchmark builds: a table, a chart, a spoken sentence or a program."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["csv", "xlsx", "docx", "pdf", "bar_chart", "speech", "code"]
-    file: str = Field(pattern=r"^[A-Za-z0-9_-]+\.[a-z]+$")
-    title: str = ""
-    rows: list[list[Cell]] = Field(default_factory=list)
-    text: str = ""
-    # Checks ``expected`` against the table: the mean, max or sum of its last column.
-    statistic: Literal["mean", "max", "sum"] | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> InputFile:
-        tabular = self.kind in ("csv", "xlsx", "docx", "pdf", "bar_chart")
-        if tabular and (len(self.rows) < 2 or any(len(row) != 2 for row in self.rows)):
-            raise ValueError(f"a {self.kind} input needs a header row and data rows of 2 cells")
-        if not tabular and not self.text.strip():
-            raise ValueError(f"a {self.kind} input needs its text")
-        return self
-
-
-class NumericRequest(BaseModel):
-    """A request whose answer is a known number (and, with ``label``, the name beside it)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(min_length=1)
-    domain: str = Field(min_length=1)
-    request: str = Field(min_length=1)
-    input: InputFile | None = None
-    expected: float
-    tolerance: float = Field(ge=0)
-    label: str | None = None
-    smoke: bool = False
-
-    @model_validator(mode="after")
-    def _answer_not_in_request(self) -> NumericRequest:
-        if number_found(self.request, self.expected, self.tolerance):
-            raise ValueError(
-                f"the expected number {self.expected:g} is in the request itself, "
-                "so an answer that only repeats the request would score"
-            )
-        if self.input is not None and self.input.statistic is not None:
-            values = [float(row[1]) for row in self.input.rows[1:]]
-            actual = {
-                "mean": statistics.fmean(values),
-                "max": max(values),
-                "sum": math.fsum(values),
-            }[self.input.statistic]
-            if abs(actual - self.expected) > self.tolerance:
-                raise ValueError(
-                    f"expected {self.expected:g}, but the {self.input.statistic} of the "
-                    f"table is {actual:g}"
-                )
-        return self
-
-
-class RequestSet(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    schema_version: Literal[1]
-    answers: list[AnswerRequest]
-    numeric: list[NumericRequest]
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> RequestSet:
-        ids = [item.id for item in self.answers] + [item.id for item in self.numeric]
-        repeated = sorted({item for item in ids if ids.count(item) > 1})
-        if repeated:
-            raise ValueError(f"request ids must be unique; repeated: {repeated}")
-        return self
-
-
-def load_requests(path: Path) -> RequestSet:
-    """The request set in ``path``.
-
-    Raises:
-        InputError: the file is missing, is not JSON, or does not fit the schema.
-    """
-    try:
-        return RequestSet.model_validate_json(path.read_bytes())
-    except OSError as error:
-        raise InputError(f"cannot read the request set: {error}", source=str(path)) from error
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
-            for issue in error.errors()[:5]
-        )
-        raise InputError(f"not a valid request set: {problems}", source=str(path)) from error
-
-
-# ------------------------------------------------------------------------------ scoring --
-
-
-def normalise(text: str) -> str:
-    """Lower case, typographic apostrophes and dashes made plain, runs of spaces made one."""
-    text = text.lower().replace("\u2019", "'").replace("\u2010", "-").replace("\u2011", "-")
-    return re.sub(r"\s+", " ", text)
-
-
-def synonym_found(synonym: str, text: str) -> bool:
-    """Whether ``synonym`` starts a word of the normalised ``text`` (``refract`` ~ refraction).
-
-    A synonym starting with a symbol (``**``, ``[::-1]``) is matched anywhere.
-    """
-    synonym = normalise(synonym)
-    if synonym[0].isalnum():
-        return re.search(r"(?<![a-z0-9])" + re.escape(synonym), text) is not None
-    return synonym in text
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Which key concepts an answer mentions, among those its request does not."""
-
-    eligible: int
-    found: tuple[str, ...]
-    missed: tuple[str, ...]
-    in_request: tuple[str, ...]
-
-
-def concept_coverage(request: str, answer: str, concepts: Iterable[list[str]]) -> Coverage:
-    """Key concepts of ``concepts`` found in ``answer``, counting only those absent from ``request``.
-
-    Each concept is named by its first synonym in the result.
-    """
-    request_text, answer_text = normalise(request), normalise(answer)
-    found, missed, in_request = [], [], []
-    for synonyms in concepts:
-        if any(synonym_found(synonym, request_text) for synonym in synonyms):
-            in_request.append(synonyms[0])
-        elif any(synonym_found(synonym, answer_text) for synonym in synonyms):
-            found.append(synonyms[0])
-        else:
-            missed.append(synonyms[0])
-    return Coverage(len(found) + len(missed), tuple(found), tuple(missed), tuple(in_request))
-
-
-NUMBER = re.compile(r"(?<![\w.,])[-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
-
-
-def numbers_in(text: str) -> list[float]:
-    """The numbers written in ``text``: ``1,385``, ``79.33``, ``-2``; placeholder digits ignored."""
-    text = PLACEHOLDER_PATTERN.sub(" ", text)
-    return [
-        float(match.group().replace(",", "").replace("\u2212", "-"))
-        for match in NUMBER.finditer(text)
-    ]
-
-
-def number_found(text: str, expected: float, tolerance: float) -> bool:
-    return any(abs(value - expected) <= tolerance for value in numbers_in(text))
-
-
-def numeric_right(answer: str, request: NumericRequest) -> bool:
-    """Whether ``answer`` states the expected number (beside the label when one is given)."""
-    if request.label is None:
-        return number_found(answer, request.expected, request.tolerance)
-    label = normalise(request.label)
-    return any(
-        synonym_found(label, normalise(sentence))
-        and number_found(sentence, request.expected, request.tolerance)
-        for sentence in re.split(r"(?<=[.!?;])\s+|\n+", answer)
-    )
-
-
-def reference_tags(outputs: dict[str, int]) -> list[str]:
-    return [
-        f"{modality}{index}" for modality, count in outputs.items() for index in range(1, count + 1)
-    ]
-
-
-# ----------------------------------------------------------------------- building inputs --
-
-
-def build_input(spec: InputFile, folder: Path) -> Path:
-    """Write ``spec``'s file into ``folder``; the same spec always gives the same content."""
-    path = folder / spec.file
-    if spec.kind == "csv":
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerows(spec.rows)
-    elif spec.kind == "xlsx":
-        import openpyxl  # heavy optional dependency (the document perceiver's)
-
-        workbook = openpyxl.Workbook()
-        for row in spec.rows:
-            workbook.active.append(row)
-        workbook.save(path)
-        _fixed_dates(path)
-    elif spec.kind == "docx":
-        import docx  # heavy optional dependency (the document tool's)
-
-        document = docx.Document()
-        document.add_paragraph(spec.title)
-        table = document.add_table(rows=0, cols=2)
-        for row in spec.rows:
-            cells = table.add_row().cells
-            for cell, value in zip(cells, row, strict=True):
-                cell.text = str(value)
-        document.save(str(path))
-        _fixed_dates(path)
-    elif spec.kind == "pdf":
-        # reportlab: heavy optional dependency (the document tool's); invariant = no timestamps.
-        from reportlab.lib.styles import getSampleStyleSheet
-        from reportlab.platypus import Paragraph, SimpleDocTemplate
-        from reportlab.platypus import Table as PdfTable
-
-        story = [Paragraph(spec.title, getSampleStyleSheet()["Title"]), PdfTable(spec.rows)]
-        SimpleDocTemplate(str(path), invariant=1).build(story)
-    elif spec.kind == "bar_chart":
-        _bar_chart(spec, path)
-    elif spec.kind == "speech":
-        # Piper: heavy optional dependency, the speech tool's backend (deterministic voice).
-        from unima.backends.piper_voice import synthesize
-
-        synthesize(spec.text, path)
-    else:
-        path.write_text(spec.text, encoding="utf-8")
-    return path
-
-
-def _fixed_dates(path: Path) -> None:
-    """Rewrite an Office file (a zip) with fixed dates, so that each build has the same bytes."""
-    with zipfile.ZipFile(path) as source:
-        entries = [(info.filename, source.read(info)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w") as target:
-        for name, data in entries:
-            if name == "docProps/core.xml":  # created and modified: the time of the build
-                data = OFFICE_DATE.sub(rb"\g<1>2020-01-01T00:00:00Z\g<2>", data)
-            entry = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            target.writestr(entry, data, compress_type=zipfile.ZIP_DEFLATED)
-
-
-def _bar_chart(spec: InputFile, path: Path) -> None:
-    import matplotlib  # heavy optional dependency (the image tool's)
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    labels = [str(row[0]) for row in spec.rows[1:]]
-    values = [float(row[1]) for row in spec.rows[1:]]
-    figure, axes = pyplot.subplots(figsize=(6, 4), dpi=100)
-    axes.bar_label(axes.bar(labels, values))
-    axes.set_title(spec.title)
-    axes.set_ylabel(str(spec.rows[0][1]))
-    figure.savefig(path, metadata={"Software": None})
-    pyplot.close(figure)
+COLUMNS = "reasoner|coverage|numbers|StS|LeS|τ|cold demo s|warm demo s|warm s/request|tok/s|RSS MiB"
 
 
 # ------------------------------------------------------------------------------- running --
@@ -499,7 +193,7 @@ def score(
             "expected": item.expected,
             "tolerance": item.tolerance,
             "label": item.label,
-            "right": answered and numeric_right(content, item),
+            "right": answered and numeric_right(content, item.expected, item.tolerance, item.label),
             "numbers_found": numbers_in(content)[:40],
         }
     return record
@@ -697,19 +391,7 @@ def render(report: dict[str, Any], console: Console) -> None:
         highlight=False,
     )
     table = Table(title="Answers: key concepts, known numbers, structure, time and memory")
-    for column in (
-        "reasoner",
-        "coverage",
-        "numbers",
-        "StS",
-        "LeS",
-        "τ",
-        "cold demo s",
-        "warm demo s",
-        "warm s/request",
-        "tok/s",
-        "peak RSS MiB",
-    ):
+    for column in COLUMNS.split("|"):
         table.add_column(column, justify="left" if column == "reasoner" else "right")
     for spec, result in report["reasoners"].items():
         summary, passed = result["summary"], result["targets"]

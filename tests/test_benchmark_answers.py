@@ -9,12 +9,11 @@ asks of it (UniM's 30 domains, every output modality, 3-6 fair concepts each, 10
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib
 import json
 import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,20 +21,18 @@ import pytest
 from unima.errors import InputError
 from unima.modalities import MEDIA_MODALITIES
 
-BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "answers.py"
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+# benchmarks/ is a folder of scripts that import their parts from it (the script's own folder
+# is on sys.path when it runs); last here, so that it shadows nothing installed.
+sys.path.append(str(BENCHMARKS))
+answers = importlib.import_module("answers")
+inputs = importlib.import_module("answering.inputs")
+schema = importlib.import_module("answering.request_set")
+scoring = importlib.import_module("answering.scoring")
 
 
-def _load_benchmark() -> ModuleType:
-    # benchmarks/ is a folder of scripts, not a package: load the script as a module.
-    spec = importlib.util.spec_from_file_location("benchmark_answers", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # pydantic resolves the models' annotations through it
-    spec.loader.exec_module(module)
-    return module
-
-
-answers = _load_benchmark()
+def right(answer: str, request: Any) -> bool:
+    return bool(scoring.numeric_right(answer, request.expected, request.tolerance, request.label))
 
 
 def numeric(**changes: Any) -> Any:
@@ -47,7 +44,7 @@ def numeric(**changes: Any) -> Any:
         "tolerance": 0.5,
         "label": "Okafor",
     }
-    return answers.NumericRequest.model_validate({**fields, **changes})
+    return schema.NumericRequest.model_validate({**fields, **changes})
 
 
 @pytest.mark.parametrize(
@@ -62,26 +59,26 @@ def numeric(**changes: Any) -> Any:
     ],
 )
 def test_numbers_are_read_in_the_usual_formats(text: str, numbers: list[float]) -> None:
-    assert answers.numbers_in(text) == numbers
+    assert scoring.numbers_in(text) == numbers
 
 
 def test_a_number_counts_within_its_tolerance_only() -> None:
-    assert answers.number_found("The average is 79.3.", 79.333, 0.05)
-    assert answers.number_found("The average is 79.33 points.", 79.333, 0.05)
-    assert not answers.number_found("The average is 79.", 79.333, 0.05)
-    assert not answers.number_found("The average is 80.", 79.333, 0.05)
+    assert scoring.number_found("The average is 79.3.", 79.333, 0.05)
+    assert scoring.number_found("The average is 79.33 points.", 79.333, 0.05)
+    assert not scoring.number_found("The average is 79.", 79.333, 0.05)
+    assert not scoring.number_found("The average is 80.", 79.333, 0.05)
 
 
 def test_a_labelled_number_must_share_a_sentence_with_its_label() -> None:
     request = numeric()
-    assert answers.numeric_right("Okafor scored the most: 1,385 points.", request)
-    assert answers.numeric_right("The top scorer is okafor (1385).", request)
-    assert not answers.numeric_right("The most points were 1,385. Okafor played well.", request)
-    assert not answers.numeric_right("Okafor scored the most, 1,204 points.", request)
+    assert right("Okafor scored the most: 1,385 points.", request)
+    assert right("The top scorer is okafor (1385).", request)
+    assert not right("The most points were 1,385. Okafor played well.", request)
+    assert not right("Okafor scored the most, 1,204 points.", request)
 
 
 def test_a_concept_counts_only_when_the_request_does_not_name_it() -> None:
-    coverage = answers.concept_coverage(
+    coverage = scoring.concept_coverage(
         "Why does a spoon look bent in water? Explain the refraction.",
         "Light slows down in water, so the ray changes its angle at the surface.",
         [["refract", "bend"], ["speed", "slows"], ["light", "ray"], ["density"]],
@@ -93,14 +90,14 @@ def test_a_concept_counts_only_when_the_request_does_not_name_it() -> None:
 
 
 def test_a_synonym_must_start_a_word_unless_it_starts_with_a_symbol() -> None:
-    assert answers.synonym_found("refract", "refraction bends light")
-    assert not answers.synonym_found("ray", "an array of values")  # not "ray" inside a word
-    assert answers.synonym_found("[::-1]", "return text[::-1]")
-    assert answers.synonym_found("Carbon Dioxide", answers.normalise("CARBON\n  dioxide"))
+    assert scoring.synonym_found("refract", "refraction bends light")
+    assert not scoring.synonym_found("ray", "an array of values")  # not "ray" inside a word
+    assert scoring.synonym_found("[::-1]", "return text[::-1]")
+    assert scoring.synonym_found("Carbon Dioxide", scoring.normalise("CARBON\n  dioxide"))
 
 
 def test_the_shipped_request_set_covers_what_issue_12_asks() -> None:
-    request_set = answers.load_requests(answers.REQUESTS_FILE)
+    request_set = schema.load_requests(answers.REQUESTS_FILE)
     assert len(request_set.answers) >= 40
     assert len({item.domain for item in request_set.answers}) == 30
     asked = Counter(
@@ -109,7 +106,7 @@ def test_the_shipped_request_set_covers_what_issue_12_asks() -> None:
     assert set(asked) == {"text", *MEDIA_MODALITIES}
     assert min(asked.values()) >= 3, asked
     for item in request_set.answers:
-        coverage = answers.concept_coverage(item.request, "", item.concepts)
+        coverage = scoring.concept_coverage(item.request, "", item.concepts)
         assert coverage.eligible >= 3 and not coverage.in_request, item.id
     assert len(request_set.numeric) == 10
     kinds = {item.input.kind for item in request_set.numeric if item.input is not None}
@@ -120,7 +117,7 @@ def test_the_shipped_request_set_covers_what_issue_12_asks() -> None:
 
 
 def test_the_text_inputs_are_built_byte_for_byte_the_same(tmp_path: Path) -> None:
-    request_set = answers.load_requests(answers.REQUESTS_FILE)
+    request_set = schema.load_requests(answers.REQUESTS_FILE)
     # The formats that need no model or plotting library; Office files get fixed dates.
     specs = [
         item.input
@@ -133,7 +130,7 @@ def test_the_text_inputs_are_built_byte_for_byte_the_same(tmp_path: Path) -> Non
         folder.mkdir()
         digests.append(
             [
-                hashlib.sha256(answers.build_input(spec, folder).read_bytes()).hexdigest()
+                hashlib.sha256(inputs.build_input(spec, folder).read_bytes()).hexdigest()
                 for spec in specs
             ]
         )
@@ -178,7 +175,7 @@ def _valid_set() -> dict[str, Any]:
 
 
 def test_a_valid_request_set_loads(tmp_path: Path) -> None:
-    loaded = answers.load_requests(_write(tmp_path, _valid_set()))
+    loaded = schema.load_requests(_write(tmp_path, _valid_set()))
     assert [item.id for item in loaded.numeric] == ["mean"]
 
 
@@ -203,10 +200,10 @@ def test_a_bad_request_set_is_refused_with_its_reason(
     data = _valid_set()
     change(data)
     with pytest.raises(InputError, match="not a valid request set") as raised:
-        answers.load_requests(_write(tmp_path, data))
+        schema.load_requests(_write(tmp_path, data))
     assert message in str(raised.value)
 
 
 def test_a_missing_request_set_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read the request set"):
-        answers.load_requests(tmp_path / "absent.json")
+        schema.load_requests(tmp_path / "absent.json")
