@@ -18,11 +18,14 @@ from PIL import Image, ImageDraw, ImageFont
 from unima import UniMA, load_trace
 from unima.inputs.request import build_request
 from unima.reasoners.base import RequestView
+from unima.reasoners.guided import FieldRecord, GuidedReasoner
+from unima.reasoners.guided.depictions import PartReply, mesh_part
 from unima.reasoners.heuristic.content import Evidence, image_arguments, mesh_arguments
 from unima.reasoners.heuristic.depiction import depicted_objects
 from unima.reasoners.heuristic.reasoner import HeuristicReasoner
 from unima.reasoners.heuristic.shapes import SHAPES, refractive_index, shape_for
 from unima.spec.parser import output_spec_for
+from unima.testing import ScriptedChatModel
 from unima.tools.mesh.arguments import MeshArguments
 from unima.types import AnalysisReport, Plan, Request, WantedOutput
 
@@ -268,3 +271,118 @@ def test_a_scanned_document_is_read_with_ocr(tmp_path: Path) -> None:
     response = agent.respond(["Summarise <document1> in two sentences.", page])
     assert response.status == "ok" and not response.artifacts
     assert "420 dollars" in response.content
+
+
+# -- the guided reasoner asks what a depiction shows ------------------------------------------
+
+GUIDED_ANSWER = (
+    "A French omelette is folded eggs cooked gently in butter. It is served on a warm plate, "
+    "pale and soft inside, often with chives."
+)
+RAINDROP_PARTS = {
+    "parts": [
+        {"shape": "sphere", "size": [20, 20, 20], "position": [0, 0, 10]},
+        {"shape": "cone", "size": [19, 19, 18], "position": [0, 0, 22]},
+    ]
+}
+
+
+def guided_plan(text: str, script: dict[str, Any], records: list[FieldRecord]) -> Plan:
+    model = ScriptedChatModel(script={"guided_answer": GUIDED_ANSWER, **script})
+    reasoner = GuidedReasoner(model, timeout_s=5, on_field=records.append)
+    view = RequestView(Request(text=text))
+    spec = output_spec_for(text)
+    caption = reasoner.caption(view, spec)
+    return reasoner.plan(view, caption, AnalysisReport(needed=False), spec.tags(), feedback=[])
+
+
+def record_of(records: list[FieldRecord], field: str) -> FieldRecord:
+    return next(record for record in records if record.field == field)
+
+
+def test_the_model_names_what_an_illustration_shows() -> None:
+    records: list[FieldRecord] = []
+    scene = json.dumps({"objects": ["French omelette", "white plate", "chives"]})
+    plan = guided_plan(OMELETTE, {"guided_scene": scene}, records)
+    image = arguments_of(plan, "image1")
+    assert image["kind"] == "illustration"
+    assert image["labels"] == ["French omelette", "White plate", "Chives"]
+    assert "showing French omelette, White plate, Chives" in plan.content_specs["image1"]
+    record = record_of(records, "scene")
+    assert (record.source, record.attempts, record.tag) == ("model", 1, "image1")
+
+
+def test_a_scene_of_actions_is_asked_again_then_falls_back_to_the_heuristic() -> None:
+    records: list[FieldRecord] = []
+    actions = json.dumps({"objects": ["Show the dish", "Picture"]})
+    unrelated = json.dumps({"objects": ["Cats", "Dogs"]})
+    plan = guided_plan(OMELETTE, {"guided_scene": [actions, unrelated]}, records)
+    assert arguments_of(plan, "image1")["labels"] == ["Plated dish", "French omelette"]
+    record = record_of(records, "scene")
+    assert record.source == "fallback" and record.attempts == 2
+    assert "not a thing in the picture" in record.problems[0]
+    assert "none of the objects is part of" in record.problems[1]
+
+
+def test_the_model_builds_a_3d_model_from_primitives() -> None:
+    records: list[FieldRecord] = []
+    plan = guided_plan(
+        "Make a 3D model of a raindrop.", {"guided_mesh": json.dumps(RAINDROP_PARTS)}, records
+    )
+    model = MeshArguments.model_validate(arguments_of(plan, "threeD1"))
+    sphere, cone = model.parts
+    assert (sphere.shape, sphere.radius) == ("sphere", 10)
+    assert (cone.shape, cone.radius, cone.height) == ("cone", 9.5, 18)
+    assert plan.content_specs["threeD1"] == "A 3D model of a raindrop built from 2 primitives."
+    assert record_of(records, "mesh").source == "model"
+
+
+@pytest.mark.parametrize(
+    ("parts", "problem"),
+    [
+        (
+            [
+                {"shape": "box", "size": [10, 10, 10], "position": [0, 0, 0]},
+                {"shape": "box", "size": [10, 10, 10], "position": [0, 0, 0]},
+            ],
+            "repeats another part",
+        ),
+        (
+            [
+                {"shape": "box", "size": [100, 100, 100], "position": [0, 0, 0]},
+                {"shape": "sphere", "size": [0.5, 0.5, 0.5], "position": [0, 0, 50]},
+            ],
+            "too small to see",
+        ),
+        (
+            [
+                {"shape": "sphere", "size": [10, 10, 10], "position": [0, 0, 0]},
+                {"shape": "sphere", "size": [10, 10, 10], "position": [500, 0, 0]},
+            ],
+            "does not touch the others",
+        ),
+        ([{"shape": "sphere", "size": [0, 10, 10], "position": [0, 0, 0]}], "greater than 0"),
+        ([{"shape": "blob", "size": [1, 1, 1], "position": [0, 0, 0]}], "schema"),
+    ],
+)
+def test_degenerate_models_are_refused_and_the_template_is_kept(
+    parts: list[dict[str, Any]], problem: str
+) -> None:
+    records: list[FieldRecord] = []
+    plan = guided_plan(
+        "Make a 3D model of a raindrop.", {"guided_mesh": json.dumps({"parts": parts})}, records
+    )
+    heuristic = heuristic_plan("Make a 3D model of a raindrop.")
+    assert arguments_of(plan, "threeD1") == arguments_of(heuristic, "threeD1")
+    record = record_of(records, "mesh")
+    assert record.source == "fallback" and record.attempts == 2
+    assert problem in record.problems[0]
+
+
+def test_a_torus_and_a_capsule_fit_the_box_they_are_given() -> None:
+    torus = mesh_part(PartReply(shape="torus", size=[40, 40, 6], position=[0, 0, 0]))
+    assert (torus.radius, torus.minor_radius) == (17, 3)
+    capsule = mesh_part(PartReply(shape="capsule", size=[10, 10, 4], position=[0, 0, 0]))
+    assert (capsule.radius, capsule.height) == (5, 10)  # never shorter than its two caps
+    named = mesh_part(PartReply(shape="box", size=[1, 1, 1], position=[0, 0, 0], color="nope"))
+    assert named.color == "#9aa0a6"  # an unknown colour keeps the default

@@ -6,14 +6,17 @@ structure (the output spec, one step per placeholder, the DAG, argument validati
 heuristic reasoner's, and the model is asked one field at a time, in this order:
 
 1. the answer (plain text, 3-6 sentences); the skeleton then places the placeholders;
-2. per diagram or flowchart image: its nodes and edges, drawn from the answer; charts,
-   timelines and illustrations keep the heuristic's arguments (chart numbers only come from
-   the inputs and the analysis);
+2. per diagram or flowchart image: its nodes and edges, drawn from the answer; per
+   illustration: the objects it shows (``depictions``); charts and timelines keep the
+   heuristic's arguments (chart numbers only come from the inputs and the analysis);
 3. narration scripts (the answer, spoken) and video scenes (its sentences): no call;
 4. document sections: 2-4 headings over the answer's sentences;
 5. code: a short Python program doing what the request asks (the analysis program instead,
    when the analysis ran);
-6. 3D models: the heuristic's parts.
+6. 3D models: a few primitives with sizes and positions (``depictions``), the heuristic's
+   template for the subject when the replies are unusable.
+
+What each item should be and show comes from the output spec (``OutputSpec.wanted``).
 
 Every reply is checked (``questions``), a bad one is asked again once with its problem, then
 the field falls back to the heuristic's value (``asking``); each field's outcome goes to the
@@ -29,6 +32,7 @@ from unima.errors import ReasonerError
 from unima.llm.calls import server_of
 from unima.reasoners.base import AnalysisDecision, Reasoner, RequestView
 from unima.reasoners.guided.asking import Asker, FieldRecord
+from unima.reasoners.guided.depictions import ask_illustration, ask_model_parts
 from unima.reasoners.guided.fallbacks import FALLBACK_NOTE, fallback_answer, placement_sentence
 from unima.reasoners.guided.questions import (
     Diagram,
@@ -56,6 +60,7 @@ from unima.types import (
     OutputSpec,
     Plan,
     Step,
+    WantedOutput,
     placeholder_tags,
     tag_modality,
 )
@@ -63,10 +68,7 @@ from unima.types import (
 DRAWN_KINDS = ("diagram", "flowchart")
 MAX_NARRATION_WORDS = 120
 MAX_SCENES = 6
-KEPT_NOTES = {
-    "image": "charts, timelines and illustrations keep the heuristic's data from the inputs",
-    "threeD": "3D parts come from the heuristic's templates",
-}
+KEPT_NOTES = {"image": "charts and timelines keep the heuristic's data from the inputs"}
 
 
 class GuidedReasoner(Reasoner):
@@ -133,12 +135,15 @@ class GuidedReasoner(Reasoner):
         specs: dict[str, str] = {}
         drawn: list[list[str]] = []
         audio_index = 0
+        positions: dict[str, int] = {}
         for step in skeleton.steps:
             tag = step.produces or ""
             modality = tag_modality(tag)
             spec = skeleton.content_specs.get(tag, step.description)
+            position = positions[modality] = positions.get(modality, -1) + 1
+            wanted = caption.output_spec.wanted_for(modality, position)
             if modality == "image":
-                arguments, spec = self._image(step, spec, answer, topic, drawn)
+                arguments, spec = self._image(step, spec, answer, topic, drawn, wanted, view)
             elif modality == "audio":
                 arguments, spec = self._speech(step, answer, audio_index)
                 audio_index += 1
@@ -149,8 +154,7 @@ class GuidedReasoner(Reasoner):
             elif modality == "code":
                 arguments, spec = self._code(step, spec, view, answer, answered)
             else:
-                arguments = step.arguments
-                self._report(step, "mesh", "heuristic", note=KEPT_NOTES["threeD"])
+                arguments, spec = ask_model_parts(self.asker, step, spec, wanted, topic)
             steps.append(step.model_copy(update={"arguments": arguments, "description": spec}))
             specs[tag] = spec
         placed = " ".join(placement_sentence(tag, specs[tag]) for tag in output_tags)
@@ -209,9 +213,19 @@ class GuidedReasoner(Reasoner):
         return answer, True
 
     def _image(
-        self, step: Step, spec: str, answer: str, topic: str, drawn: list[list[str]]
+        self,
+        step: Step,
+        spec: str,
+        answer: str,
+        topic: str,
+        drawn: list[list[str]],
+        wanted: WantedOutput | None,
+        view: RequestView,
     ) -> tuple[dict[str, Any], str]:
         kind = str(step.arguments.get("kind", "diagram"))
+        if kind == "illustration":
+            request = strip_placeholders(core_question(view.request.text))
+            return ask_illustration(self.asker, step, spec, wanted, request)
         if kind not in DRAWN_KINDS:
             self._report(
                 step, "chart" if "chart" in kind else kind, "heuristic", note=KEPT_NOTES["image"]
