@@ -309,8 +309,15 @@ def test_the_cache_is_kept_under_its_size_bound() -> None:
     assert cache.stats() == (0, 0)
 
 
+TIDES_ANSWER = (
+    "Tides come from the moon's gravity pulling on the oceans, which raises a bulge of water on "
+    "the side facing the moon and another on the far side."
+)
+
+
 class OffTopicDiagrams(HeuristicReasoner):
-    """The heuristic, but its first ``off_topic_plans`` plans label every diagram off topic."""
+    """The heuristic with a real answer about tides, but its first ``off_topic_plans`` plans
+    label every diagram off topic (a volcano's)."""
 
     def __init__(self, off_topic_plans: int) -> None:
         super().__init__()
@@ -319,14 +326,14 @@ class OffTopicDiagrams(HeuristicReasoner):
 
     def plan(self, view: Any, caption: Any, analysis: Any, output_tags: Any, feedback: Any) -> Plan:
         plan = super().plan(view, caption, analysis, output_tags, feedback)
+        plan = plan.model_copy(update={"content": f"{TIDES_ANSWER}\n\n{plan.content}"})
         self.feedback.append(list(feedback))
+        labels = ["Magma", "Ash"]
         if len(self.feedback) > self.off_topic_plans:
-            return plan
+            labels = ["Moon's gravity", "Ocean bulge", "Far side bulge"]
         steps = [
             step.model_copy(
-                update={
-                    "arguments": {"kind": "diagram", "title": "Other", "labels": ["Magma", "Ash"]}
-                }
+                update={"arguments": {"kind": "diagram", "title": "Tides", "labels": labels}}
             )
             if step.tool == "generate_image"
             else step

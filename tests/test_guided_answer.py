@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from unima.reasoners.guided.fallbacks import answer_diagram
 from unima.reasoners.guided.questions import (
     MAX_ANSWER_SENTENCES,
     BadReply,
@@ -71,3 +72,19 @@ def test_the_check_keeps_the_cleaned_sentences_and_refuses_nothing_left() -> Non
     )
     with pytest.raises(BadReply, match="too short"):
         check("Here's a short explanation of why the sky is blue.")
+
+
+def test_a_failed_diagram_is_drawn_from_the_answer_not_the_question() -> None:
+    answer = (
+        "Sunlight enters a raindrop and refracts. It reflects off the back of the raindrop. "
+        "Leaving the raindrop it refracts again and disperses into colours."
+    )
+    labels, notes = answer_diagram(answer, "Explain how a rainbow forms.")
+    assert labels[:2] == ["Raindrop", "Refracts"]
+    assert not {"Rainbow", "Forms", "Explain"} & set(labels)
+    assert notes == [
+        "Sunlight enters a raindrop and refracts.",
+        "It reflects off the back of the raindrop.",
+    ]
+    # An answer that adds nothing to the question's words leaves the heuristic's diagram.
+    assert answer_diagram("A rainbow forms.", "Explain how a rainbow forms.") == ([], [])

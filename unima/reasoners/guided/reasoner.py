@@ -33,7 +33,12 @@ from unima.llm.calls import server_of
 from unima.reasoners.base import AnalysisDecision, Reasoner, RequestView
 from unima.reasoners.guided.asking import Asker, FieldRecord
 from unima.reasoners.guided.depictions import ask_illustration, ask_model_parts
-from unima.reasoners.guided.fallbacks import FALLBACK_NOTE, fallback_answer, placement_sentence
+from unima.reasoners.guided.fallbacks import (
+    FALLBACK_NOTE,
+    answer_diagram,
+    fallback_answer,
+    placement_sentence,
+)
 from unima.reasoners.guided.questions import (
     Diagram,
     answer_question,
@@ -242,7 +247,7 @@ class GuidedReasoner(Reasoner):
         )
         self.asker.report(record)
         if not isinstance(diagram, Diagram):
-            return step.arguments, spec
+            return self._answer_diagram(step, spec, answer, kind, view)
         drawn.append(diagram.labels)
         arguments = ImageArguments(
             kind="flowchart" if kind == "flowchart" else "diagram",
@@ -253,6 +258,24 @@ class GuidedReasoner(Reasoner):
         )
         return step_arguments(arguments), shorten(
             f"A {kind} of {topic}: {' → '.join(diagram.labels)}.", 300
+        )
+
+    def _answer_diagram(
+        self, step: Step, spec: str, answer: str, kind: str, view: RequestView
+    ) -> tuple[dict[str, Any], str]:
+        """The model's diagram was unusable: draw the answer's key terms, not the question's."""
+        labels, notes = answer_diagram(answer, core_question(view.request.text))
+        if not labels:
+            return step.arguments, spec
+        title = str(step.arguments.get("title") or "")
+        arguments = ImageArguments(
+            kind="flowchart" if kind == "flowchart" else "diagram",
+            title=title or labels[0],
+            labels=labels,
+            notes=notes,
+        )
+        return step_arguments(arguments), shorten(
+            f"A {kind} of the answer's key terms: {', '.join(labels)}.", 300
         )
 
     def _speech(self, step: Step, answer: str, index: int) -> tuple[dict[str, Any], str]:
