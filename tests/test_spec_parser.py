@@ -227,6 +227,16 @@ FRAMES = [
     ("Please generate: 1) a diagram, 2) an audio summary.", {"image": 1, "audio": 1}),
     ("Include a map, a chart, a timeline, and a photo.", {"image": 3}),
     ("Make a 3D printable model of a gear.", {"threeD": 1}),
+    # An item and its format are one item.
+    ("Write a short report (PDF) comparing TCP and UDP.", {"document": 1}),
+    ("Write a report as a PDF about tides.", {"document": 1}),
+    ("Write a report and a PDF.", {"document": 2}),
+    # A bare noun after "in" is a field, not an item; media and formats still ask.
+    ("Explain linear perspective in Renaissance painting, with a diagram.", {"image": 1}),
+    ("Write it up in PDF.", {"document": 1}),
+    # What is coordinated with an item asked for "in" is asked for too.
+    ("Explain tides in a diagram and a narration.", {"image": 1, "audio": 1}),
+    ("Explain tides in a diagram and a PDF report.", {"image": 1, "document": 1}),
 ]
 
 

@@ -354,6 +354,7 @@ class SpecReader:
         if (
             sentence.blocked == "hard"
             or mention.modality == sentence.content_of
+            or (sentence.blocked == "soft" and self._field_after_in(mention))
             or (
                 sentence.blocked == "soft"
                 and (mention.definite or not (sentence.scope or sentence.imperative))
@@ -364,6 +365,10 @@ class SpecReader:
             mention.negated_by = sentence.negator
         mention.negative = mention.negative or sentence.negative or mention.count == 0
         if sentence.scope or sentence.blocked == "soft":
+            if not sentence.scope and sentence.imperative:
+                # "Explain tides in a diagram and a narration": what is coordinated with an
+                # item asked for "in" an imperative is asked for too.
+                sentence.scope = True
             self._accept(mention, sentence)
         else:
             sentence.pending.append(mention)
@@ -379,6 +384,12 @@ class SpecReader:
                     f"{self.phrase(mention)!r} offered as an alternative to {self.phrase(last)!r}; counted once"
                 )
                 return
+            if last is not None and not last.negative and self._format_of(last, mention):
+                self.notes.append(
+                    f"{self.phrase(mention)!r} taken as the format of {self.phrase(last)!r}; "
+                    "counted once"
+                )
+                return
             # "a video with narration": the narration belongs to the video.
             if (
                 last is not None
@@ -391,6 +402,27 @@ class SpecReader:
                 return
             self.counted.add(mention.modality)
         self.accepted.append(mention)
+
+    def _format_of(self, last: Mention, mention: Mention) -> bool:
+        """ "a report (PDF)", "a report as a PDF", "a report in PDF": one item and its format."""
+        if last.modality != mention.modality:
+            return False
+        between = [
+            word for word in self.words[last.end : mention.start] if word not in ("a", "an", "the")
+        ]
+        return between in (["("], ["as"], ["in"], ["-"], [":"])
+
+    def _field_after_in(self, mention: Mention) -> bool:
+        """ "perspective in Renaissance painting": a bare noun after "in" names a field or
+        subject, not an item; "in a short video", "in audio" and "in PDF" still ask."""
+        first = self.words[mention.start]
+        counted = (
+            first in ("a", "an", "one", "two", "three", "some", "several")
+            or first.isdigit()
+            or first in grammar.NUMBER_WORDS
+        )
+        head = self.words[mention.end - 1]
+        return not counted and not mention.definite and head not in vocabulary.MEDIUM_WORDS
 
     def _alternative(self, last: Mention, mention: Mention) -> bool:
         between = [

@@ -363,3 +363,12 @@ MEDIA_STARTS = frozenset(key[0] for key, term in TERMS.items() if term.modality 
     "variant",
     "rendition",
 }
+
+# Media in general and file formats: "answer in audio", "write it in PDF" ask for an item, where
+# another bare noun after "in" ("perspective in Renaissance painting") names a field.
+MEDIUM_WORDS = _words(
+    "pdf docx doc pptx xlsx csv html markdown md txt mp3 wav ogg flac mp4 webm mov gif png jpg "
+    "jpeg svg webp glb gltf obj stl ply audio video videos image images picture pictures diagram "
+    "diagrams chart charts graph graphs code speech narration animation animations slides "
+    "document documents table tables 3d"
+)
