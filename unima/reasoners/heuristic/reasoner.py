@@ -307,6 +307,9 @@ class HeuristicReasoner(Reasoner):
             input_code=input_code,
             analysis_code=analysis.code if analysis.status == "ok" else "",
             mesh_extents=list(extents or []),
+            # What each item should be, read from the whole request (the core question above
+            # drops sentences such as "Your answer must include a bar chart.").
+            wanted=caption.output_spec.wanted or None,
         )
 
     def _body(
@@ -411,7 +414,7 @@ class HeuristicReasoner(Reasoner):
         if modality == "code":
             arguments, spec = code_arguments(evidence)
             return arguments, spec, []
-        arguments, spec = mesh_arguments(evidence)
+        arguments, spec = mesh_arguments(evidence, index)
         return arguments, spec, []
 
 
