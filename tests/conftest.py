@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,19 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 # ...)): the suite stays fast and its answers reproducible whether or not the embedded extra is
 # installed. Set here, not in a fixture, so module-scoped agents see it too.
 os.environ["UNIMA_REASONER"] = "heuristic"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _isolated_module_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Folders for module-scoped agents, which are built before the per-test folders are set:
+    without them they wrote to the working folder's .unima and traces, and a later run there
+    was served that stale cache."""
+    root = tmp_path_factory.mktemp("module")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("UNIMA_TRACE_DIR", str(root / "traces"))
+        patch.setenv("UNIMA_ARTIFACT_DIR", str(root / "artifacts"))
+        patch.setenv("UNIMA_PERCEPTION_SCRATCH_DIR", str(root / "perception"))
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from unima.errors import ToolError, VerificationError
 from unima.graph.context import RunContext
 from unima.tools.base import Tool, ToolContext, ToolOutput
-from unima.trace.cache import cache_key
+from unima.trace.cache import artifact_mismatch, cache_key, source_fingerprint
 from unima.types import Artifact, Step, StepResult, Verification
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,25 @@ logger = logging.getLogger(__name__)
 def canonical_arguments_hash(arguments: dict[str, Any]) -> str:
     text = json.dumps(arguments, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def step_cache_key(
+    tool: Tool, arguments: Any, *, seed: int, dependencies: dict[str, Artifact]
+) -> str:
+    """The artifact cache key of running ``tool`` on validated ``arguments``.
+
+    The arguments are dumped after validation, defaults applied; the tool's code version
+    (``source_fingerprint`` of its class's module) is part of the key.
+    """
+    return cache_key(
+        tool=tool.name,
+        backend=tool.backend,
+        backend_version=tool.backend_version(),
+        code_version=source_fingerprint(type(tool).__module__),
+        arguments=arguments.model_dump(mode="json"),
+        seed=seed,
+        input_sha256={step_id: artifact.sha256 for step_id, artifact in dependencies.items()},
+    )
 
 
 def _run_and_verify(
@@ -88,15 +107,16 @@ async def execute_step(
     result: StepResult
     try:
         arguments = tool.parse_arguments(step.arguments)
-        key = cache_key(
-            tool=step.tool,
-            backend=tool.backend,
-            backend_version=base["backend_version"],
-            arguments=arguments.model_dump(mode="json"),
-            seed=context.settings.seed,
-            input_sha256={step_id: artifact.sha256 for step_id, artifact in dependencies.items()},
-        )
+        key = step_cache_key(tool, arguments, seed=context.settings.seed, dependencies=dependencies)
         cached = await asyncio.to_thread(context.cache.get, key) if context.cache else None
+        if cached is not None and context.cache is not None:
+            mismatch = artifact_mismatch(
+                cached, modality=tool.modality, arguments=arguments.model_dump(mode="json")
+            )
+            if mismatch:  # written by other code under this key: not served, made again
+                logger.warning("cache entry %s for %s dropped: %s", key, step.id, mismatch)
+                await asyncio.to_thread(context.cache.discard, key)
+                cached = None
         if cached is not None:
             artifact = cached.model_copy(update={"tag": step.produces, "step_id": step.id})
             result = StepResult(
