@@ -17,11 +17,11 @@ from unima.reasoners.base import RequestView
 from unima.reasoners.heuristic.analysis_code import decide_analysis
 from unima.reasoners.heuristic.numbers import format_number, parse_quantity
 from unima.reasoners.heuristic.perception_facts import table_series
-from unima.tools.image.fitting import MAX_CHART_VALUES, fit_chart
 from unima.reasoners.heuristic.tables import choose_columns
 from unima.reasoners.heuristic.typed_lists import data_list
 from unima.testing import fake_toolbox
 from unima.tools.image.arguments import ImageArguments
+from unima.tools.image.fitting import MAX_CHART_VALUES, fit_chart
 from unima.trace.schema import Trace
 from unima.types import Part, Perception, Request
 
@@ -295,3 +295,11 @@ def test_a_question_it_cannot_answer_gets_one_honest_sentence(agent: UniMA) -> N
         "--llm embedded" in response.content and 'pip install "unima[embedded]"' in response.content
     )
     assert "The user asks" not in response.content and "What is the capital" not in response.content
+
+
+def test_label_colon_value_items_are_a_list_after_an_introduction() -> None:
+    found = data_list("Plot these values as a bar chart: North: 1, South: 2.5, East: 3.")
+    assert found is not None
+    assert found.labels == ("North", "South", "East") and found.values == (1.0, 2.5, 3.0)
+    scores = data_list("Scores: Alice: 80, Bob: 75.")
+    assert scores is not None and scores.name == "Scores" and scores.labels == ("Alice", "Bob")

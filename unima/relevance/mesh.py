@@ -9,8 +9,10 @@ from unima.relevance.terms import key_terms
 from unima.types import Relevance
 
 
-def check_mesh(inputs: RelevanceInputs) -> Relevance:
+def check_mesh(inputs: RelevanceInputs) -> Relevance | None:
     """Judge a ``generate_mesh`` artifact by its name: it must name the request's or answer's subject."""
+    if "name" not in inputs.step.arguments:
+        return None  # another backend's arguments: nothing here to judge it by
     findings = Findings()
     name = str(inputs.step.arguments.get("name", ""))
     # "water_molecule", "waterMolecule" and "water-molecule" name the same two words.

@@ -42,10 +42,14 @@ def check_narration(text: str, inputs: RelevanceInputs, findings: Findings) -> N
         )
 
 
-def check_speech(inputs: RelevanceInputs) -> Relevance:
+def check_speech(inputs: RelevanceInputs) -> Relevance | None:
     """Judge a ``synthesize_speech`` artifact by what was heard back, else by its script."""
-    findings = Findings()
     transcript = inputs.verification_checks.get("transcript")
+    if not (isinstance(transcript, str) and transcript.strip()) and (
+        "script" not in inputs.step.arguments
+    ):
+        return None  # another backend's arguments and nothing heard back: nothing to judge by
+    findings = Findings()
     if isinstance(transcript, str) and transcript.strip():
         text, source = transcript, "transcript"
     else:

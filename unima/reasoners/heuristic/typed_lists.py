@@ -32,6 +32,8 @@ DATA_NOUNS = re.compile(
     re.IGNORECASE,
 )
 MAX_LABEL_CHARACTERS = 40
+# "Average monthly rainfall: 12" is a list's name and its first value, not a label.
+MAX_COLON_LABEL_WORDS = 2
 REQUEST_VERBS = frozenset(
     "plot draw chart graph compute calculate find list sum average visualise visualize "
     "analyse analyze tabulate compare".split()
@@ -126,6 +128,22 @@ def _item(segment: str, sentence: int) -> _Item | None:
     intro = ""
     if ":" in segment:
         before, _, after = segment.rpartition(":")
+        # "North: 12" and "... as a bar chart: North: 12" hold a label and its value: the words
+        # just before the last colon are the label, anything before them introduces the list.
+        opening, _, label = before.rpartition(":")
+        label = label.strip()
+        quantity = parse_quantity(after.strip())
+        if (
+            quantity is not None
+            and label
+            and len(label.split()) <= MAX_COLON_LABEL_WORDS
+            and _is_label(label)
+            and not re.fullmatch(r"\d{4}", label)
+            and not set(label.lower().split()) & REQUEST_VERBS
+        ):
+            return _Item(
+                label, quantity[0], quantity[1], f"{opening}:" if opening else "", sentence
+            )
         if before and not re.fullmatch(r"\d{4}", before.strip()):
             intro, segment = before + ":", after.strip()
     quantity = parse_quantity(segment)
