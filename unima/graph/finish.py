@@ -34,11 +34,42 @@ async def assemble(state: AgentState, runtime: Runtime[RunContext]) -> dict[str,
     runtime.context.recorder.event("node_start", "assemble", round=state.get("round", 0))
     plan = state["plan"]
     content = plan.content.strip()
+    printed = program_outputs(plan, state.get("results", {}))
+    if printed:
+        content += "\n\n" + " ".join(printed)
     notes = list(state["output_spec"].notes)
     if notes:
         content += "\n\nNote: " + " ".join(notes)
     runtime.context.recorder.event("node_end", "assemble", round=state.get("round", 0))
     return {"content": content}
+
+
+# What a program printed is part of the answer ("the primes below 100 are ..."), shortened
+# so a program that prints a table does not drown the text.
+MAX_PRINTED_CHARS = 400
+
+
+def program_outputs(plan: Plan, results: dict[str, StepResult]) -> list[str]:
+    """One sentence per program that ran cleanly and printed something: what it printed.
+
+    The plan's text is written before its programs run, so their results reach the reader
+    only here. A placeholder is placed once only, so the program is named by its tag without
+    angle brackets.
+    """
+    sentences = []
+    for step in plan.steps:
+        result = results.get(step.id)
+        artifact = result.artifact if result is not None else None
+        if step.tool != "run_code" or artifact is None:
+            continue
+        meta = artifact.meta
+        stdout = " ".join(str(meta.get("stdout") or "").split())
+        if not meta.get("executed") or meta.get("status") != "ok" or not stdout:
+            continue
+        if len(stdout) > MAX_PRINTED_CHARS:
+            stdout = stdout[: MAX_PRINTED_CHARS - 1].rstrip() + "…"
+        sentences.append(f"Run in the sandbox, {artifact.tag} printed: {stdout}")
+    return sentences
 
 
 def judge_relevance(state: AgentState) -> dict[str, StepResult]:
