@@ -237,7 +237,21 @@ FRAMES = [
     # What is coordinated with an item asked for "in" is asked for too.
     ("Explain tides in a diagram and a narration.", {"image": 1, "audio": 1}),
     ("Explain tides in a diagram and a PDF report.", {"image": 1, "document": 1}),
+    # A plural with no number, then a list: one item per thing listed; a stated number wins.
+    ("Make 3D models of a rocket, a snowman and a car.", {"threeD": 3}),
+    ("Draw pictures of a cat and a dog.", {"image": 2}),
+    ("Make two 3D models of a rocket, a snowman and a car.", {"threeD": 2}),
 ]
+
+
+def test_each_listed_item_gets_its_own_subject() -> None:
+    spec = parse_output_spec("Make 3D models of a rocket, a snowman and a car.")
+    assert spec is not None
+    assert [(item.count, item.subject) for item in spec.wanted] == [
+        (1, "rocket"),
+        (1, "snowman"),
+        (1, "car"),
+    ]
 
 
 @pytest.mark.parametrize(("text", "counts"), FRAMES)

@@ -37,7 +37,7 @@ from unima.spec import vocabulary as vocabulary
 from unima.spec.inference import infer_output_spec
 from unima.spec.phrases import Mention
 from unima.spec.reader import SpecReader
-from unima.spec.wanted import wanted_outputs
+from unima.spec.wanted import LISTED_READING, enumerated_subjects, wanted_outputs
 from unima.types import MEDIA_MODALITIES, OutputSpec, tag_modality
 
 __all__ = ["first_output_index", "infer_output_spec", "output_spec_for", "parse_output_spec"]
@@ -157,6 +157,10 @@ def _build(
     order: list[str] = []
     for mention in reader.accepted:
         phrase = reader.phrase(mention)
+        listed = enumerated_subjects(reader, mention)
+        if listed:  # "3D models of a rocket, a snowman and a car": one per item named
+            mention.count = len(listed)
+            mention.reading = LISTED_READING
         targets = (
             MEDIA_MODALITIES if mention.modality == vocabulary.ALL_MEDIA else (mention.modality,)
         )

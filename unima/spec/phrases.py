@@ -70,6 +70,7 @@ _NUMBER_CHOICE = frozenset({"exactly", "precisely", "just", "only"})
 _UNITS = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _ONES = {word: value for word, value in grammar.NUMBER_WORDS.items() if 1 <= value <= 9}
 _RANGE_READING = "a range reads as its larger bound"
+PLURAL_READING = "a plural with no number is read as"
 
 
 def is_participle(word: str) -> bool:
@@ -326,7 +327,7 @@ def _count(quantity: Quantity | None, head: Head) -> tuple[int, str]:
         if head.plural:
             return (
                 grammar.VAGUE_SOME,
-                f"a plural with no number is read as {grammar.VAGUE_SOME}",
+                f"{PLURAL_READING} {grammar.VAGUE_SOME}",
             )
         return 1, ""
     if quantity.definite and quantity.numbered and not head.plural:

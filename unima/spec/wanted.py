@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from unima.spec import grammar as grammar
 from unima.spec import vocabulary as vocabulary
-from unima.spec.phrases import Mention, noun_phrase, term_at
+from unima.spec.phrases import PLURAL_READING, Mention, noun_phrase, term_at
 from unima.spec.reader import SpecReader
 from unima.types import OutputKind, WantedOutput
 
@@ -81,8 +81,55 @@ def wanted_outputs(reader: SpecReader) -> list[WantedOutput]:
     for mention in reader.accepted:
         if mention.negative or mention.count == 0 or mention.modality == vocabulary.ALL_MEDIA:
             continue
+        spans = enumerated_subjects(reader, mention)
+        if len(spans) == mention.count:
+            words = reader.words[mention.start : mention.end]
+            for span in spans:
+                subject = reader.words[span[0] : span[1]]
+                wanted.append(
+                    WantedOutput(
+                        modality=mention.modality,  # type: ignore[arg-type]
+                        count=1,
+                        kind=kind_of(mention.modality, words, subject),
+                        subject=reader.quote(*span),
+                        phrase=reader.phrase(mention),
+                    )
+                )
+            continue
         wanted.append(_wanted(reader, mention, starts))
     return wanted
+
+
+# How a plural read as one item per listed subject is noted ("'3D models' read as 3 threeD").
+LISTED_READING = "one per item it lists"
+
+
+def enumerated_subjects(reader: SpecReader, mention: Mention) -> list[tuple[int, int]]:
+    """ "3D models of a rocket, a snowman and a car": one subject per item the list names.
+
+    Only for a plural with no number ("3D models", not "two 3D models": a stated number wins)
+    followed by "of" and two or more indefinite noun phrases joined by commas and "and".
+    Returns the token spans of the subjects, or ``[]``.
+    """
+    words, kinds = reader.words, reader.kinds
+    if mention.count < 1 or not mention.reading.startswith((PLURAL_READING, LISTED_READING)):
+        return []
+    _, end = _sentence_of(reader, mention.start)
+    position = mention.end
+    if position >= end or words[position] != "of":
+        return []
+    position += 1
+    spans: list[tuple[int, int]] = []
+    while position < end and words[position] in ("a", "an"):
+        start = position = position + 1
+        while position < end and words[position] not in (",", "and") and kinds[position] != "punct":
+            position += 1
+        if position == start:
+            break
+        spans.append((start, position))
+        while position < end and words[position] in (",", "and"):
+            position += 1
+    return spans if len(spans) >= 2 else []
 
 
 def kind_of(modality: str, phrase: Sequence[str], subject: Sequence[str]) -> OutputKind | None:
