@@ -17,6 +17,7 @@ from unima.reasoners.guided.questions import (
     answer_sentences,
     check_answer,
 )
+from unima.reasoners.heuristic.text_tools import core_question
 
 
 def test_a_sentence_that_rewords_an_earlier_one_is_dropped() -> None:
@@ -88,3 +89,44 @@ def test_a_failed_diagram_is_drawn_from_the_answer_not_the_question() -> None:
     ]
     # An answer that adds nothing to the question's words leaves the heuristic's diagram.
     assert answer_diagram("A rainbow forms.", "Explain how a rainbow forms.") == ([], [])
+
+
+def test_markdown_images_links_and_talk_of_unseen_files_are_dropped() -> None:
+    check = check_answer("Explain why bread dough rises.")
+    reply = (
+        "Yeast in the dough eats sugar and releases carbon dioxide. The gas is trapped by "
+        "gluten, so the dough rises. The diagram below shows the process of yeast fermentation. "
+        "![Bread Dough Diagram](https://example.com/bread.png) In this diagram, the yeast cells "
+        "are shown in the center. See [the yeast page](https://example.com/yeast) for more."
+    )
+    assert check(reply) == (
+        "Yeast in the dough eats sugar and releases carbon dioxide. The gas is trapped by "
+        "gluten, so the dough rises. See the yeast page for more."
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_text", "core"),
+    [
+        ("Explain why bread dough rises, with a diagram.", "Explain why bread dough rises."),
+        (
+            "Explain how earthquakes happen, with a diagram and a short narration.",
+            "Explain how earthquakes happen.",
+        ),
+        (
+            "Explain the separation of powers, and narrate it as a short audio clip.",
+            "Explain the separation of powers.",
+        ),
+        (
+            "Explain what makes a news source reliable, in a short report (PDF).",
+            "Explain what makes a news source reliable.",
+        ),
+        # What the request is about stays, even when it names media.
+        ("Make a 3D model of a Greek temple and explain its main parts.", None),
+        ("Explain what perspective is in painting.", None),
+    ],
+)
+def test_the_question_asked_of_the_model_leaves_out_the_file_requests(
+    request_text: str, core: str | None
+) -> None:
+    assert core_question(request_text) == (core or request_text)

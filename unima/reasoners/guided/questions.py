@@ -26,6 +26,14 @@ QUESTION_START = re.compile(r"(why|how|what|when|where|which|who)\b", re.IGNOREC
 MAX_ANSWER_SENTENCES = 6
 # A sentence whose content words were this share already said says nothing new.
 NEAR_DUPLICATE = 0.8
+# "The diagram below shows ...", "In this diagram, ...": the model cannot see the files the
+# answer carries, so what it says of them is invented; the placement sentences describe them.
+MEDIA_REFERENCE = re.compile(
+    r"\b(?:the|this|these|following)\s+(?:diagram|image|figure|picture|illustration|chart|video|"
+    r"animation|audio|narration|clip)s?\s+(?:below|above|shows?|illustrates?|depicts?)\b"
+    r"|\bin\s+(?:this|the)\s+(?:diagram|image|figure|picture|illustration|chart|video)\b",
+    re.IGNORECASE,
+)
 # "Here's a step-by-step breakdown of how it works:" introduces what follows and says nothing.
 META_OPENING = re.compile(
     r"^(here(?:'s| is| are)\b[^:.]{0,80}(:\s*|\.$)|(in )?(conclusion|summary)\s*[,:]\s*)",
@@ -128,8 +136,12 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def clean_text_reply(text: str) -> str:
-    """The prose of a reply: no fences, no leading "Answer:", one space between words."""
+    """The prose of a reply: no fences, no leading "Answer:", no markdown images or links (a
+    link's words stay), one space between words."""
     text = re.sub(r"```\w*", " ", text)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)  # ![alt](url): an image it cannot show
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"https?://\S+", " ", text)
     text = re.sub(r"(?im)^\s*(answer|response)\s*:\s*", "", text)
     text = re.sub(r"(?m)^\s*(#+|[-*•]|\d+[.)])\s+", "", text)  # headings and list markers
     text = re.sub(r"[*_`]{1,3}", "", text)
@@ -168,7 +180,8 @@ def answer_sentences(text: str) -> list[str]:
 
     Small models loop and pad: a sentence that says again what an earlier one said (most of its
     content words already said, ``NEAR_DUPLICATE``), an opening about the answer itself ("Here's
-    a step-by-step breakdown:"), and a last sentence cut off by the token limit add nothing, and
+    a step-by-step breakdown:"), a sentence about files it cannot see ("The diagram below
+    shows"), and a last sentence cut off by the token limit add nothing, and
     the later a small model's sentence, the likelier it is wrong, so the answer stops at a few.
     """
     kept: list[str] = []
@@ -178,7 +191,7 @@ def answer_sentences(text: str) -> list[str]:
         parts = parts[:-1]  # cut off mid-sentence by the reply's token limit
     for sentence in parts:
         sentence = META_OPENING.sub("", sentence)
-        if not sentence:
+        if not sentence or MEDIA_REFERENCE.search(sentence):
             continue
         sentence = sentence[0].upper() + sentence[1:]
         content = content_words(sentence)

@@ -50,11 +50,35 @@ def strip_placeholders(text: str) -> str:
     return PLACEHOLDER_PATTERN.sub(lambda match: f"{match.group(1)} {match.group(2)}", text)
 
 
+# A trailing clause that only asks for files: "..., with a diagram", "... in a short report
+# (PDF)", "..., and narrate it as a short audio clip", "with a diagram and a short narration".
+_MEDIA_NOUN = (
+    r"(?:diagram|chart|graph|image|picture|illustration|video|clip|narration|report|pdf|"
+    r"document|model|program|map|slide|recording|animation)s?"
+)
+_MEDIA_PHRASE = r"(?:a|an|one|two|three|\d+)\s+[^,.;?!<>]*?\b" + _MEDIA_NOUN + r"\b(?:\s*\(\w+\))?"
+FORMAT_CLAUSE = re.compile(
+    r"(?:\s*,\s*|\s+)(?:and\s+)?(?:with|in|as|narrate\s+(?:it|the\s+\w+)\s+as)\s+"
+    + _MEDIA_PHRASE
+    + r"(?:\s+and\s+"
+    + _MEDIA_PHRASE
+    + r")*(?=\s*[.?!]?\s*$)",
+    re.IGNORECASE,
+)
+
+
 def core_question(text: str) -> str:
-    """The request without the sentences that only state the output format."""
+    """The request without what only states the output format: instruction sentences
+    ("Include one diagram.") and trailing clauses asking for files (", with a diagram")."""
     sentences = split_sentences(text)
     kept = [sentence for sentence in sentences if not INSTRUCTION_PATTERN.search(sentence)]
-    return " ".join(kept or sentences[:1]).strip()
+    trimmed = []
+    for sentence in kept or sentences[:1]:
+        stripped = FORMAT_CLAUSE.sub("", sentence).strip()
+        if stripped and stripped != sentence and stripped[-1] not in ".?!":
+            stripped += "?" if sentence.rstrip().endswith("?") else "."
+        trimmed.append(stripped if len(stripped.split()) >= 2 else sentence)
+    return " ".join(trimmed).strip()
 
 
 def words(text: str) -> list[str]:
