@@ -373,6 +373,20 @@ def test_the_call_deadline_caps_decoding(fake_runtime: tuple[Any, FakeServer]) -
     assert len(server.requests) == 1
 
 
+def test_a_call_s_token_cap_stops_decoding_there(fake_runtime: tuple[Any, FakeServer]) -> None:
+    model, server = fake_runtime
+    call_model(lambda: model.invoke("q"), call="test", model="fake", timeout_s=30.0, max_tokens=50)
+    assert server.requests[-1]["max_tokens"] == 50
+    # A cap above the model's own limit changes nothing; no cap keeps the model's limit.
+    call_model(
+        lambda: model.invoke("q"), call="test", model="fake", timeout_s=30.0, max_tokens=10**6
+    )
+    call_model(lambda: model.invoke("q"), call="test", model="fake", timeout_s=30.0)
+    assert (
+        server.requests[-2]["max_tokens"] == server.requests[-1]["max_tokens"] == model.max_tokens
+    )
+
+
 def test_one_runtime_per_file_and_close_frees_it(fake_runtime: tuple[Any, FakeServer]) -> None:
     model, _ = fake_runtime
     other = EmbeddedChatModel(model_path=model.model_path, threads=2, context=1024)

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import pytest
 
+from unima.reasoners.guided.depictions import parts_question, scene_question
 from unima.reasoners.guided.fallbacks import answer_diagram
 from unima.reasoners.guided.questions import (
     MAX_ANSWER_SENTENCES,
     BadReply,
+    answer_question,
     answer_sentences,
     check_answer,
+    code_question,
+    diagram_question,
+    sections_question,
 )
 from unima.reasoners.heuristic.text_tools import core_question
 
@@ -130,3 +135,17 @@ def test_the_question_asked_of_the_model_leaves_out_the_file_requests(
     request_text: str, core: str | None
 ) -> None:
     assert core_question(request_text) == (core or request_text)
+
+
+def test_every_question_caps_its_reply_tokens() -> None:
+    # A looping small model must stop at a few hundred tokens, not at the call's deadline.
+    questions = [
+        answer_question("Why is the sky blue?"),
+        diagram_question("Air scatters blue light.", "the sky"),
+        sections_question(["One.", "Two."]),
+        code_question(),
+        scene_question("a plated omelette", "Show a picture of a plated omelette."),
+        parts_question("rocket"),
+    ]
+    caps = [question.max_tokens for question in questions]
+    assert all(cap is not None and 0 < cap <= 2000 for cap in caps), caps

@@ -44,11 +44,14 @@ class CallLimits:
         deadline: ``time.monotonic()`` value past which nothing more is read or sent.
         expired: the caller stopped waiting (the deadline passed).
         refused_bytes: the byte cap an oversized reply was refused at, or ``None``.
+        max_tokens: the most tokens this call's reply needs (a short answer, a small JSON
+            object), for runtimes that can stop there; ``None``: the model's own limit.
     """
 
     deadline: float
     expired: bool = False
     refused_bytes: int | None = None
+    max_tokens: int | None = None
 
     def remaining(self) -> float:
         """Seconds left before the deadline (never below zero)."""
@@ -167,6 +170,7 @@ def call_model(
     timeout_s: float,
     server: str | None = None,
     scope: ModelCallScope | None = None,
+    max_tokens: int | None = None,
 ) -> T:
     """``function()`` (one model call), given up on at a wall-clock deadline.
 
@@ -178,6 +182,9 @@ def call_model(
         server: which server the call goes to (calls to one that failed are skipped); default
             ``model``.
         scope: the shared limits; default ``current_scope()``.
+        max_tokens: the most tokens the reply needs, read by in-process runtimes through
+            ``current_call_limits()`` (a small model stuck in a loop stops there, not at the
+            deadline); ``None``: the model's own limit.
 
     Raises:
         ModelTimeoutError: The deadline passed, the scope's budget is spent, or the server
@@ -191,7 +198,7 @@ def call_model(
         deadline_s, reason = scope.admit(call, model, server, timeout_s)
     else:
         deadline_s, reason = timeout_s, "the call's deadline"
-    limits = CallLimits(deadline=time.monotonic() + deadline_s)
+    limits = CallLimits(deadline=time.monotonic() + deadline_s, max_tokens=max_tokens)
     outcome = _Outcome()
     context = contextvars.copy_context()
 

@@ -151,6 +151,8 @@ class EmbeddedRuntime:
                         model=self.model_path.name,
                     )
                 request = {**request, "t_max_predict_ms": max(1, int(limits.remaining() * 1000))}
+                if limits.max_tokens is not None:
+                    request["max_tokens"] = min(int(request["max_tokens"]), limits.max_tokens)
             reply = self._server.handle_chat_completions(request)
         if isinstance(reply, str):
             reply = json.loads(reply)

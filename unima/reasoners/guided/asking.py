@@ -110,7 +110,7 @@ class Asker:
             constrained = constrained or response_format is not None
             clock = time.perf_counter()
             try:
-                reply = self._call(question.prompt, messages, response_format)
+                reply = self._call(question.prompt, messages, response_format, question.max_tokens)
             except (ModelTimeoutError, ReplyTooLargeError) as error:
                 # Another call would wait out another deadline: fall back at once.
                 seconds += time.perf_counter() - clock
@@ -181,7 +181,11 @@ class Asker:
             self.on_field(record)
 
     def _call(
-        self, prompt: str, messages: list[Any], response_format: dict[str, Any] | None
+        self,
+        prompt: str,
+        messages: list[Any],
+        response_format: dict[str, Any] | None,
+        max_tokens: int | None = None,
     ) -> Any:
         options = {"response_format": response_format} if response_format is not None else {}
         return call_model(
@@ -190,6 +194,7 @@ class Asker:
             model=self.model_name,
             server=self.server,
             timeout_s=self.timeout_s,
+            max_tokens=max_tokens,
         )
 
     @staticmethod

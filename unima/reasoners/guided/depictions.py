@@ -22,7 +22,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from unima.reasoners.guided.asking import Asker
-from unima.reasoners.guided.questions import BadReply, Question, content_words
+from unima.reasoners.guided.questions import (
+    JSON_REPLY_TOKENS,
+    BadReply,
+    Question,
+    content_words,
+)
 from unima.reasoners.heuristic.content import step_arguments
 from unima.reasoners.heuristic.text_tools import shorten
 from unima.tools.common import parse_color
@@ -96,7 +101,13 @@ def check_scene(subject: str, request: str) -> Callable[[Any], list[str]]:
 
 
 def scene_question(subject: str, request: str) -> Question:
-    return Question("scene", "guided_scene", SceneReply, check_scene(subject, request))
+    return Question(
+        "scene",
+        "guided_scene",
+        SceneReply,
+        check_scene(subject, request),
+        max_tokens=JSON_REPLY_TOKENS,
+    )
 
 
 def ask_illustration(
@@ -187,7 +198,9 @@ def check_parts(name: str) -> Callable[[Any], list[MeshPart]]:
 
 
 def parts_question(name: str) -> Question:
-    return Question("mesh", "guided_mesh", PartsReply, check_parts(name))
+    return Question(
+        "mesh", "guided_mesh", PartsReply, check_parts(name), max_tokens=JSON_REPLY_TOKENS
+    )
 
 
 def ask_model_parts(

@@ -24,6 +24,12 @@ MAX_LABEL_CHARS = 40
 # A box label that is a question ("Why is the sky blue") is the title, not a stage.
 QUESTION_START = re.compile(r"(why|how|what|when|where|which|who)\b", re.IGNORECASE)
 MAX_ANSWER_SENTENCES = 6
+# Token caps per reply: 6 sentences fit in about 200 tokens, a diagram or sections object in
+# about 150, a short program in 1,000; a reply past these is a small model looping (the
+# embedded model once wrote a 3D model's parts until its 120 s deadline).
+ANSWER_TOKENS = 360
+JSON_REPLY_TOKENS = 400
+CODE_TOKENS = 1500
 # A sentence whose content words were this share already said says nothing new.
 NEAR_DUPLICATE = 0.8
 # "The diagram below shows ...", "In this diagram, ...": the model cannot see the files the
@@ -95,12 +101,15 @@ class Question:
         prompt: the template name (``guided_answer`` for ``prompts/guided_answer.j2``).
         reply_model: what a JSON reply must fit; ``None`` for a plain-text reply.
         check: parsed reply (model instance or text) to the field's value, or ``BadReply``.
+        max_tokens: the most tokens a good reply needs; a small model that loops stops there
+            instead of at the call's deadline (``None``: the model's own limit).
     """
 
     field: str
     prompt: str
     reply_model: type[BaseModel] | None
     check: Callable[[Any], Any]
+    max_tokens: int | None = None
 
     def response_format(self) -> dict[str, Any] | None:
         """The OpenAI-style ``response_format`` constraint for JSON replies."""
@@ -373,16 +382,30 @@ def check_code(reply: Any) -> str:
 
 
 def answer_question(question: str) -> Question:
-    return Question("answer", "guided_answer", None, check_answer(question))
+    return Question(
+        "answer", "guided_answer", None, check_answer(question), max_tokens=ANSWER_TOKENS
+    )
 
 
 def diagram_question(answer: str, topic: str = "") -> Question:
-    return Question("diagram", "guided_diagram", DiagramReply, check_diagram(answer, topic))
+    return Question(
+        "diagram",
+        "guided_diagram",
+        DiagramReply,
+        check_diagram(answer, topic),
+        max_tokens=JSON_REPLY_TOKENS,
+    )
 
 
 def sections_question(sentences: list[str]) -> Question:
-    return Question("sections", "guided_sections", SectionsReply, check_sections(sentences))
+    return Question(
+        "sections",
+        "guided_sections",
+        SectionsReply,
+        check_sections(sentences),
+        max_tokens=JSON_REPLY_TOKENS,
+    )
 
 
 def code_question() -> Question:
-    return Question("code", "guided_code", None, check_code)
+    return Question("code", "guided_code", None, check_code, max_tokens=CODE_TOKENS)
