@@ -303,3 +303,12 @@ def test_label_colon_value_items_are_a_list_after_an_introduction() -> None:
     assert found.labels == ("North", "South", "East") and found.values == (1.0, 2.5, 3.0)
     scores = data_list("Scores: Alice: 80, Bob: 75.")
     assert scores is not None and scores.name == "Scores" and scores.labels == ("Alice", "Bob")
+
+
+def test_a_program_asked_what_it_prints_is_run_in_the_sandbox(agent: UniMA, tmp_path: Path) -> None:
+    program = tmp_path / "squares.py"
+    program.write_text("total = sum(n * n for n in range(1, 11))\nprint(total)\n")
+    response = agent.respond(["What number does the program <code1> print?", program])
+    assert "Run in the sandbox, the program printed: 385" in response.content
+    analysis = trace_of(response).analysis
+    assert analysis is not None and analysis.values["printed"] == "385"

@@ -205,6 +205,9 @@ class GuidedReasoner(Reasoner):
         question = strip_placeholders(core_question(view.request.text))
         report = analysis.values.get("report", {}) if analysis.status == "ok" else {}
         data = ", ".join(f"{name} = {value}" for name, value in list(report.items())[:12])
+        printed = analysis.values.get("printed") if analysis.status == "ok" else None
+        if isinstance(printed, str) and printed.strip():
+            data = "; ".join(filter(None, [data, f"the program printed: {shorten(printed, 400)}"]))
         answer, record = self.asker.ask(
             answer_question(question),
             question=question,

@@ -32,6 +32,25 @@ ANALYSIS_CUES = re.compile(
     r"growth|how many|maximum|minimum|highest|lowest|compare the (numbers|values|scores))\b",
     re.IGNORECASE,
 )
+# "What does <code1> print?", "What is the output of the program?": run the input program.
+RUN_CUES = re.compile(
+    r"\b(print|prints|printed|output|outputs|return|returns|returned|result of running|"
+    r"run it|running it|when run|when executed|produce|produces)\b",
+    re.IGNORECASE,
+)
+# The input program runs in the sandbox like any analysis; what it printed is the evidence.
+RUN_PROGRAM = """\
+import contextlib, io, json, runpy, sys
+
+captured = io.StringIO()
+sys.argv = [{name!r}]
+with contextlib.redirect_stdout(captured):
+    runpy.run_path("inputs/" + {name!r}, run_name="__main__")
+printed = captured.getvalue()
+print(printed[-4000:])
+print({marker!r} + json.dumps({{"printed": printed.strip()[-{limit}:]}}))
+"""
+MAX_PRINTED_CHARS = 2000
 TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
 # The values line lists at most this many values (the report covers them all), so a large table
 # cannot push the line out of the sandbox's captured output.
@@ -125,11 +144,24 @@ print("{marker}" + json.dumps({{**listed, "name": NAME, "unit": UNIT, "report": 
 def decide_analysis(view: RequestView, question: str) -> AnalysisDecision:
     """Analysis is needed when the request holds a data set and, for inputs, asks about it.
 
-    A data set is an input table (read in full from a CSV/TSV file, else from the document's
-    table), a chart's paired bar values, or a list of numbers typed in an input or in the
-    request (``Sales: Jan 12, Feb 15, Mar 9``; ``Plot these values: 3, 5, 8``). Numbers in a
+    An input Python program the question asks the output of is run as it is (its printed text
+    is the evidence). A data set is an input table (read in full from a CSV/TSV file, else from
+    the document's table), a chart's paired bar values, or a list of numbers typed in an input
+    or in the request (``Sales: Jan 12, Feb 15, Mar 9``; ``Plot these values: 3, 5, 8``). Numbers in a
     sentence (``refractive index 1.333``, ``a 3D model``, ``in 1969``) are no data set.
     """
+    run_cue = RUN_CUES.search(question)
+    for part in view.request.parts:
+        perception = view.perceptions.get(part.tag or "")
+        if run_cue and perception is not None and Path(part.path or "").suffix.lower() == ".py":
+            name = Path(part.path or "").name
+            code = RUN_PROGRAM.format(name=name, marker=VALUES_MARKER, limit=MAX_PRINTED_CHARS)
+            return AnalysisDecision(
+                True,
+                f"{run_cue.group(0)!r} asked about the program <{part.tag}>: run it",
+                code,
+                (part.tag or "",),
+            )
     cue = ANALYSIS_CUES.search(question)
     asked = f"{cue.group(0)!r} asked about" if cue else ""
     for part in view.request.parts:

@@ -338,6 +338,9 @@ class HeuristicReasoner(Reasoner):
         facts = input_facts(view, view.request.text)
         if facts:
             paragraphs.append(" ".join(facts))
+        printed = values.get("printed")
+        if isinstance(printed, str) and printed.strip():
+            paragraphs.append(f"Run in the sandbox, the program printed: {shorten(printed, 400)}")
         if report:
             paragraphs.append(analysis_sentence(values, view.request.text))
             listed = [str(label) for label in values.get("labels", [])]
