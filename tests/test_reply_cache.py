@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from unima import UniMA, load_trace
 from unima.cli import app
 from unima.config import load_settings
+from unima.errors import ConfigError
 from unima.llm.reply_cache import ReplyCache, greedy
 from unima.reasoners.guided import GuidedReasoner
 from unima.reasoners.resolve import cached
@@ -124,3 +125,10 @@ def test_cache_info_counts_replies_and_prune_forgets_them(
     assert prune.exit_code == 0, prune.output
     assert "forgot 2 model replies" in prune.output
     assert ReplyCache(settings.resolved_reply_cache_path()).count() == 0
+
+
+def test_a_cache_path_that_is_a_folder_is_a_typed_error(tmp_path: Path) -> None:
+    folder = tmp_path / "replies.sqlite"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match="the model reply cache"):
+        ReplyCache(folder)

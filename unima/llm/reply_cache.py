@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -28,9 +27,14 @@ from langchain_core.caches import BaseCache
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, Generation
 
+from unima.databases import open_database
 from unima.llm.calls import current_scope
 
 REPLY_CACHE_SCHEMA = 1
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS replies ("
+    " key TEXT PRIMARY KEY, generations TEXT NOT NULL, created REAL NOT NULL)"
+)
 
 
 def reply_key(prompt: str, llm_string: str) -> str:
@@ -48,15 +52,8 @@ class ReplyCache(BaseCache):
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        with self._lock, self._connection:
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute(
-                "CREATE TABLE IF NOT EXISTS replies ("
-                " key TEXT PRIMARY KEY, generations TEXT NOT NULL, created REAL NOT NULL)"
-            )
+        self._connection = open_database(self.path, SCHEMA, purpose="the model reply cache")
 
     def lookup(self, prompt: str, llm_string: str) -> Sequence[Generation] | None:
         key = reply_key(prompt, llm_string)

@@ -19,13 +19,13 @@ import hashlib
 import importlib.util
 import json
 import mimetypes
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from unima.databases import open_database
 from unima.filenames import safe_suffix
 from unima.files import file_sha256
 from unima.types import Artifact
@@ -151,21 +151,20 @@ class PruneReport:
     bytes_left: int
 
 
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS entries ("
+    " key TEXT PRIMARY KEY, artifact TEXT NOT NULL, sha256 TEXT NOT NULL,"
+    " size_bytes INTEGER NOT NULL, created REAL NOT NULL, last_used REAL NOT NULL)"
+)
+
+
 class ArtifactCache:
     """A SQLite-backed map from cache keys to stored artifacts. Thread-safe."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        with self._lock, self._connection:
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute(
-                "CREATE TABLE IF NOT EXISTS entries ("
-                " key TEXT PRIMARY KEY, artifact TEXT NOT NULL, sha256 TEXT NOT NULL,"
-                " size_bytes INTEGER NOT NULL, created REAL NOT NULL, last_used REAL NOT NULL)"
-            )
+        self._connection = open_database(self.path, SCHEMA, purpose="the artifact cache")
 
     def get(self, key: str) -> Artifact | None:
         """The cached artifact for ``key`` if its file is still intact."""
