@@ -22,7 +22,7 @@ from unima.reasoners.guided.questions import (
     diagram_question,
     sections_question,
 )
-from unima.reasoners.heuristic.text_tools import core_question
+from unima.reasoners.heuristic.text_tools import core_question, subject_question
 
 
 def test_a_sentence_that_rewords_an_earlier_one_is_dropped() -> None:
@@ -149,3 +149,33 @@ def test_every_question_caps_its_reply_tokens() -> None:
     ]
     caps = [question.max_tokens for question in questions]
     assert all(cap is not None and 0 < cap <= 2000 for cap in caps), caps
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asked"),
+    [
+        (
+            "Make a short video about how a caterpillar becomes a butterfly.",
+            "Explain how a caterpillar becomes a butterfly.",
+        ),
+        ("Make a 3D model of a gear and explain what gears do.", "A gear: explain what gears do."),
+        (
+            "Make a 3D model of a basketball hoop.",
+            "Describe a basketball hoop: what it is, its main parts and what they do.",
+        ),
+        (
+            "Write Python code that reverses a string, and explain it.",
+            "Explain in words how a program that reverses a string works.",
+        ),
+        ("Write a short report (PDF) comparing TCP and UDP.", "Compare TCP and UDP."),
+        (
+            "Write a short report (PDF) with a simple recipe for pancakes.",
+            "Give a simple recipe for pancakes.",
+        ),
+        # Questions that ask about the subject already stay as they are.
+        ("Explain how a rainbow forms.", None),
+        ("What is the capital of Australia?", None),
+    ],
+)
+def test_a_making_request_is_asked_about_its_subject(request_text: str, asked: str | None) -> None:
+    assert subject_question(request_text) == (asked or request_text)

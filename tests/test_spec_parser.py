@@ -241,6 +241,7 @@ FRAMES = [
     ("Make 3D models of a rocket, a snowman and a car.", {"threeD": 3}),
     ("Draw pictures of a cat and a dog.", {"image": 2}),
     ("Make two 3D models of a rocket, a snowman and a car.", {"threeD": 2}),
+    ("Plan a one-day walking tour of Paris, with a map-style diagram.", {"image": 1}),
 ]
 
 
@@ -777,3 +778,14 @@ def test_a_spec_written_before_wanted_still_loads() -> None:
     spec = OutputSpec.model_validate(old)
     assert spec.wanted == () and spec.wanted_for("image", 0) is None
     assert OutputSpec.model_validate(spec.model_dump(mode="json")) == spec
+
+
+def test_words_naming_an_input_are_no_cue_for_an_output() -> None:
+    spec = output_spec_for(
+        "Which fruit in the bar chart <image1> sold the most, and how many kilograms?",
+        input_tags=["image1"],
+        input_modalities=["image"],
+    )
+    assert spec.counts == {}
+    asked = output_spec_for("Plot the trend in <image1>.", input_tags=["image1"])
+    assert asked.counts == {"image": 1}

@@ -34,6 +34,12 @@ from unima.spec.wanted import MAX_SUBJECT_WORDS, kind_of
 from unima.types import OutputKind, OutputSpec, WantedOutput
 
 _PLACEHOLDER = re.compile(r"<(?:image|audio|video|document|code|threeD)\d+>", re.IGNORECASE)
+# "the bar chart <image1>", "this photo <image2>": words naming an input are no cue for output.
+_INPUT_REFERENCE = re.compile(
+    r"\b(?:the|this|that|these|those|your|my)\s+(?:[\w-]+\s+){0,3}?"
+    r"<(?:image|audio|video|document|code|threeD)\d+>",
+    re.IGNORECASE,
+)
 
 # (modality, the input modality the cue needs or None, pattern, why the cue suggests it)
 _RULES: tuple[tuple[str, str | None, re.Pattern[str], str], ...] = tuple(
@@ -135,7 +141,7 @@ def infer_output_spec(text: str, *, input_modalities: Sequence[str] = ()) -> Out
         An ``OutputSpec`` with ``stated=False``: at most one item per modality, and evidence
         naming the cue behind each, or saying that no cue was found (a text-only answer).
     """
-    plain = _PLACEHOLDER.sub(" ", text)
+    plain = _PLACEHOLDER.sub(" ", _INPUT_REFERENCE.sub(" ", text))
     inputs = set(input_modalities)
     counts: dict[str, int] = {}
     evidence: list[str] = []

@@ -390,6 +390,17 @@ class SpecReader:
                     "counted once"
                 )
                 return
+            if (
+                last is not None
+                and not last.negative
+                and last.modality == mention.modality
+                and last.end == mention.start
+            ):
+                # "a map-style diagram": two media nouns in one phrase name one item.
+                self.notes.append(
+                    f"{self.phrase(last)!r} and {self.phrase(mention)!r} read as one item"
+                )
+                return
             # "a video with narration": the narration belongs to the video.
             if (
                 last is not None

@@ -53,6 +53,7 @@ from unima.reasoners.heuristic.text_tools import (
     shorten,
     split_sentences,
     strip_placeholders,
+    subject_question,
 )
 from unima.tools.code import CodeArguments
 from unima.tools.document.arguments import DocumentArguments, Section
@@ -202,7 +203,9 @@ class GuidedReasoner(Reasoner):
         skeleton: Plan,
         feedback: list[str],
     ) -> tuple[str, bool]:
-        question = strip_placeholders(core_question(view.request.text))
+        # About the subject, not the files: "Make a 3D model of a gear and explain what gears
+        # do" is asked as "A gear: explain what gears do." (the files are the tools' work).
+        question = strip_placeholders(subject_question(core_question(view.request.text)))
         report = analysis.values.get("report", {}) if analysis.status == "ok" else {}
         data = ", ".join(f"{name} = {value}" for name, value in list(report.items())[:12])
         printed = analysis.values.get("printed") if analysis.status == "ok" else None

@@ -81,6 +81,52 @@ def core_question(text: str) -> str:
     return " ".join(trimmed).strip()
 
 
+# "Make a 3D model of a gear and explain what gears do": the files are made by tools; a model
+# asked this writes how to build a model. The question it is asked is about the subject.
+MAKING_REQUEST = re.compile(
+    r"^(?:please\s+)?(?:make|create|produce|generate|build|design|render|draw|write|record|film)"
+    r"\s+(?:me\s+)?(?:a|an|one|some)?\s*(?P<media>[^,]*?\b(?:3d models?|models?|videos?|"
+    r"animations?|clips?|images?|pictures?|illustrations?|drawings?|diagrams?|charts?|reports?|"
+    r"documents?|pdfs?|narrations?|programs?|code|scripts?)\b(?:\s*\(\w+\))?)\s+"
+    r"(?P<link>of|about|on|showing|explaining|describing|comparing|with|that|for|to)\s+"
+    r"(?P<rest>.+?)[.?!]?$",
+    re.IGNORECASE,
+)
+FOLLOW_UP = re.compile(r",?\s+and\s+(?P<verb>explain|describe|show|tell me)\s+(?P<what>.+)$", re.I)
+CODE_MEDIA = re.compile(r"\b(programs?|code|scripts?)\b", re.IGNORECASE)
+
+
+def subject_question(question: str) -> str:
+    """``question`` asked about its subject rather than the files it requests.
+
+    "Make a short video about how a caterpillar becomes a butterfly." becomes "Explain how a
+    caterpillar becomes a butterfly."; "Make a 3D model of a gear and explain what gears do."
+    becomes "A gear: explain what gears do."; "Write Python code that reverses a string, and
+    explain it." becomes "Explain in words how a program that reverses a string works.";
+    "Write a short report (PDF) comparing TCP and UDP." becomes "Compare TCP and UDP." Other
+    questions are returned as they are.
+    """
+    match = MAKING_REQUEST.match(question.strip())
+    if match is None:
+        return question
+    link, rest = match.group("link").lower(), match.group("rest").strip()
+    if CODE_MEDIA.search(match.group("media")):
+        rest = re.sub(r",?\s+and\s+(explain|describe)\s+(it|how it works)$", "", rest, flags=re.I)
+        subject = f"a program {link} {rest}" if link in ("that", "to", "for") else rest
+        return f"Explain in words how {subject} works."
+    follow = FOLLOW_UP.search(rest)
+    if follow is not None:
+        thing = rest[: follow.start()].strip()
+        return f"{thing[:1].upper()}{thing[1:]}: {follow.group('verb').lower()} {follow.group('what')}."
+    if link == "comparing":
+        return f"Compare {rest}."
+    if link == "with":
+        return f"Give {rest}."
+    if link == "of":
+        return f"Describe {rest}: what it is, its main parts and what they do."
+    return f"Explain {rest}."
+
+
 def words(text: str) -> list[str]:
     return re.findall(r"[A-Za-z][A-Za-z'\-]+", text)
 
