@@ -126,6 +126,10 @@ def test_markdown_images_links_and_talk_of_unseen_files_are_dropped() -> None:
             "Explain what makes a news source reliable, in a short report (PDF).",
             "Explain what makes a news source reliable.",
         ),
+        (
+            "Explain compound interest and write Python code that computes it.",
+            "Explain compound interest.",
+        ),
         # What the request is about stays, even when it names media.
         ("Make a 3D model of a Greek temple and explain its main parts.", None),
         ("Explain what perspective is in painting.", None),
@@ -179,3 +183,16 @@ def test_every_question_caps_its_reply_tokens() -> None:
 )
 def test_a_making_request_is_asked_about_its_subject(request_text: str, asked: str | None) -> None:
     assert subject_question(request_text) == (asked or request_text)
+
+
+def test_a_program_inside_the_prose_is_left_to_the_code_file() -> None:
+    check = check_answer("Explain compound interest.")
+    reply = (
+        "Compound interest adds each period's interest to the principal.\n```python\n"
+        "def balance(principal, rate, years):\n    return principal * (1 + rate) ** years\n```\n"
+        "So the balance grows faster every year."
+    )
+    assert check(reply) == (
+        "Compound interest adds each period's interest to the principal. "
+        "So the balance grows faster every year."
+    )

@@ -32,6 +32,17 @@ JSON_REPLY_TOKENS = 400
 CODE_TOKENS = 1500
 # A sentence whose content words were this share already said says nothing new.
 NEAR_DUPLICATE = 0.8
+FENCED_CODE = re.compile(r"```[\w+-]*\n.*?(?:```|$)", re.DOTALL)
+CODE_MARKERS = re.compile(
+    r"^\s*(def |class |import |from \w+ import|return\b|print\(|\w+\s*=)", re.M
+)
+
+
+def _drop_program(fence: re.Match[str]) -> str:
+    """A fenced block that holds a program goes; fenced prose keeps its words."""
+    return " " if CODE_MARKERS.search(fence.group(0)) else fence.group(0)
+
+
 # "The diagram below shows ...", "In this diagram, ...": the model cannot see the files the
 # answer carries, so what it says of them is invented; the placement sentences describe them.
 MEDIA_REFERENCE = re.compile(
@@ -165,7 +176,8 @@ def check_answer(question: str) -> Callable[[Any], str]:
         if raw.startswith(("{", "[")):
             raise BadReply("it is JSON; write the answer as plain sentences")
         text = PLACEHOLDER_PATTERN.sub(lambda match: f"{match.group(1)} {match.group(2)}", raw)
-        text = clean_text_reply(text)
+        # A fenced program inside prose is the code file's job: the prose around it stays.
+        text = clean_text_reply(FENCED_CODE.sub(_drop_program, text))
         if _normalised(text) == _normalised(question) or (
             _normalised(question)
             and _normalised(text).startswith(_normalised(question))

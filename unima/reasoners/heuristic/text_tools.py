@@ -54,9 +54,18 @@ def strip_placeholders(text: str) -> str:
 # (PDF)", "..., and narrate it as a short audio clip", "with a diagram and a short narration".
 _MEDIA_NOUN = (
     r"(?:diagram|chart|graph|image|picture|illustration|video|clip|narration|report|pdf|"
-    r"document|model|program|map|slide|recording|animation)s?"
+    r"document|model|program|code|script|map|slide|recording|animation)s?"
 )
 _MEDIA_PHRASE = r"(?:a|an|one|two|three|\d+)\s+[^,.;?!<>]*?\b" + _MEDIA_NOUN + r"\b(?:\s*\(\w+\))?"
+# "Explain compound interest and write Python code that computes it": the second clause asks
+# for a file; the question is the first.
+MAKING_CLAUSE = re.compile(
+    r"(?:\s*,\s*|\s+)and\s+(?:then\s+)?(?:write|make|create|draw|produce|generate|build|"
+    r"record|add)\s+(?:me\s+)?(?:a|an|one|some|two|three|\d+)?\s*[^,.;?!<>]*?\b"
+    + _MEDIA_NOUN
+    + r"\b.*?(?=\s*[.?!]?\s*$)",
+    re.IGNORECASE,
+)
 FORMAT_CLAUSE = re.compile(
     r"(?:\s*,\s*|\s+)(?:and\s+)?(?:with|in|as|narrate\s+(?:it|the\s+\w+)\s+as)\s+"
     + _MEDIA_PHRASE
@@ -74,7 +83,7 @@ def core_question(text: str) -> str:
     kept = [sentence for sentence in sentences if not INSTRUCTION_PATTERN.search(sentence)]
     trimmed = []
     for sentence in kept or sentences[:1]:
-        stripped = FORMAT_CLAUSE.sub("", sentence).strip()
+        stripped = MAKING_CLAUSE.sub("", FORMAT_CLAUSE.sub("", sentence)).strip()
         if stripped and stripped != sentence and stripped[-1] not in ".?!":
             stripped += "?" if sentence.rstrip().endswith("?") else "."
         trimmed.append(stripped if len(stripped.split()) >= 2 else sentence)
