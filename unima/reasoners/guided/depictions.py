@@ -61,13 +61,18 @@ class PartReply(BaseModel):
     size: list[Size] = Field(min_length=3, max_length=3, description="[x, y, z] extents.")
     position: list[Coordinate] = Field(min_length=3, max_length=3, description="Centre.")
     rotation_deg: list[float] = Field(default_factory=lambda: [0.0, 0.0, 0.0], max_length=3)
-    color: str = ""
+    color: str = Field(default="", max_length=24)
 
 
 class PartsReply(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     parts: list[PartReply] = Field(min_length=1, max_length=MAX_PARTS)
+
+
+# A part's JSON (shape, size, position, rotation, colour) takes about 45 tokens: room for every
+# part the schema allows, so a reply is never cut off mid-object by the cap.
+PARTS_TOKENS = 48 * MAX_PARTS + 32
 
 
 # -- the illustration's objects ---------------------------------------------------------------
@@ -199,7 +204,7 @@ def check_parts(name: str) -> Callable[[Any], list[MeshPart]]:
 
 def parts_question(name: str) -> Question:
     return Question(
-        "mesh", "guided_mesh", PartsReply, check_parts(name), max_tokens=JSON_REPLY_TOKENS
+        "mesh", "guided_mesh", PartsReply, check_parts(name), max_tokens=PARTS_TOKENS
     )
 
 

@@ -28,7 +28,7 @@ MAX_ANSWER_SENTENCES = 6
 # about 150, a short program in 1,000; a reply past these is a small model looping (the
 # embedded model once wrote a 3D model's parts until its 120 s deadline).
 ANSWER_TOKENS = 360
-JSON_REPLY_TOKENS = 400
+JSON_REPLY_TOKENS = 300
 CODE_TOKENS = 1500
 # A sentence whose content words were this share already said says nothing new.
 NEAR_DUPLICATE = 0.8
