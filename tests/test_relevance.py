@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from unima.relevance import RelevanceInputs, check_relevance
-from unima.relevance.terms import key_terms, stem
+from unima.relevance.terms import answer_substance, key_terms, stem
 from unima.types import AnalysisReport, Artifact, OutputSpec, Relevance, Step, Verification
 
 RAINBOW_QUESTION = "Explain how a rainbow forms. Include a diagram."
@@ -348,3 +348,14 @@ def test_arguments_of_another_backend_are_not_judged() -> None:
     step = Step(id="make_image1", tool="generate_image", arguments={"prompt": "a cat"})
     inputs = RelevanceInputs(request="Draw a cat.", answer="<image1>", step=step, artifact=artifact)
     assert check_relevance(inputs) is None
+
+
+def test_what_a_program_printed_is_not_asked_of_the_other_files() -> None:
+    answer = f"{RAINBOW_ANSWER}\n\nRun in the sandbox, code1 printed: 42 droplets counted"
+    relevance = judge(
+        "generate_image",
+        {"kind": "flowchart", "title": "Rainbow", "labels": ["Sunlight", "Refraction"]},
+        answer=answer,
+    )
+    assert relevance.passed, relevance.reasons
+    assert "printed" not in key_terms(answer_substance(answer))

@@ -14,6 +14,9 @@ MODALITIES: tuple[str, ...] = get_args(Modality)
 MEDIA_MODALITIES: tuple[str, ...] = tuple(m for m in MODALITIES if m != "text")
 
 PLACEHOLDER_PATTERN = re.compile(r"<(image|audio|video|document|code|threeD)(\d+)>")
+# How the answer states what a program printed in the sandbox ("Run in the sandbox, code1
+# printed: 385"): evidence for the reader, not the answer's own words about its subject.
+PROGRAM_OUTPUT_OPENING = "Run in the sandbox, "
 
 
 def placeholder_tags(content: str) -> list[str]:

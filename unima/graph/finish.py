@@ -22,6 +22,7 @@ from unima.graph.context import RunContext
 from unima.graph.planning import dispatch
 from unima.graph.state import AgentState
 from unima.graph.validate import dependents_of
+from unima.modalities import PROGRAM_OUTPUT_OPENING
 from unima.relevance import RelevanceInputs, check_relevance
 from unima.trace.schema import Decision, JudgeRound
 from unima.types import CheckResult, Plan, Relevance, StepResult, placeholder_tags
@@ -68,7 +69,7 @@ def program_outputs(plan: Plan, results: dict[str, StepResult]) -> list[str]:
             continue
         if len(stdout) > MAX_PRINTED_CHARS:
             stdout = stdout[: MAX_PRINTED_CHARS - 1].rstrip() + "…"
-        sentences.append(f"Run in the sandbox, {artifact.tag} printed: {stdout}")
+        sentences.append(f"{PROGRAM_OUTPUT_OPENING}{artifact.tag} printed: {stdout}")
     return sentences
 
 

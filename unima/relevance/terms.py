@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from unima.modalities import PLACEHOLDER_PATTERN
+from unima.modalities import PLACEHOLDER_PATTERN, PROGRAM_OUTPUT_OPENING
 
 WORD_PATTERN = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 # Words shorter than this are mostly function words and abbreviations; they are not terms.
@@ -67,6 +67,7 @@ EXCHANGE_WORDS = frozenset(
 # the answer, and a "Note: ..." paragraph is a remark on the request, not the answer's substance.
 SIDE_NOTE_PATTERN = re.compile(r"\(\s*[A-Z][^()]*[.!?]\s*\)")
 NOTE_PARAGRAPH_PATTERN = re.compile(r"(?im)^\s*note:.*$")
+PROGRAM_OUTPUT_PATTERN = re.compile(re.escape(PROGRAM_OUTPUT_OPENING) + r"[^\n]*")
 # Suffixes stripped to find a stem, longest first; a crude, consistent stemmer is enough
 # because both sides of every comparison are stemmed the same way.
 SUFFIXES = (
@@ -122,7 +123,9 @@ def speaks_of_the_exchange(sentence: str) -> bool:
 
 
 def answer_substance(answer: str) -> str:
-    """The answer without its side notes (parenthesised sentences and "Note:" paragraphs)."""
+    """The answer without its side notes (parenthesised sentences and "Note:" paragraphs) and
+    without what its programs printed (evidence shown to the reader, not the answer's words)."""
+    answer = PROGRAM_OUTPUT_PATTERN.sub(" ", answer)
     return NOTE_PARAGRAPH_PATTERN.sub(" ", SIDE_NOTE_PATTERN.sub(" ", answer))
 
 

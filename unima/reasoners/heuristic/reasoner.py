@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from unima.errors import PlanError
+from unima.modalities import PROGRAM_OUTPUT_OPENING
 from unima.reasoners.base import AnalysisDecision, Reasoner, RequestView
 from unima.reasoners.heuristic.analysis_code import decide_analysis
 from unima.reasoners.heuristic.content import (
@@ -340,7 +341,9 @@ class HeuristicReasoner(Reasoner):
             paragraphs.append(" ".join(facts))
         printed = values.get("printed")
         if isinstance(printed, str) and printed.strip():
-            paragraphs.append(f"Run in the sandbox, the program printed: {shorten(printed, 400)}")
+            paragraphs.append(
+                f"{PROGRAM_OUTPUT_OPENING}the program printed: {shorten(printed, 400)}"
+            )
         if report:
             paragraphs.append(analysis_sentence(values, view.request.text))
             listed = [str(label) for label in values.get("labels", [])]
