@@ -203,9 +203,7 @@ def check_parts(name: str) -> Callable[[Any], list[MeshPart]]:
 
 
 def parts_question(name: str) -> Question:
-    return Question(
-        "mesh", "guided_mesh", PartsReply, check_parts(name), max_tokens=PARTS_TOKENS
-    )
+    return Question("mesh", "guided_mesh", PartsReply, check_parts(name), max_tokens=PARTS_TOKENS)
 
 
 def ask_model_parts(
