@@ -13,13 +13,14 @@ import numpy
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageDraw
 from pydantic import ValidationError
 
 from unima.tools import TOOL_BACKENDS
 from unima.tools.base import ToolContext, ToolOutput
 from unima.tools.image.arguments import ImageArguments
 from unima.tools.image.checks import verify_png
+from unima.tools.image.text import fit_text, load_font, text_width
 from unima.tools.image.tool import ProceduralImageTool
 
 TOOL = ProceduralImageTool()
@@ -199,3 +200,14 @@ def test_random_valid_arguments_give_verified_images(
     )
     verification = TOOL.verify(png_output(path), arguments, ToolContext(work_dir=path.parent))
     assert verification.passed, verification.problems
+
+
+def test_a_label_shrinks_rather_than_break_a_word_between_characters() -> None:
+    # The sky-blue diagram drew "atmospher" / "e" in a box wide enough for the word at a
+    # slightly smaller size.
+    draw = ImageDraw.Draw(Image.new("RGB", (400, 200)))
+    largest = 34
+    width = text_width(draw, "atmosphere", load_font(largest)) * 0.9
+    block = fit_text(draw, "atmosphere", width, 120, largest=largest, max_lines=3)
+    assert block.lines == ("atmosphere",)
+    assert block.font.size < largest

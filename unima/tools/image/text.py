@@ -66,7 +66,8 @@ def fit_text(
     bold: bool = False,
     max_lines: int = 4,
 ) -> TextBlock:
-    """Wrap ``text`` at the largest size from ``largest`` down that fits the box.
+    """Wrap ``text`` at the largest size from ``largest`` down that fits the box with every word
+    whole.
 
     At the smallest size the text may still overflow; the last line then ends in an ellipsis
     rather than spilling over neighbouring shapes.
@@ -76,7 +77,10 @@ def fit_text(
         font = load_font(size, bold=bold)
         line_height = int(size * LINE_SPACING) + 1
         lines = wrap_text(draw, text, font, max_width)
-        fits = len(lines) <= max_lines and len(lines) * line_height <= max_height
+        # A word broken between characters ("atmospher / e") reads as two words: a smaller
+        # size that keeps every word whole fits better.
+        whole = all(text_width(draw, word, font) <= max_width for word in one_line(text).split())
+        fits = whole and len(lines) <= max_lines and len(lines) * line_height <= max_height
         if fits or size <= MINIMUM_FONT_SIZE:
             break
         size = max(MINIMUM_FONT_SIZE, int(size * 0.88))
