@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from unima.tools.mesh.arguments import MeshPart
 
@@ -131,17 +132,24 @@ def _tower(_: float) -> list[MeshPart]:
     ]
 
 
-def _rocket(_: float) -> list[MeshPart]:
-    fins = [
+def _ring(
+    shape: str, radius: float, z: float, angles: Iterable[int], **part: Any
+) -> list[MeshPart]:
+    """One ``shape`` part per angle, at ``radius`` around the z axis, turned to face outwards
+    (a rocket's fins, a gear's teeth)."""
+    return [
         _part(
-            "wedge",
-            (13 * math.cos(math.radians(angle)), 13 * math.sin(math.radians(angle)), 8),
-            size=[10, 2, 16],
+            shape,
+            (radius * math.cos(math.radians(angle)), radius * math.sin(math.radians(angle)), z),
             rotation_deg=[0, 0, angle],
-            color="#aa3322",
+            **part,
         )
-        for angle in (0, 120, 240)
+        for angle in angles
     ]
+
+
+def _rocket(_: float) -> list[MeshPart]:
+    fins = _ring("wedge", 13, 8, (0, 120, 240), size=[10, 2, 16], color="#aa3322")
     return [
         _part("cylinder", (0, 0, 30), radius=8, height=60, color="#dddddd"),
         _part("cone", (0, 0, 70), radius=8, height=20, color="#aa3322"),
@@ -223,15 +231,7 @@ def _snowman(_: float) -> list[MeshPart]:
 
 
 def _gear(_: float) -> list[MeshPart]:
-    teeth = [
-        _part(
-            "box",
-            (23 * math.cos(math.radians(angle)), 23 * math.sin(math.radians(angle)), 4),
-            size=[8, 6, 8],
-            rotation_deg=[0, 0, angle],
-        )
-        for angle in range(0, 360, 30)
-    ]
+    teeth = _ring("box", 23, 4, range(0, 360, 30), size=[8, 6, 8])
     return [_part("cylinder", (0, 0, 4), radius=20, height=8), *teeth]
 
 
