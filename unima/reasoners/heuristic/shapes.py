@@ -132,7 +132,7 @@ def _tower(_: float) -> list[MeshPart]:
     ]
 
 
-def _ring(
+def _around_axis(
     shape: str, radius: float, z: float, angles: Iterable[int], **part: Any
 ) -> list[MeshPart]:
     """One ``shape`` part per angle, at ``radius`` around the z axis, turned to face outwards
@@ -149,7 +149,7 @@ def _ring(
 
 
 def _rocket(_: float) -> list[MeshPart]:
-    fins = _ring("wedge", 13, 8, (0, 120, 240), size=[10, 2, 16], color="#aa3322")
+    fins = _around_axis("wedge", 13, 8, (0, 120, 240), size=[10, 2, 16], color="#aa3322")
     return [
         _part("cylinder", (0, 0, 30), radius=8, height=60, color="#dddddd"),
         _part("cone", (0, 0, 70), radius=8, height=20, color="#aa3322"),
@@ -231,7 +231,7 @@ def _snowman(_: float) -> list[MeshPart]:
 
 
 def _gear(_: float) -> list[MeshPart]:
-    teeth = _ring("box", 23, 4, range(0, 360, 30), size=[8, 6, 8])
+    teeth = _around_axis("box", 23, 4, range(0, 360, 30), size=[8, 6, 8])
     return [_part("cylinder", (0, 0, 4), radius=20, height=8), *teeth]
 
 
