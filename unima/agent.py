@@ -28,6 +28,7 @@ from unima.llm.calls import ModelCallScope
 from unima.perception.configure import resolve_perception_model
 from unima.reasoners.heuristic.reasoner import HeuristicReasoner
 from unima.reasoners.resolve import resolve_reasoner
+from unima.tools.models.specs import parse_environment
 from unima.trace.cache import ArtifactCache
 from unima.trace.recorder import TraceRecorder
 from unima.trace.schema import Trace, TraceEvent, load_trace
@@ -57,7 +58,11 @@ class UniMA:
             ``unima.reasoners.Reasoner``.
         settings: a ``Settings`` object; by default read from ``UNIMA_*`` variables.
         tools: a ``Toolbox``, or tool objects by tool name (they replace the embedded backends).
-        tool_backends: tool name to backend name, e.g. ``{"generate_image": "diffusers"}``.
+        tool_backends: tool name to backend spec, e.g. ``{"generate_image":
+            "diffusers:/models/sd-turbo"}`` (``BACKEND[:LOCATION]``; see
+            ``unima.tools.models.specs``); on top of ``UNIMA_TOOL_BACKENDS``. Every chosen
+            backend is checked here (extra installed, model folder present, device available)
+            and a bad choice raises ``ConfigError`` / ``MissingExtraError`` before any work.
         perception_llm: a vision-capable chat model that adds a dense caption to each image,
             video, 3D or scanned-document input: a spec (``"openai:gpt-4o-mini"``,
             ``"openai-compatible:http://localhost:8000/v1:Qwen2.5-VL-7B-Instruct"``), a LangChain
@@ -87,7 +92,14 @@ class UniMA:
         if isinstance(tools, Toolbox):
             self.toolbox = tools
         else:
-            self.toolbox = Toolbox(backends=tool_backends, tools=tools)
+            self.toolbox = Toolbox(
+                backends={
+                    **parse_environment(self.settings.tool_backends),
+                    **(tool_backends or {}),
+                },
+                tools=tools,
+            )
+        self.toolbox.check(self.settings)
         self.fallback_reasoner = HeuristicReasoner()
         self.reasoner = resolve_reasoner(
             reasoner if reasoner is not None else self.settings.reasoner,
@@ -101,6 +113,10 @@ class UniMA:
             max_reply_bytes=self.settings.llm_max_reply_bytes,
         )
         self._graph: Any = None
+
+    def close(self) -> None:
+        """Release the tools' loaded models and accelerator memory (they load again on use)."""
+        self.toolbox.close()
 
     @property
     def graph(self) -> Any:

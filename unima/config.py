@@ -30,6 +30,62 @@ class Settings(BaseSettings):
         default=None,
         description="A vision chat model spec that adds a caption to each perceived input.",
     )
+    tool_backends: str | None = Field(
+        default=None,
+        description="Tool backends as TOOL=BACKEND[:LOCATION] specs separated by ';' (or a "
+        'JSON object), e.g. "generate_image=diffusers:/models/sd-turbo".',
+    )
+    model_device: str = Field(
+        default="auto",
+        description="Where tool models run: auto (CUDA when torch sees a GPU, else CPU), cpu, "
+        "cuda, cuda:N or mps.",
+    )
+    model_dtype: str = Field(
+        default="auto",
+        description="Tool models' weight type: auto (float16 on CUDA, float32 elsewhere), "
+        "float32, float16 or bfloat16.",
+    )
+    image_steps: int | None = Field(
+        default=None, ge=1, le=500, description="Diffusion steps per image (default: the model's)."
+    )
+    image_guidance: float | None = Field(
+        default=None, ge=0, le=50, description="Classifier-free guidance scale of image models."
+    )
+    image_negative_prompt: str = Field(
+        default="", max_length=1000, description="What image models should avoid drawing."
+    )
+    image_width: int | None = Field(
+        default=None, ge=64, le=4096, description="Generated image width (default: the step's)."
+    )
+    image_height: int | None = Field(
+        default=None, ge=64, le=4096, description="Generated image height (default: the step's)."
+    )
+    video_steps: int | None = Field(
+        default=None, ge=1, le=500, description="Diffusion steps per video clip."
+    )
+    video_frames: int | None = Field(
+        default=None, ge=1, le=1024, description="Frames per generated clip (default: model's)."
+    )
+    video_guidance: float | None = Field(
+        default=None, ge=0, le=50, description="Guidance scale of video models."
+    )
+    speech_speaker: str | None = Field(
+        default=None, description="Speaker (or voice) of multi-speaker speech models."
+    )
+    speech_language: str | None = Field(
+        default=None, description="Language of multilingual speech models (e.g. en)."
+    )
+    mesh_steps: int | None = Field(
+        default=None, ge=1, le=500, description="Diffusion steps per generated 3D shape."
+    )
+    mesh_guidance: float | None = Field(
+        default=None, ge=0, le=50, description="Guidance scale of 3D shape models."
+    )
+    tool_api_key: str | None = Field(
+        default=None,
+        description="Key of hosted tool backends (openai, openai-compatible); default: "
+        "OPENAI_API_KEY.",
+    )
     max_judge_rounds: int = Field(default=2, ge=0, le=10)
     max_parallel_steps: int = Field(default=4, ge=1, le=64)
     step_timeout_s: float = Field(default=180.0, gt=0)

@@ -7,7 +7,8 @@ Options (all plain values, so the adapter can be rebuilt in a worker process):
 - ``perception_llm``: a vision chat model spec that captions inputs; default: none.
 - ``tools``: ``"fake"`` for ``unima.testing.fake_toolbox()`` (zero-latency fake tools, for tests
   and harness benchmarks); default: the embedded backends.
-- ``tool_backends``: tool name to backend name (``{"generate_image": "diffusers"}``).
+- ``tool_backends``: tool name to backend spec
+  (``{"generate_image": "diffusers:/models/sd-turbo"}``).
 - any other name: a ``unima.config.Settings`` field to override (``max_judge_rounds=1``).
 
 The agent is built on the first ``predict`` and reused for the adapter's lifetime.
@@ -28,7 +29,6 @@ from unima.bench.records import Answer
 from unima.config import Settings, load_settings
 from unima.errors import ConfigError
 from unima.files import atomic_write_bytes
-from unima.tools import DEFAULT_BACKENDS
 from unima.types import placeholder_tags
 from unima.version import __version__
 
@@ -61,7 +61,8 @@ class UnimaModel(ModelAdapter):
             and all(isinstance(k, str) and isinstance(v, str) for k, v in backends.items())
         ):
             raise ConfigError(
-                f"tool_backends must map tool names to backend names, not {backends!r}"
+                f"tool_backends must map tool names to backend specs (BACKEND[:LOCATION]), "
+                f"not {backends!r}"
             )
         self.overrides = {k: v for k, v in options.items() if k not in AGENT_OPTIONS}
         self._check_overrides()
@@ -109,7 +110,7 @@ class UnimaModel(ModelAdapter):
         if self.options.get("tools") == "fake":
             backends = {name: "fake" for name in agent.toolbox.names()}
         else:
-            backends = {**DEFAULT_BACKENDS, **(self.options.get("tool_backends") or {})}
+            backends = agent.toolbox.backend_specs()
         return {
             "adapter": self.name,
             "spec": self.spec,

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from unima.cli.app import console, fail
 from unima.errors import UnimaError
+from unima.tools.models.specs import parse_assignments
 
 if TYPE_CHECKING:
     from rich.progress import Task as ProgressTask
@@ -162,6 +163,14 @@ def bench_run(
     max_rounds: Annotated[
         int | None, typer.Option("--max-rounds", help="unima: judge repair rounds.")
     ] = None,
+    backend: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--backend",
+            help="unima: TOOL=BACKEND[:LOCATION], e.g. generate_image=diffusers:/models/sd "
+            "(repeatable).",
+        ),
+    ] = None,
     model_option: Annotated[
         list[str] | None,
         typer.Option("--model-option", help="NAME=VALUE passed to the model (repeatable)."),
@@ -181,15 +190,23 @@ def bench_run(
     if on_invalid not in ("skip", "fail"):
         raise fail(f"--on-invalid takes skip or fail, not {on_invalid!r}")
     options: dict[str, Any] = dict(_parse_option(text) for text in model_option or [])
+    try:
+        backends = parse_assignments(backend or []) or None
+    except UnimaError as error:
+        raise fail(str(error)) from error
     agent_flags = {
         "reasoner": llm,
         "perception_llm": perception_llm,
         "tools": tools,
         "max_judge_rounds": max_rounds,
+        "tool_backends": backends,
     }
     given = {name: value for name, value in agent_flags.items() if value is not None}
     if given and model.partition(":")[0] != "unima":
-        raise fail("--llm, --perception-llm, --tools and --max-rounds apply to --model unima only")
+        raise fail(
+            "--llm, --perception-llm, --tools, --max-rounds and --backend apply to "
+            "--model unima only"
+        )
     options.update(given)
     selection = Selection(
         fields=field or [],

@@ -13,6 +13,7 @@ from unima.cli.app import console, fail
 from unima.cli.progress import RunProgress
 from unima.errors import UnimaError
 from unima.terminal import terminal_safe
+from unima.tools.models.specs import parse_assignments
 
 
 def run(
@@ -58,6 +59,14 @@ def run(
     max_rounds: Annotated[
         int | None, typer.Option("--max-rounds", help="Judge repair rounds.")
     ] = None,
+    backend: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--backend",
+            help="TOOL=BACKEND[:LOCATION], e.g. generate_image=diffusers:/models/sd-turbo or "
+            "synthesize_speech=openai:tts-1 (repeatable; on top of UNIMA_TOOL_BACKENDS).",
+        ),
+    ] = None,
     follow_symlinks: Annotated[
         bool,
         typer.Option(
@@ -86,7 +95,13 @@ def run(
         request = [text, *named] if named else text
     response: Response | None = None
     try:
-        agent = UniMA(reasoner=llm, perception_llm=perception_llm, **overrides)
+        # A backend that cannot work (missing extra, folder, device) fails here, before work.
+        agent = UniMA(
+            reasoner=llm,
+            perception_llm=perception_llm,
+            tool_backends=parse_assignments(backend or []),
+            **overrides,
+        )
         with RunProgress(console) as progress:
             for item in agent.stream(request, run_id=resume or run_id):
                 if isinstance(item, Response):

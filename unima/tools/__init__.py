@@ -12,11 +12,23 @@ from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 # Every backend, by "<tool name>/<backend>".
 TOOL_BACKENDS: Registry[type[Tool]] = Registry("tool backend")
 TOOL_BACKENDS.register("generate_image/procedural", "unima.tools.image.tool:ProceduralImageTool")
+TOOL_BACKENDS.register("generate_image/diffusers", "unima.tools.image.diffusion:DiffusersImageTool")
+TOOL_BACKENDS.register("generate_image/openai", "unima.tools.image.hosted:OpenAIImageTool")
+TOOL_BACKENDS.register(
+    "generate_image/openai-compatible", "unima.tools.image.hosted:CompatibleImageTool"
+)
 TOOL_BACKENDS.register("synthesize_speech/piper", "unima.tools.speech.tool:PiperSpeechTool")
+TOOL_BACKENDS.register("synthesize_speech/coqui", "unima.tools.speech.coqui:CoquiSpeechTool")
+TOOL_BACKENDS.register("synthesize_speech/openai", "unima.tools.speech.hosted:OpenAISpeechTool")
+TOOL_BACKENDS.register(
+    "synthesize_speech/openai-compatible", "unima.tools.speech.hosted:CompatibleSpeechTool"
+)
 TOOL_BACKENDS.register("compose_video/composer", "unima.tools.video.tool:ComposerVideoTool")
+TOOL_BACKENDS.register("compose_video/diffusers", "unima.tools.video.diffusion:DiffusersVideoTool")
 TOOL_BACKENDS.register("render_document/office", "unima.tools.document.tool:OfficeDocumentTool")
 TOOL_BACKENDS.register("run_code/sandbox", "unima.tools.code:SandboxCodeTool")
 TOOL_BACKENDS.register("generate_mesh/trimesh", "unima.tools.mesh.tool:TrimeshMeshTool")
+TOOL_BACKENDS.register("generate_mesh/shap-e", "unima.tools.mesh.shap_e:ShapEMeshTool")
 
 # The tool that makes each output modality: what a plan step for an output tag calls.
 TOOL_FOR_MODALITY: dict[str, str] = {

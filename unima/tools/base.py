@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from unima.errors import ConfigError
 from unima.types import Artifact, Modality, Verification
 
 
@@ -64,6 +65,25 @@ class Tool(ABC):
     backend: ClassVar[str]
     description: ClassVar[str]
     Arguments: ClassVar[type[ToolArguments]]
+    # What the part after ``BACKEND:`` in a backend spec names (a model folder, a model name);
+    # None for backends that take no location.
+    location_help: ClassVar[str | None] = None
+
+    def __init__(self, location: str | None = None) -> None:
+        if location is not None and self.location_help is None:
+            raise ConfigError(
+                f"the {self.backend!r} backend of {self.name} takes no location, got {location!r}"
+            )
+        self.location = location
+
+    def check_ready(self, settings: Any) -> None:
+        """Raise a typed error now if this backend cannot work with ``settings`` (a missing
+        extra, model folder or device), before a run starts. Loads nothing heavy."""
+        return None
+
+    def close(self) -> None:
+        """Release what this backend holds (loaded models, accelerator memory)."""
+        return None
 
     def backend_version(self) -> str:
         """Version of the library or model behind this backend (recorded in traces)."""

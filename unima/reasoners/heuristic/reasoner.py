@@ -45,6 +45,7 @@ from unima.reasoners.heuristic.text_tools import (
     strip_placeholders,
     topic_of,
 )
+from unima.reasoners.heuristic.word_problems import word_problem_answer
 from unima.tools import TOOL_FOR_MODALITY
 from unima.tools.document.arguments import DocumentFormat
 from unima.tools.image.fitting import fit_chart
@@ -327,6 +328,11 @@ class HeuristicReasoner(Reasoner):
         answer = direct_answer(view.request.text, report, str(values.get("unit") or ""))
         if answer:
             paragraphs.append(answer)
+        elif not view.request.parts:
+            # A question that carries its own numbers ("25% off 80 dollars") is arithmetic.
+            worked = word_problem_answer(strip_placeholders(view.request.text))
+            if worked:
+                paragraphs.append(worked)
         summaries = []
         for part in view.request.parts:
             perception = view.perceptions.get(part.tag or "")

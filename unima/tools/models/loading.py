@@ -1,0 +1,210 @@
+"""Loading a tool's model once per process, on the right device, and naming what was loaded.
+
+``SHARED_MODELS`` holds every loaded model by key (backend, location, device, dtype): the first
+step that needs one loads it under that key's lock, every later step and worker thread gets the
+same object, and ``LoadedModel.lock`` serialises calls into it (a diffusers pipeline is not
+thread-safe). ``close`` drops models and frees accelerator memory.
+
+The checks (``require_module``, ``require_folder``, ``resolve_device``) raise typed errors that
+name the fix, so a backend can refuse a bad configuration before a run starts.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import importlib.util
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unima.errors import ConfigError, MissingExtraError
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+DTYPE_CHOICES = ("auto", "float32", "float16", "bfloat16")
+# Files under this size are hashed whole for a folder's fingerprint (configs, tokenizers);
+# larger ones (weights) by name, size and modification time, so a 5 GB folder costs no read.
+SMALL_FILE_BYTES = 1 << 20
+
+
+@dataclass
+class LoadedModel:
+    """A model shared by every step of this process.
+
+    Attributes:
+        value: what the loader returned (a pipeline, a synthesizer, a client).
+        lock: hold it while calling into ``value``.
+        device: where it runs (``cpu``, ``cuda``); empty for hosted models.
+        dtype: its weights' type (``float32`` ...); empty for hosted models.
+        load_s: seconds the load took.
+    """
+
+    value: Any
+    device: str = ""
+    dtype: str = ""
+    load_s: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class SharedModels:
+    """Models by key, each loaded once per process."""
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[str, ...], LoadedModel] = {}
+        self._loading: dict[tuple[str, ...], threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        key: tuple[str, ...],
+        load: Callable[[], Any],
+        *,
+        device: str = "",
+        dtype: str = "",
+    ) -> LoadedModel:
+        """The model under ``key``, loaded by ``load()`` the first time it is asked for."""
+        with self._lock:
+            if key in self._models:
+                return self._models[key]
+            loading = self._loading.setdefault(key, threading.Lock())
+        with loading:  # a second thread asking for the same model waits for the first load
+            with self._lock:
+                if key in self._models:
+                    return self._models[key]
+            started = time.perf_counter()
+            value = load()
+            loaded = LoadedModel(
+                value=value, device=device, dtype=dtype, load_s=time.perf_counter() - started
+            )
+            with self._lock:
+                self._models[key] = loaded
+                self._loading.pop(key, None)
+            return loaded
+
+    def loaded_keys(self) -> list[tuple[str, ...]]:
+        with self._lock:
+            return list(self._models)
+
+    def close(self, prefix: tuple[str, ...] = ()) -> int:
+        """Drop the models whose key starts with ``prefix`` (all by default), free accelerator
+        memory, and say how many were dropped."""
+        with self._lock:
+            keys = [key for key in self._models if key[: len(prefix)] == prefix]
+            for key in keys:
+                del self._models[key]
+        if keys:
+            free_accelerator_memory()
+        return len(keys)
+
+
+SHARED_MODELS = SharedModels()
+
+
+def free_accelerator_memory() -> None:
+    """Collect dropped models and return CUDA's cached blocks (only if torch is loaded)."""
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def require_module(module: str, feature: str, extra: str) -> None:
+    """Raise ``MissingExtraError`` naming ``pip install "unima[extra]"`` when ``module`` is
+    not importable; imports nothing."""
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise MissingExtraError(feature, extra, module)
+
+
+def require_folder(location: str | None, feature: str, holds: str) -> Path:
+    """The model folder ``location`` names, or a ``ConfigError`` saying what is wrong."""
+    if not location:
+        raise ConfigError(f"{feature} needs a model folder: give it as BACKEND:PATH ({holds})")
+    path = Path(location).expanduser()
+    if not path.exists():
+        raise ConfigError(f"{feature}: the model folder {str(path)!r} does not exist ({holds})")
+    if not path.is_dir():
+        raise ConfigError(f"{feature}: {str(path)!r} is not a folder ({holds})")
+    return path.resolve()
+
+
+def resolve_device(requested: str, feature: str) -> str:
+    """``auto`` is CUDA when torch sees a GPU, else the CPU; asking for CUDA (or MPS) on a
+    machine without it is a ``ConfigError`` before any model loads."""
+    wanted = requested.strip().lower() or "auto"
+    if wanted.split(":")[0] not in DEVICE_CHOICES:
+        raise ConfigError(
+            f"{feature}: unknown device {requested!r}; choose one of {', '.join(DEVICE_CHOICES)}"
+            " (UNIMA_MODEL_DEVICE)"
+        )
+    if wanted == "cpu":
+        return "cpu"
+    import torch
+
+    if wanted == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if wanted.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(
+            f"{feature} is set to run on {requested!r}, but torch sees no CUDA device "
+            f"(torch {torch.__version__}); set UNIMA_MODEL_DEVICE=cpu or auto"
+        )
+    if wanted == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"{feature} is set to run on 'mps', which this machine does not have")
+    return wanted
+
+
+def resolve_dtype(requested: str, device: str, feature: str) -> str:
+    """``auto`` is float16 on CUDA and float32 elsewhere (half precision on a CPU is slow and
+    unsupported by many layers)."""
+    wanted = requested.strip().lower() or "auto"
+    if wanted not in DTYPE_CHOICES:
+        raise ConfigError(
+            f"{feature}: unknown dtype {requested!r}; choose one of {', '.join(DTYPE_CHOICES)}"
+            " (UNIMA_MODEL_DTYPE)"
+        )
+    if wanted == "auto":
+        return "float16" if device.startswith("cuda") else "float32"
+    return wanted
+
+
+def torch_dtype(name: str) -> Any:
+    """The ``torch.dtype`` named ``float32``, ``float16`` or ``bfloat16``."""
+    import torch
+
+    return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[name]
+
+
+def folder_fingerprint(path: Path) -> str:
+    """A short hash of a model folder: small files by content, large ones by name, size and
+    modification time; it changes when the model does, without reading gigabytes."""
+    digest = hashlib.sha256()
+    for file in sorted(item for item in path.rglob("*") if item.is_file()):
+        status = file.stat()
+        digest.update(str(file.relative_to(path)).encode())
+        if status.st_size <= SMALL_FILE_BYTES:
+            digest.update(file.read_bytes())
+        else:
+            digest.update(f"{status.st_size}:{status.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def model_record(
+    *, backend: str, model: str, revision: str, loaded: LoadedModel, seconds: float
+) -> dict[str, Any]:
+    """What an artifact's meta (and so the trace) says about the model that made it."""
+    return {
+        "backend": backend,
+        "model": model,
+        "revision": revision,
+        "device": loaded.device,
+        "dtype": loaded.dtype,
+        "load_s": round(loaded.load_s, 3),
+        "seconds": round(seconds, 3),
+    }
