@@ -1,7 +1,9 @@
 """Images: no text cut off, charts of the asked kind and values, labels from the answer.
 
 A chart must be the kind the request asked for and plot the analysis's values; a diagram,
-flowchart, timeline or illustration must be labelled with what the answer says.
+flowchart, timeline or illustration must be labelled with what the answer says. A generated
+picture (a model backend's ``prompt``) carries no labels: its prompt must name what the answer
+says instead.
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ from unima.types import Relevance
 def check_image(inputs: RelevanceInputs) -> Relevance | None:
     """Judge a ``generate_image`` artifact."""
     findings = Findings()
+    # A generative backend's prompt (unima.tools.image.diffusion) is judged from the artifact's
+    # meta below; the other arguments are the embedded tool's.
+    raw = {
+        key: value
+        for key, value in inputs.step.arguments.items()
+        if key not in ("prompt", "negative_prompt")
+    }
     try:
-        arguments = ImageArguments.model_validate(inputs.step.arguments)
+        arguments = ImageArguments.model_validate(raw)
     except ValidationError:
         # Another backend registered under this tool name, with arguments of its own: these
         # checks read the embedded tool's arguments, so they cannot judge it (not a failure).
@@ -36,6 +45,9 @@ def check_image(inputs: RelevanceInputs) -> Relevance | None:
     check_chart_kind(arguments, inputs, findings)
     if arguments.kind in CHART_KINDS:
         check_chart_values(arguments, inputs, findings)
+    elif arguments.kind == "illustration" and "prompt" in inputs.artifact.meta:
+        # A generated picture has no drawn labels: what it was asked to show must be the answer's.
+        check_labels([str(inputs.artifact.meta["prompt"])], inputs, findings)
     else:
         check_labels([*arguments.labels, *arguments.notes], inputs, findings)
     return findings.result()

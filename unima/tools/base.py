@@ -68,6 +68,7 @@ class Tool(ABC):
     # What the part after ``BACKEND:`` in a backend spec names (a model folder, a model name);
     # None for backends that take no location.
     location_help: ClassVar[str | None] = None
+    location: str | None = None
 
     def __init__(self, location: str | None = None) -> None:
         if location is not None and self.location_help is None:

@@ -29,10 +29,14 @@ INSTRUCTION_PATTERN = re.compile(
     re.IGNORECASE,
 )
 ASKING_PATTERN = re.compile(
-    r"^(please\s+)?(can you\s+|could you\s+)?(explain|describe|summari[sz]e|discuss|show|tell me|"
-    r"illustrate|outline|compare|analy[sz]e|compute|calculate|find|give|write|create|design|"
+    r"^(please\s+)?(can you\s+|could you\s+)?(explain|describe|summari[sz]e|discuss|show(?: me)?|"
+    r"tell me|illustrate|outline|compare|analy[sz]e|compute|calculate|find|give(?: me)?|write|"
+    r"create|design|"
     r"listen to|look at|using|based on)[\s,]+",
     re.IGNORECASE,
+)
+DEPICTION_OPENING = re.compile(
+    r"^(?:an?\s+)?(?:picture|image|photo|photograph|drawing|painting|illustration)\s+of\s+", re.I
 )
 YEAR_PATTERN = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 
@@ -169,6 +173,8 @@ def topic_of(question: str) -> str:
     sentence = re.sub(r"\s+,", ",", strip_placeholders(sentence)).rstrip(".?!")
     if not is_question:
         sentence = ASKING_PATTERN.sub("", sentence)
+        # "a picture of a plated dish" is about the dish.
+        sentence = DEPICTION_OPENING.sub("", sentence)
     sentence = sentence.strip(" ,")
     return sentence[:120] if sentence else "the question"
 

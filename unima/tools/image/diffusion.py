@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -200,9 +201,12 @@ def load_text_to_image(folder: Path, device: str, dtype: str) -> Any:
     # tqdm bars on stderr would tear through unima's own progress display.
     diffusers_logging.disable_progress_bar()
     try:
-        pipeline = AutoPipelineForText2Image.from_pretrained(
-            str(folder), torch_dtype=torch_dtype(dtype), local_files_only=True
-        )
+        with warnings.catch_warnings():
+            # diffusers >= 0.36 renames torch_dtype to dtype; older ones know only torch_dtype.
+            warnings.filterwarnings("ignore", message=".*torch_dtype.*", category=FutureWarning)
+            pipeline = AutoPipelineForText2Image.from_pretrained(
+                str(folder), torch_dtype=torch_dtype(dtype), local_files_only=True
+            )
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as error:
         raise ToolError(
             f"{FEATURE} could not load {str(folder)!r}: {error}",
