@@ -386,3 +386,50 @@ def test_a_torus_and_a_capsule_fit_the_box_they_are_given() -> None:
     assert (capsule.radius, capsule.height) == (5, 10)  # never shorter than its two caps
     named = mesh_part(PartReply(shape="box", size=[1, 1, 1], position=[0, 0, 0], color="nope"))
     assert named.color == "#9aa0a6"  # an unknown colour keeps the default
+
+
+@pytest.mark.parametrize(
+    ("text", "counts", "first_subject"),
+    [
+        (
+            "Show me a plated dish of spaghetti carbonara and a narrated 10-second clip.",
+            {"image": 1, "video": 1},
+            "plated dish of spaghetti carbonara",
+        ),
+        ("Show me a red fox in the snow.", {"image": 1}, "red fox in the snow"),
+        ("Show me a way to sort a list.", {}, None),
+        ("Show me a list of prime numbers.", {}, None),
+        ("Can you show me an example of recursion?", {}, None),
+        ("Show me a picture of a cat and a diagram.", {"image": 2}, "a cat"),
+    ],
+)
+def test_show_me_a_thing_is_a_picture_of_it(
+    text: str, counts: dict[str, int], first_subject: str | None
+) -> None:
+    spec = output_spec_for(text)
+    assert {m: c for m, c in spec.counts.items() if c} == counts
+    if first_subject is not None:
+        assert spec.wanted[0].modality == "image"
+        assert spec.wanted[0].kind == "illustration"
+        assert spec.wanted[0].subject == first_subject
+
+
+def test_show_me_a_thing_respects_an_exclusion() -> None:
+    assert output_spec_for("Show me a cat. No images.").counts.get("image", 0) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("Include a narrated 10-second clip.", {"video": 1}),
+        ("Include a narrated clip.", {"video": 1}),
+        ("Explain X with a narrated audio clip.", {"audio": 1}),
+        ("Give me 2 images and 3 audio clips.", {"image": 2, "audio": 3}),
+        ("Include a 30-second video and 2 images.", {"video": 1, "image": 2}),
+        ("Make a narrated 2 minute video about tides.", {"video": 1}),
+    ],
+)
+def test_a_narrated_clip_is_a_video_and_a_length_stays_in_its_phrase(
+    text: str, counts: dict[str, int]
+) -> None:
+    assert output_spec_for(text).counts == counts

@@ -146,6 +146,11 @@ def infer_output_spec(text: str, *, input_modalities: Sequence[str] = ()) -> Out
     counts: dict[str, int] = {}
     evidence: list[str] = []
     wanted: list[WantedOutput] = []
+    shown = shown_object(plain)
+    if shown:
+        counts["image"] = 1
+        evidence.append(f"inferred image x1: a thing to be seen is shown in a picture ({shown!r})")
+        wanted.append(WantedOutput(modality="image", kind="illustration", subject=shown))
     for modality, needs, pattern, reason in _RULES:
         if modality in counts or (needs is not None and needs not in inputs):
             continue
@@ -175,6 +180,35 @@ _SUBJECT_END = re.compile(
     r"for (?:my|our|your|me|us|them))\b",
     re.IGNORECASE,
 )
+
+
+# "Show me a plated dish of carbonara": a thing to be seen, which only a picture can show. The
+# object runs to the next clause; abstract objects ("show me a way to", "a list of") are words.
+_SHOW_ME = re.compile(
+    r"\bshow (?:me|us) (?:a|an|some) (?P<object>[a-z][\w'-]*(?:\s+[\w'-]+){0,8}?)"
+    r"(?=\s+(?:and|with|that|which|to|for|so)\b|\s*[.,;:!?]|\s*$)",
+    re.IGNORECASE,
+)
+_NOT_SEEN = frozenset(
+    """way ways list summary example examples few couple number lot bit description comparison
+    explanation overview breakdown table step steps guide plan recipe method proof solution answer
+    formula code program function script story poem joke quote definition translation sentence
+    paragraph essay tip tips reason reasons difference calculation derivation analysis outline
+    timeline sample template draft version simple quick good better short""".split()
+)
+
+
+def shown_object(text: str) -> str:
+    """What "show me a ..." asks to see ("plated dish of spaghetti carbonara"), or "" when the
+    request has no such phrase or its object is something to read ("a way to", "a list")."""
+    plain = _PLACEHOLDER.sub(" ", text)
+    match = _SHOW_ME.search(plain)
+    if match is None:
+        return ""
+    shown = match.group("object")
+    if any(word.lower() in _NOT_SEEN for word in shown.split()[:3]):
+        return ""
+    return shown
 
 
 def _wanted(modality: str, match: re.Match[str], plain: str) -> WantedOutput:

@@ -34,11 +34,11 @@ from collections.abc import Sequence
 
 from unima.errors import ConfigError, InputError
 from unima.spec import vocabulary as vocabulary
-from unima.spec.inference import infer_output_spec
+from unima.spec.inference import infer_output_spec, shown_object
 from unima.spec.phrases import Mention
 from unima.spec.reader import SpecReader
 from unima.spec.wanted import LISTED_READING, enumerated_subjects, wanted_outputs
-from unima.types import MEDIA_MODALITIES, OutputSpec, tag_modality
+from unima.types import MEDIA_MODALITIES, OutputSpec, WantedOutput, tag_modality
 
 __all__ = ["first_output_index", "infer_output_spec", "output_spec_for", "parse_output_spec"]
 
@@ -97,7 +97,23 @@ def output_spec_for(
         text, input_tags=tags, max_per_modality=max_per_modality, max_total=max_total
     )
     if parsed is not None and (parsed.total() > 0 or len(parsed.counts) == len(MEDIA_MODALITIES)):
-        return parsed
+        shown = shown_object(text)
+        if not shown or "image" in parsed.counts:
+            return parsed
+        # "Show me a plated dish and a narrated clip": the clip is stated, the dish is a picture.
+        return parsed.model_copy(
+            update={
+                "counts": {"image": 1, **parsed.counts},
+                "evidence": (
+                    f"inferred image x1: a thing to be seen is shown in a picture ({shown!r})",
+                    *parsed.evidence,
+                ),
+                "wanted": (
+                    WantedOutput(modality="image", kind="illustration", subject=shown),
+                    *parsed.wanted,
+                ),
+            }
+        )
     modalities = [*input_modalities, *(tag_modality(tag) for tag in tags)]
     inferred = infer_output_spec(text, input_modalities=modalities)
     counts, evidence, notes = dict(inferred.counts), inferred.evidence, list(inferred.notes)

@@ -181,9 +181,11 @@ def read_head(words: list[str], kinds: list[str], index: int, end: int) -> Head:
                 return Head(tag_modality(word), position + 1, tag=word, reference=reference)
             break
         if kind == "number" or word in grammar.NUMBER_WORDS:
-            if items:
+            # "a narrated 10-second clip": a length inside the phrase, not a new quantity.
+            duration = position + 1 < end and words[position + 1] in DURATION_UNITS
+            if items and not duration:
                 break
-            position += 1
+            position += 2 if duration else 1
             continue
         if kind == "punct":
             # "a short, clear diagram": a comma between adjectives.
@@ -219,6 +221,11 @@ def read_head(words: list[str], kinds: list[str], index: int, end: int) -> Head:
     return _modality_of(items, words, position, end, reference)
 
 
+DURATION_UNITS = frozenset({"second", "seconds", "sec", "minute", "minutes", "min", "hour"})
+# Modifiers that, on a bare "clip", mean a voice over moving pictures rather than sound alone.
+NARRATED_PICTURES = frozenset({"narrated"})
+
+
 def _modality_of(
     items: list[tuple[int, vocabulary.Term, int]],
     words: list[str],
@@ -232,17 +239,27 @@ def _modality_of(
         return Head(standalone[-1].modality if standalone else None, after, reference=reference)
     head_position, head, head_length = items[nouns[-1]]
     head_word = words[head_position + head_length - 1]
-    lender = next(
+    lending = next(
         (
-            term
-            for _, term, _ in reversed(items[: nouns[-1]])
+            (position, term)
+            for position, term, _ in reversed(items[: nouns[-1]])
             if term.lends and term.modality is not None
         ),
         None,
     )
+    lender = lending[1] if lending is not None else None
     modality = head.modality
     if modality is None or head.overridable:
         modality = lender.modality if lender is not None else modality
+    if (
+        head_word in ("clip", "clips")
+        and head.modality is None
+        and lending is not None
+        and words[lending[0]] in NARRATED_PICTURES
+    ):
+        # "a narrated 10-second clip" is pictures with a voice over them: a video ("a narrated
+        # audio clip" has its own head, "audio clip").
+        modality = "video"
     if (
         head_word in ("script", "scripts")
         and lender is not None
