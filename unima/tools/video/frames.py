@@ -3,8 +3,9 @@
 Each scene has a background (a supplied image, or a seeded gradient with soft shapes) and a
 caption overlay drawn once per scene. Animation is a slow Ken Burns zoom and pan over a
 background slightly larger than the frame, plus a progress bar, so consecutive frames differ
-even over a flat background. Frames are produced one at a time for ``pipe_to_ffmpeg``; a
-video never exists as image files.
+even over a flat background. A scene may instead carry a clip (frames a video model
+generated), spread over the scene's length under the same caption. Frames are produced one at a
+time for ``pipe_to_ffmpeg``; a video never exists as image files.
 """
 
 from __future__ import annotations
@@ -35,13 +36,19 @@ PALETTE = (
 )
 
 
+# The frames of a generated clip, in order.
+Clip = tuple[Image.Image, ...]
+
+
 @dataclass(frozen=True)
 class ScenePlan:
-    """One scene as it will be rendered: its caption, frame count and optional background file."""
+    """One scene as it will be rendered: its caption, frame count and optional background file,
+    or a clip shown in place of the background (slowed or sped to the scene's frame count)."""
 
     caption: str
     frames: int
     background: Path | None = None
+    clip: Clip = ()
 
 
 def _cover(image: Image.Image, width: int, height: int) -> Image.Image:
@@ -153,6 +160,14 @@ def _overlay(caption: str, title: str, width: int, height: int, label: str) -> I
     return overlay
 
 
+def _draw_progress(frame: Image.Image, fraction: float, bar_height: int) -> None:
+    """The progress bar along the bottom edge, ``fraction`` of the width long."""
+    ImageDraw.Draw(frame).rectangle(
+        (0, frame.height - bar_height, round(frame.width * fraction), frame.height),
+        fill=PROGRESS_BAR_COLOR,
+    )
+
+
 def render_frames(
     scenes: list[ScenePlan],
     *,
@@ -169,14 +184,25 @@ def render_frames(
     bar_height = max(3, height // 60)
     done = 0
     for index, scene in enumerate(scenes):
+        label = f"{index + 1}/{len(scenes)}" if len(scenes) > 1 else ""
+        overlay = _overlay(one_line(scene.caption), title, width, height, label)
+        mask = overlay.getchannel("A")
+        if scene.clip:
+            # The clip moves by itself: no zoom or pan, only the progress bar.
+            pictures = [_cover(picture.convert("RGB"), width, height) for picture in scene.clip]
+            for number in range(scene.frames):
+                frame = pictures[number * len(pictures) // scene.frames].copy()
+                frame.paste(overlay, (0, 0), mask)
+                done += 1
+                if animate:
+                    _draw_progress(frame, done / total_frames, bar_height)
+                yield frame.tobytes()
+            continue
         if scene.background is not None:
             with Image.open(scene.background) as source:
                 background = _cover(source.convert("RGB"), canvas_width, canvas_height)
         else:
             background = _gradient(canvas_width, canvas_height, index, seed)
-        label = f"{index + 1}/{len(scenes)}" if len(scenes) > 1 else ""
-        overlay = _overlay(one_line(scene.caption), title, width, height, label)
-        mask = overlay.getchannel("A")
         if not animate:
             frame = background.resize((width, height), Image.Resampling.BILINEAR)
             frame.paste(overlay, (0, 0), mask)
@@ -201,8 +227,5 @@ def render_frames(
             )
             frame.paste(overlay, (0, 0), mask)
             done += 1
-            ImageDraw.Draw(frame).rectangle(
-                (0, height - bar_height, round(width * done / total_frames), height),
-                fill=PROGRESS_BAR_COLOR,
-            )
+            _draw_progress(frame, done / total_frames, bar_height)
             yield frame.tobytes()

@@ -9,6 +9,7 @@ size, duration and streams with the plan, and looks at decoded frames.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import ensure_arguments, library_versions, one_line, slugify
 from unima.tools.video.arguments import VideoArguments
 from unima.tools.video.checks import verify_video
-from unima.tools.video.frames import ScenePlan, render_frames
+from unima.tools.video.frames import Clip, ScenePlan, render_frames
 from unima.types import Artifact, Modality, Verification
 
 MAX_TOTAL_S = 120.0
@@ -116,6 +117,13 @@ class ComposerVideoTool(Tool):
 
     def run(self, arguments: Any, context: ToolContext) -> ToolOutput:
         """Render the scenes, add the soundtrack, and write one MP4 into ``context.work_dir``."""
+        return self.compose(arguments, context)
+
+    def compose(
+        self, arguments: Any, context: ToolContext, clips: Sequence[Clip] = ()
+    ) -> ToolOutput:
+        """``run``, with ``clips[index]`` (when given and not empty) shown as scene ``index``
+        in place of its drawn background: the seam for backends that generate the pictures."""
         arguments = ensure_arguments(VideoArguments, arguments)
         images = [
             Path(_dependency(context, step_id, "image", self.name).path)
@@ -163,6 +171,7 @@ class ComposerVideoTool(Tool):
                 caption=captions[index],
                 frames=frame_counts[index],
                 background=images[index] if index < len(images) else None,
+                clip=clips[index] if index < len(clips) else (),
             )
             for index in range(count)
         ]
