@@ -468,3 +468,25 @@ def test_a_server_without_the_endpoint_is_a_terminal_error(base_url: str, tmp_pa
         tool.run(arguments, context_in(tmp_path / "work"))
     assert not raised.value.recoverable
     assert "check the model name 'piper' and the base URL" in str(raised.value)
+
+
+def test_a_compatible_server_is_never_sent_the_openai_key(
+    base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-the-users-openai-key")
+    tool = CompatibleImageTool(f"{base_url}:flux")
+    context = context_in(tmp_path / "work")
+    arguments = tool.parse_arguments({"kind": "illustration", "title": "A red apple"})
+    tool.run(arguments, context)
+    (request,) = requests_to("/v1/images/generations")
+    assert "sk-the-users-openai-key" not in request["authorization"]
+    tool.close()
+
+
+def test_the_reply_cap_comes_from_the_settings(base_url: str, tmp_path: Path) -> None:
+    tool = CompatibleImageTool(f"{base_url}:flux")
+    context = context_in(tmp_path / "work", tool_max_reply_bytes=2048)
+    arguments = tool.parse_arguments({"kind": "illustration", "title": "A red apple"})
+    with pytest.raises(ToolError, match="UNIMA_TOOL_MAX_REPLY_BYTES"):
+        tool.run(arguments, context)
+    tool.close()

@@ -83,8 +83,14 @@ class Settings(BaseSettings):
     )
     tool_api_key: str | None = Field(
         default=None,
-        description="Key of hosted tool backends (openai, openai-compatible); default: "
-        "OPENAI_API_KEY.",
+        description="Key of hosted tool backends (openai, openai-compatible); openai falls "
+        "back to OPENAI_API_KEY, which is never sent to an openai-compatible server.",
+    )
+    tool_max_reply_bytes: int = Field(
+        default=64 * 2**20,
+        ge=1024,
+        description="A hosted tool backend's reply (or linked file) over this many bytes is "
+        "refused unread.",
     )
     max_judge_rounds: int = Field(default=2, ge=0, le=10)
     max_parallel_steps: int = Field(default=4, ge=1, le=64)

@@ -33,7 +33,7 @@ from unima.tools.image.arguments import ImageArguments
 from unima.tools.image.checks import verify_png
 from unima.tools.image.diffusion import DiffusionImageArguments, depiction_prompt, multiple_of
 from unima.tools.image.tool import ProceduralImageTool
-from unima.tools.models.hosted import DEFAULT_MAX_REPLY_BYTES, HostedModel
+from unima.tools.models.hosted import HostedModel
 from unima.tools.models.loading import LoadedModel
 from unima.types import Verification
 
@@ -67,9 +67,7 @@ class OpenAIImageTool(ProceduralImageTool):
     feature: ClassVar[str] = "the openai image backend"
     default_model: ClassVar[str] = "gpt-image-1"
 
-    def __init__(
-        self, location: str | None = None, *, max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
-    ) -> None:
+    def __init__(self, location: str | None = None, *, max_reply_bytes: int | None = None) -> None:
         super().__init__(location)
         self.hosted = HostedModel(
             self.backend,

@@ -4,8 +4,10 @@ A hosted backend's location is ``MODEL`` for ``openai`` (``generate_image=openai
 served by api.openai.com) and ``BASE_URL:MODEL`` for ``openai-compatible``
 (``synthesize_speech=openai-compatible:http://127.0.0.1:8000/v1:kokoro``: vLLM, LocalAI,
 Kokoro-FastAPI, any server speaking the OpenAI Images or Audio API), read with the chat models'
-``COMPATIBLE_PATTERN``. The key is ``UNIMA_TOOL_API_KEY``, else ``OPENAI_API_KEY``; ``openai``
-refuses to start without one, a compatible server gets any value.
+``COMPATIBLE_PATTERN``. The key is ``UNIMA_TOOL_API_KEY``; ``openai`` falls back to
+``OPENAI_API_KEY`` and refuses to start without a key. A compatible server is never sent
+``OPENAI_API_KEY`` (it may be a third party's): it gets ``UNIMA_TOOL_API_KEY`` or a placeholder.
+Replies (and linked files) over ``UNIMA_TOOL_MAX_REPLY_BYTES`` are refused unread.
 
 ``HostedModel`` holds one backend's endpoint. Its client (the ``openai`` SDK over
 ``unima.llm.transport.GuardedTransport``: every reply read under a byte cap) is built once per
@@ -41,7 +43,6 @@ KEY_SETTING = "UNIMA_TOOL_API_KEY"
 PLACEHOLDER_KEY = "not-needed"
 # Generated media is large: a 1536x1024 PNG as base64 is about 4 MB, four minutes of 24 kHz
 # WAV about 12 MB. Anything past this is not a picture or a clip of one step.
-DEFAULT_MAX_REPLY_BYTES = 64 * 2**20
 # The per-request timeout is the step's (``step_timeout_s``); this only bounds a request made
 # with none.
 CLIENT_TIMEOUT_S = 180.0
@@ -74,7 +75,8 @@ class HostedModel:
         feature: what the backend is, for messages (``"the openai image backend"``).
         default_model: the ``openai`` model when the spec names none.
         example: a model name for the example in messages.
-        max_reply_bytes: replies over this many bytes are refused unread.
+        max_reply_bytes: replies over this many bytes are refused unread (None: the setting
+            ``tool_max_reply_bytes``).
 
     Raises:
         ConfigError: the location cannot be read.
@@ -88,7 +90,7 @@ class HostedModel:
         feature: str,
         default_model: str,
         example: str,
-        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+        max_reply_bytes: int | None = None,
     ) -> None:
         self.backend = backend
         self.feature = feature
@@ -109,8 +111,11 @@ class HostedModel:
         self.api_key(settings)
 
     def api_key(self, settings: Any) -> str:
-        """``UNIMA_TOOL_API_KEY``, else ``OPENAI_API_KEY``; a placeholder for a compatible server."""
-        key = settings.tool_api_key or os.environ.get("OPENAI_API_KEY")
+        """``UNIMA_TOOL_API_KEY``; for api.openai.com else ``OPENAI_API_KEY``; a placeholder for
+        a compatible server (never the OpenAI key, which is not that server's to see)."""
+        key = settings.tool_api_key or (
+            os.environ.get("OPENAI_API_KEY") if self.backend == "openai" else None
+        )
         if key:
             return str(key)
         if self.backend == "openai":
@@ -129,9 +134,10 @@ class HostedModel:
         key = self.api_key(settings)
         # The key's hash, not the key, tells clients apart: the model keys may be logged.
         key_hash = hashlib.sha256(key.encode()).hexdigest()[:12]
+        cap = self.max_reply_bytes or settings.tool_max_reply_bytes
         return SHARED_MODELS.get(
-            (*self._shared_prefix(), key_hash, str(self.max_reply_bytes)),
-            lambda: build_client(self.base_url, key, max_reply_bytes=self.max_reply_bytes),
+            (*self._shared_prefix(), key_hash, str(cap)),
+            lambda: build_client(self.base_url, key, max_reply_bytes=cap),
         )
 
     def close(self) -> None:
@@ -211,7 +217,7 @@ class HostedModel:
             # A download's 404 is a stale link, not a missing model: only API replies count.
             if isinstance(error, openai.APIStatusError) and status in TERMINAL_STATUSES:
                 fix = {
-                    401: f"set {KEY_SETTING} (or OPENAI_API_KEY) to a key this server accepts",
+                    401: f"set {KEY_SETTING} to a key this server accepts",
                     403: "check the key's project and permissions on the server",
                     404: f"check the model name {self.model!r} and the base URL",
                 }[status]
@@ -271,7 +277,9 @@ def build_client(base_url: str, api_key: str, *, max_reply_bytes: int) -> Hosted
     from unima.llm.transport import GuardedTransport
 
     http = httpx.Client(
-        transport=GuardedTransport(max_reply_bytes=max_reply_bytes, cap_name="max_reply_bytes"),
+        transport=GuardedTransport(
+            max_reply_bytes=max_reply_bytes, cap_name="UNIMA_TOOL_MAX_REPLY_BYTES"
+        ),
         timeout=CLIENT_TIMEOUT_S,
     )
     client = openai.OpenAI(

@@ -24,7 +24,7 @@ from unima.backends import ffmpeg
 from unima.errors import ToolError
 from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import ensure_arguments
-from unima.tools.models.hosted import DEFAULT_MAX_REPLY_BYTES, HostedModel
+from unima.tools.models.hosted import HostedModel
 from unima.tools.speech.arguments import SpeechArguments
 from unima.tools.speech.checks import DEFAULT_MAX_WER, verify_speech
 from unima.tools.speech.tool import MIME_TYPES
@@ -55,9 +55,7 @@ class OpenAISpeechTool(Tool):
     feature: ClassVar[str] = "the openai speech backend"
     default_model: ClassVar[str] = "tts-1"
 
-    def __init__(
-        self, location: str | None = None, *, max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
-    ) -> None:
+    def __init__(self, location: str | None = None, *, max_reply_bytes: int | None = None) -> None:
         super().__init__(location)
         self.hosted = HostedModel(
             self.backend,
