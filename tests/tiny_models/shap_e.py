@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.tiny_models.clip_text import HIDDEN_SIZE, tiny_clip_text
+from tests.tiny_models.marching_cubes import marching_cubes_table
 
 # The renderer's MLP width; its four projected weight matrices take 4 * RENDERER_WIDTH rows of
 # the prior's latent, so the prior makes that many embeddings.
@@ -39,7 +40,7 @@ DISTANCE_UNIT, HEIGHT_UNIT = 0, 1
 
 
 def save_tiny_shap_e(folder: Path, seed: int = 0) -> Path:
-    """Write a ~300 KB ``ShapEPipeline`` to ``folder`` and return the folder."""
+    """Write a ~400 KB ``ShapEPipeline`` to ``folder`` and return the folder."""
     import torch
     from diffusers import HeunDiscreteScheduler, PriorTransformer, ShapEPipeline
     from transformers import CLIPTextModelWithProjection
@@ -71,7 +72,7 @@ def save_tiny_shap_e(folder: Path, seed: int = 0) -> Path:
         clip_sample=True,
         clip_sample_range=1.0,
     )
-    pipeline = ShapEPipeline(
+    pipeline: Any = ShapEPipeline(
         prior=prior,
         text_encoder=text_encoder,
         tokenizer=tokenizer,
@@ -101,7 +102,10 @@ def ball_renderer() -> Any:
         background=(0.1, 0.1, 0.1),
     )
     layers = renderer.mlp.mlp
+    cases, masks = marching_cubes_table()
     with torch.no_grad():
+        renderer.mesh_decoder.cases.copy_(cases)
+        renderer.mesh_decoder.masks.copy_(masks)
         for layer in layers:
             layer.weight.zero_()
             layer.bias.zero_()
