@@ -218,9 +218,14 @@ def ask_model_parts(
     asker.report(record)
     if parts is None:
         return step.arguments, spec
-    arguments = MeshArguments.model_validate({**step.arguments, "parts": parts})
+    # Arguments another backend adds (a Shap-E prompt, a seed) ride along unvalidated here.
+    known = {
+        key: value for key, value in step.arguments.items() if key in MeshArguments.model_fields
+    }
+    added = {key: value for key, value in step.arguments.items() if key not in known}
+    arguments = MeshArguments.model_validate({**known, "parts": parts})
     count = len(parts)
-    return step_arguments(arguments), (
+    return {**step_arguments(arguments), **added}, (
         f"A 3D model of {shorten(subject, 200)} built from {count} "
         f"primitive{'' if count == 1 else 's'}."
     )
