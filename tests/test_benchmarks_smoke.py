@@ -156,6 +156,22 @@ def check_harness(report: dict[str, Any]) -> None:
         for key in ("per_minute", "per_instance_ms", "start_s", "total_s"):
             assert positive(figure[key]), (name, key)
     assert positive(report["ratios"]["scaling_2_over_1"])
+    # The model-server measurement: one 4-slot server, three concurrencies, each run answered
+    # in full with exactly that many requests open at the server.
+    assert positive(report["ratios"]["server_worst_fraction_at_slots"])
+    server = report["server"]
+    assert server["goal_fraction"] == 0.9
+    (fake,) = server["servers"]
+    require(fake, "slots", "latency_s", "max_per_second", "runs")
+    assert fake["max_per_second"] == fake["slots"] / fake["latency_s"]
+    assert [run["concurrency"] for run in fake["runs"]] == [2, 4, 8]
+    for run in fake["runs"]:
+        require(run, "instances", "per_second", "fraction_of_max", "server_max_open", "total_s")
+        assert run["server_max_open"] == run["concurrency"]
+        assert run["server_max_busy"] == min(run["concurrency"], fake["slots"])
+        assert run["instances"] == 3 * min(run["concurrency"], fake["slots"])
+        # The server cannot be beaten: at most its maximum, with a little slack for timing.
+        assert positive(run["per_second"]) and run["fraction_of_max"] <= 1.05
 
 
 def check_eval(report: dict[str, Any]) -> None:

@@ -97,6 +97,7 @@ class ExecutionRecord(BaseModel):
     workers: int
     timeout_s: float
     retries: int
+    concurrency: int = 1  # requests in flight from the event loop (server-backed models)
 
 
 class Manifest(BaseModel):

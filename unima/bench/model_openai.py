@@ -15,6 +15,11 @@ trickles bytes or never answers costs ``timeout_s``, then a ``ModelTimeoutError`
 text kept in the prediction (and so in the run's store) is cut at ``max_content_chars``, and the
 cut is recorded in the prediction's problems.
 
+``apredict`` is the same exchange on an event loop (``--concurrency N``): one
+``httpx.AsyncClient`` per loop, its connections re-used, the same retries, byte cap and
+``timeout_s`` deadline (``asyncio.timeout``, which cancels the request where it stands); reading
+the inputs and the reply's media run on threads.
+
 Options (plain values):
     temperature (0.0), max_tokens (8192; None: the server's default), timeout_s (300),
     max_retries (2), send_audio (False), allow_urls (False), max_media_bytes (50 MiB),
@@ -27,6 +32,7 @@ Options (plain values):
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import difflib
@@ -34,16 +40,17 @@ import json
 import os
 import time
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
-from unima.bench.models import ModelAdapter, package_versions
+from unima.bench.models import ServerModelAdapter, package_versions
 from unima.bench.openai_reply import ReplyLimits, read_reply
-from unima.bench.openai_request import RequestLimits, build_request
+from unima.bench.openai_request import BuiltRequest, RequestLimits, build_request
 from unima.bench.records import Answer
-from unima.errors import ConfigError, ModelError
+from unima.errors import ConfigError, ModelError, ModelTimeoutError, ReplyTooLargeError
 from unima.llm.calls import call_model, current_call_limits
 from unima.llm.chat_models import parse_chat_spec
 from unima.llm.transport import GuardedTransport
@@ -74,7 +81,7 @@ OPTIONS: dict[str, tuple[type | tuple[type, ...], Any]] = {
 RETRIED_STATUS = {408, 409, 429, 500, 502, 503, 504}
 
 
-class OpenAICompatibleModel(ModelAdapter):
+class OpenAICompatibleModel(ServerModelAdapter):
     """A chat model served with the OpenAI chat-completions API, asked for interleaved answers."""
 
     name: ClassVar[str] = "openai-compatible"
@@ -102,6 +109,8 @@ class OpenAICompatibleModel(ModelAdapter):
             allow_urls=self.settings["allow_urls"],
             url_timeout_s=float(self.settings["timeout_s"]),
         )
+        # (loop, client): an httpx.AsyncClient belongs to the event loop it was opened on.
+        self._async_client: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -114,13 +123,48 @@ class OpenAICompatibleModel(ModelAdapter):
         }
 
     def predict(self, instance: UnimInstance, media_root: Path, out_dir: Path) -> Answer:
-        built = build_request(
+        built = self._built(instance, media_root)
+        body = self._body(built)
+        reply = call_model(
+            lambda: self._post(body),
+            call="predict",
+            model=self.model,
+            server=self.base_url,
+            timeout_s=float(self.settings["timeout_s"]),
+        )
+        return self._answer(built, reply, out_dir)
+
+    async def apredict(
+        self,
+        instance: UnimInstance,
+        media_root: Path,
+        out_dir: Path,
+        *,
+        request_slot: AbstractAsyncContextManager[object] | None = None,
+    ) -> Answer:
+        built = await asyncio.to_thread(self._built, instance, media_root)
+        body = self._body(built)
+        # The slot covers the retries and their back-off: the deadline below starts once the
+        # request may go out, so time spent waiting for a slot is not the server's.
+        async with request_slot or nullcontext():
+            reply = await self._apost(body)
+        return await asyncio.to_thread(self._answer, built, reply, out_dir)
+
+    async def aclose(self) -> None:
+        client, self._async_client = self._async_client, None
+        if client is not None and client[0] is asyncio.get_running_loop():
+            await client[1].aclose()
+
+    def _built(self, instance: UnimInstance, media_root: Path) -> BuiltRequest:
+        return build_request(
             instance,
             media_root,
             self.request_limits,
             allow_urls=self.reply_limits.allow_urls,
             max_media_bytes=self.reply_limits.max_media_bytes,
         )
+
+    def _body(self, built: BuiltRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
             **(self.settings["extra_body"] or {}),
             "model": self.model,
@@ -129,13 +173,9 @@ class OpenAICompatibleModel(ModelAdapter):
         }
         if self.settings["max_tokens"] is not None:
             body["max_tokens"] = self.settings["max_tokens"]
-        reply = call_model(
-            lambda: self._post(body),
-            call="predict",
-            model=self.model,
-            server=self.base_url,
-            timeout_s=float(self.settings["timeout_s"]),
-        )
+        return body
+
+    def _answer(self, built: BuiltRequest, reply: dict[str, Any], out_dir: Path) -> Answer:
         text, audio, notes = _message_of(reply)
         result = read_reply(text, out_dir, self.reply_limits, audio=audio)
         content, modal, cut = _clipped(result.content, result.modal, self.settings)
@@ -152,14 +192,13 @@ class OpenAICompatibleModel(ModelAdapter):
         and refuses to start an attempt past the deadline.
         """
 
-        key = os.environ.get("UNIMA_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
         url = f"{self.base_url}/chat/completions"
         attempts = self.settings["max_retries"] + 1
         last_error = ""
         for attempt in range(attempts):
             if attempt:
                 limits = current_call_limits()
-                pause = min(2.0 ** (attempt - 1), 30.0)
+                pause = _pause(attempt)
                 time.sleep(min(pause, limits.remaining()) if limits is not None else pause)
             transport = GuardedTransport(max_reply_bytes=self.settings["max_reply_bytes"])
             try:
@@ -167,30 +206,126 @@ class OpenAICompatibleModel(ModelAdapter):
                     httpx.Client(
                         transport=transport, timeout=float(self.settings["timeout_s"])
                     ) as client,
-                    client.stream(
-                        "POST", url, json=body, headers={"Authorization": f"Bearer {key}"}
-                    ) as response,
+                    client.stream("POST", url, json=body, headers=_headers()) as response,
                 ):
                     data = response.read()
-                    if response.status_code in RETRIED_STATUS:
-                        last_error = f"HTTP {response.status_code}: {_snippet(data)}"
-                        continue
-                    if response.status_code != 200:
-                        raise ModelError(
-                            f"{url} answered HTTP {response.status_code}: {_snippet(data)}; "
-                            "check the model name, the key (UNIMA_LLM_API_KEY) and the request"
-                        )
             except httpx.HTTPError as error:
                 last_error = f"{type(error).__name__}: {error}"
                 continue
-            try:
-                parsed = json.loads(data)
-            except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                raise ModelError(f"{url} answered with a body that is not JSON ({error})") from None
-            if not isinstance(parsed, dict):
-                raise ModelError(f"{url} answered with JSON that is not an object")
-            return parsed
+            parsed, last_error = _parsed(url, response.status_code, data)
+            if parsed is not None:
+                return parsed
         raise ModelError(f"{url} failed after {attempts} attempt(s): {last_error}")
+
+    async def _apost(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``_post`` on the event loop: the same retries, under one wall-clock deadline.
+
+        The deadline (``timeout_s``, retries and back-off included) cancels the request where
+        it stands, so a server that trickles bytes or never answers costs ``timeout_s``. The
+        body is read in chunks and refused past ``max_reply_bytes``, as ``GuardedTransport``
+        does for ``_post``.
+        """
+
+        timeout_s = float(self.settings["timeout_s"])
+        url = f"{self.base_url}/chat/completions"
+        attempts = self.settings["max_retries"] + 1
+        last_error = ""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(timeout_s) as deadline:
+                for attempt in range(attempts):
+                    if attempt:
+                        await asyncio.sleep(_pause(attempt))
+                    try:
+                        data, status = await self._exchange(url, body)
+                    except httpx.HTTPError as error:
+                        last_error = f"{type(error).__name__}: {error}"
+                        continue
+                    parsed, last_error = _parsed(url, status, data)
+                    if parsed is not None:
+                        return parsed
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            elapsed = time.monotonic() - started
+            raise ModelTimeoutError(
+                f"{self.model}: the predict call ran past its {timeout_s:g} s deadline (the "
+                "call's deadline); the server is too slow or not answering",
+                call="predict",
+                model=self.model,
+                elapsed_s=elapsed,
+                deadline_s=timeout_s,
+            ) from None
+        raise ModelError(f"{url} failed after {attempts} attempt(s): {last_error}")
+
+    async def _exchange(self, url: str, body: dict[str, Any]) -> tuple[bytes, int]:
+        """One POST: the reply body, read under the byte cap, and the status code."""
+        cap = self.settings["max_reply_bytes"]
+        async with self._client().stream("POST", url, json=body, headers=_headers()) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise _too_large(self.model, cap)
+            received = bytearray()
+            async for chunk in response.aiter_bytes():
+                received += chunk
+                if len(received) > cap:
+                    raise _too_large(self.model, cap)
+            return bytes(received), response.status_code
+
+    def _client(self) -> httpx.AsyncClient:
+        """The HTTP client of the running loop: one per loop, its connections re-used."""
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_client[0] is not loop:
+            # No pool limit: the runner's concurrency is the limit, and a pool smaller than it
+            # (httpx's default is 100) would queue requests here instead of at the server.
+            client = httpx.AsyncClient(
+                timeout=float(self.settings["timeout_s"]),
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
+            )
+            self._async_client = (loop, client)
+        return self._async_client[1]
+
+
+def _headers() -> dict[str, str]:
+    key = os.environ.get("UNIMA_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "none"
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _pause(attempt: int) -> float:
+    """The back-off before retry ``attempt`` (1, 2, 4 ... seconds, at most 30)."""
+    return min(2.0 ** (attempt - 1), 30.0)
+
+
+def _parsed(url: str, status: int, data: bytes) -> tuple[dict[str, Any] | None, str]:
+    """The reply's JSON object, or ``None`` and why when the request is worth retrying.
+
+    Raises:
+        ModelError: the server refused the request (a status not worth retrying) or answered
+            with something that is not a JSON object.
+    """
+    if status in RETRIED_STATUS:
+        return None, f"HTTP {status}: {_snippet(data)}"
+    if status != 200:
+        raise ModelError(
+            f"{url} answered HTTP {status}: {_snippet(data)}; "
+            "check the model name, the key (UNIMA_LLM_API_KEY) and the request"
+        )
+    try:
+        parsed = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelError(f"{url} answered with a body that is not JSON ({error})") from None
+    if not isinstance(parsed, dict):
+        raise ModelError(f"{url} answered with JSON that is not an object")
+    return parsed, ""
+
+
+def _too_large(model: str, cap: int) -> ReplyTooLargeError:
+    return ReplyTooLargeError(
+        f"{model}: the predict call: the model's reply is over the {cap}-byte cap "
+        f"(max_reply_bytes={cap}) and was refused; raise max_reply_bytes if such replies are "
+        "expected (large generated media)",
+        max_reply_bytes=cap,
+    )
 
 
 def _clipped(

@@ -4,7 +4,8 @@ A model spec names the adapter before its first colon:
 
 - ``unima``: the UniMA agent (options pass through to ``UniMA``; ``tools="fake"`` uses the
   zero-latency fake toolbox of ``unima.testing``);
-- ``openai-compatible:BASE_URL:MODEL``: any chat MLLM behind an OpenAI-compatible API;
+- ``openai-compatible:BASE_URL:MODEL``: any chat MLLM behind an OpenAI-compatible API (a
+  ``ServerModelAdapter``: ``--concurrency N`` keeps N of its requests in flight);
 - ``predictions:FILE``: outputs produced elsewhere, read from a ``predictions.jsonl``, validated
   and copied.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from contextlib import AbstractAsyncContextManager
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -88,6 +90,41 @@ class ModelAdapter(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec!r})"
+
+
+class ServerModelAdapter(ModelAdapter):
+    """A model behind a server, which one process can keep many instances in flight to.
+
+    ``unima bench run --concurrency N`` runs such a model on one asyncio event loop in the
+    driver (``unima.bench.async_executor``) instead of one worker process per instance in
+    flight: the instance spends its time waiting on the server, which is what vLLM wants many
+    of at once. ``predict`` stays the one-at-a-time path of the worker processes.
+    """
+
+    @abstractmethod
+    async def apredict(
+        self,
+        instance: UnimInstance,
+        media_root: Path,
+        out_dir: Path,
+        *,
+        request_slot: AbstractAsyncContextManager[object] | None = None,
+    ) -> Answer:
+        """``predict`` on the running event loop (same arguments, contract and errors).
+
+        Blocking work (reading the inputs, decoding and writing the answer's files) goes to a
+        thread (``asyncio.to_thread``), so the loop keeps every other request moving; the
+        request itself is awaited, so a deadline cancels it.
+
+        Args:
+            request_slot: held (``async with request_slot:``) around the exchange with the
+                server and nothing else: the runner hands out ``--concurrency`` of them, so
+                that many requests are at the server while other instances' inputs are read
+                and answers written beside them. ``None``: no limit.
+        """
+
+    async def aclose(self) -> None:  # optional hook, like ``close``
+        """Release what ``apredict`` opened on the running loop (its HTTP client)."""
 
 
 MODELS: Registry[type[ModelAdapter]] = Registry("benchmark model")

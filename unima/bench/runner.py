@@ -7,8 +7,9 @@
    ``force``, which sets the old run aside);
 3. put rows a killed driver left ``running`` back to ``pending``, add rows for new instances,
    and regenerate ``predictions.jsonl`` from the store;
-4. run the pending instances on an executor (local processes or Ray), recording each result
-   as it arrives, retrying failures up to ``retries`` times;
+4. run the pending instances on an executor (local processes, Ray, or for a model behind a
+   server with ``concurrency`` > 1 one event loop keeping that many requests in flight),
+   recording each result as it arrives, retrying failures up to ``retries`` times;
 5. regenerate ``predictions.jsonl`` and return a ``RunSummary``.
 
 A ``KeyboardInterrupt`` stops scheduling, puts the in-flight instances back to ``pending`` and
@@ -28,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from unima.bench.async_executor import AsyncExecutor
 from unima.bench.datasets import DatasetLoad, dataset_loader
 from unima.bench.executors import Executor, LocalExecutor
 from unima.bench.manifest import (
@@ -44,7 +46,7 @@ from unima.bench.manifest import (
     read_manifest,
     write_manifest,
 )
-from unima.bench.models import ModelAdapter, resolve_model
+from unima.bench.models import ModelAdapter, ServerModelAdapter, resolve_model
 from unima.bench.ray_executor import RayExecutor
 from unima.bench.records import InstanceKey, Selection
 from unima.bench.store import ResultRow, ResultStore, RunLock
@@ -76,8 +78,14 @@ class RunOptions:
     """How to run (none of these change an answer, so a resume may change them).
 
     Attributes:
-        workers: instances in flight at once.
+        workers: worker processes (or Ray tasks), each answering one instance at a time.
         executor: ``local`` worker processes or ``ray`` tasks.
+        concurrency: for a model behind a server (``openai-compatible:...``, a
+            ``ServerModelAdapter``): requests kept in flight from one event loop in this
+            process, instead of worker processes. 1 (the default) runs it in a worker process
+            like any model. Other models refuse more than 1: the UniMA agent and the
+            predictions reader do their work in this machine's processes, where ``workers``
+            is what runs several at once.
         timeout_s: wall-clock limit of one attempt.
         retries: extra attempts after a failure, crash or timeout (bad input is not retried).
         force: set aside a run whose manifest differs instead of refusing.
@@ -90,6 +98,7 @@ class RunOptions:
 
     workers: int = 1
     executor: ExecutorName = "local"
+    concurrency: int = 1
     timeout_s: float = 600.0
     retries: int = 1
     force: bool = False
@@ -185,6 +194,7 @@ def run_benchmark(
         adapter = (
             model if not isinstance(model, str) else resolve_model(model, **(model_options or {}))
         )
+        check_concurrency(adapter, options)
         manifest = build_manifest(
             dataset,
             Path(data),
@@ -212,6 +222,7 @@ def run_benchmark(
                 requeued=requeued,
                 workers=options.workers,
                 executor=options.executor,
+                concurrency=options.concurrency,
             )
             if requeued:
                 logger.info("resuming: %d finished kept, %d re-queued", kept, requeued)
@@ -233,6 +244,32 @@ def run_benchmark(
         stopped=scheduler.stopped,
         predictions=predictions,
     )
+
+
+def check_concurrency(adapter: ModelAdapter, options: RunOptions) -> None:
+    """Refuse a ``concurrency`` the model or the other options cannot honour.
+
+    Raises:
+        ConfigError: ``concurrency`` is below 1, or above 1 for a model that does not answer
+            through a server, or together with more than one worker or with Ray.
+    """
+    concurrency = options.concurrency
+    if concurrency < 1:
+        raise ConfigError(f"concurrency must be >= 1 (got {concurrency})")
+    if concurrency == 1:
+        return
+    if not isinstance(adapter, ServerModelAdapter):
+        raise ConfigError(
+            f"--concurrency {concurrency} keeps requests in flight to a model server "
+            f"(openai-compatible:BASE_URL:MODEL); {adapter.spec!r} answers in this machine's "
+            f"processes, so run several instances at once with --workers {concurrency} instead"
+        )
+    if options.workers != 1 or options.executor != "local":
+        raise ConfigError(
+            f"--concurrency {concurrency} runs every request from one event loop in this "
+            f"process; use it instead of --workers {options.workers} and --executor "
+            f"{options.executor}, not with them"
+        )
 
 
 def _safe(chosen: list[Any]) -> tuple[list[Any], list[tuple[str, InstanceKey | None, str]]]:
@@ -285,6 +322,7 @@ def build_manifest(
         execution=ExecutionRecord(
             executor=options.executor,
             workers=options.workers,
+            concurrency=options.concurrency,
             timeout_s=options.timeout_s,
             retries=options.retries,
         ),
@@ -417,6 +455,13 @@ class _Scheduler:
             self.store.mark_running(task.key, task.attempt)
 
     def _executor(self) -> Executor:
+        if self.options.concurrency > 1 and isinstance(self.adapter, ServerModelAdapter):
+            return AsyncExecutor(
+                self.adapter,
+                self.store.folder,
+                concurrency=self.options.concurrency,
+                timeout_s=self.options.timeout_s,
+            )
         if self.options.executor == "ray":
             return RayExecutor(
                 self.adapter,

@@ -1,7 +1,8 @@
 """One unit of benchmark work: answer one instance, then put its files in the run folder.
 
-This module runs inside worker processes (local pool or Ray). ``run_task`` never raises for a model failure: it returns a ``WorkResult`` saying what
-happened, and only the driver writes the store.
+This module runs inside worker processes (local pool or Ray), and its pieces on the driver's
+event loop (``async_executor``). ``run_task`` never raises for a model failure: it returns a
+``WorkResult`` saying what happened, and only the driver writes the store.
 
 Write order (reliability §2.3): the answer's files are written under a scratch folder, fsync'd
 and renamed into ``media/<domain>/<subdomain>/<id>/`` and ``traces/...`` *before* the result
@@ -109,28 +110,44 @@ def run_task(adapter: ModelAdapter, task: Task, out: Path | None) -> WorkResult:
         else:
             modal, trace = relative_names(task.key, sources)
             files = {name: path.read_bytes() for name, path in sources.items()}
-        return WorkResult(
-            key=task.key,
-            attempt=task.attempt,
-            status="failed" if prediction.status == "failed" else "done",
-            answer=published(prediction, modal, trace),
-            error="; ".join(prediction.problems)[:ERROR_CHARS]
-            if prediction.status == "failed"
-            else "",
-            seconds=time.monotonic() - started,
-            files=files,
-        )
-    except (InputError, ConfigError) as error:
-        # Deterministic: the same instance and configuration fail the same way again.
-        return _failure(task, f"{type(error).__name__}: {error}", started, retryable=False)
-    except UnimaError as error:
-        return _failure(task, f"{type(error).__name__}: {error}", started, retryable=True)
+        return answered(task, prediction, modal, trace, started, files=files)
     except Exception as error:  # a model bug must cost this instance only, not the run
-        last = traceback.extract_tb(error.__traceback__)[-1:]
-        where = f" (at {last[0].filename}:{last[0].lineno})" if last else ""
-        return _failure(task, f"{type(error).__name__}: {error}{where}", started, retryable=True)
+        return failed_attempt(task, error, started)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def answered(
+    task: Task,
+    prediction: Answer,
+    modal: dict[str, str],
+    trace: str,
+    started: float,
+    *,
+    files: dict[str, bytes] | None = None,
+) -> WorkResult:
+    """The result of an attempt whose answer was published as ``modal`` and ``trace``."""
+    return WorkResult(
+        key=task.key,
+        attempt=task.attempt,
+        status="failed" if prediction.status == "failed" else "done",
+        answer=published(prediction, modal, trace),
+        error="; ".join(prediction.problems)[:ERROR_CHARS] if prediction.status == "failed" else "",
+        seconds=time.monotonic() - started,
+        files=files,
+    )
+
+
+def failed_attempt(task: Task, error: Exception, started: float) -> WorkResult:
+    """The result of an attempt that raised ``error``: retryable unless it is deterministic."""
+    if isinstance(error, InputError | ConfigError):
+        # Deterministic: the same instance and configuration fail the same way again.
+        return _failure(task, f"{type(error).__name__}: {error}", started, retryable=False)
+    if isinstance(error, UnimaError):
+        return _failure(task, f"{type(error).__name__}: {error}", started, retryable=True)
+    last = traceback.extract_tb(error.__traceback__)[-1:]
+    where = f" (at {last[0].filename}:{last[0].lineno})" if last else ""
+    return _failure(task, f"{type(error).__name__}: {error}{where}", started, retryable=True)
 
 
 def _failure(task: Task, error: str, started: float, *, retryable: bool) -> WorkResult:

@@ -109,6 +109,15 @@ def bench_run(
         Path | None, typer.Option("--media-root", help="Media folder, if not beside --data.")
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Instances at once.")] = 1,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            help="openai-compatible models: requests kept in flight from one process, instead "
+            "of --workers (e.g. 64 for a vLLM server).",
+        ),
+    ] = 1,
     executor: Annotated[
         str, typer.Option("--executor", help="local (worker processes) or ray.")
     ] = "local",
@@ -222,6 +231,7 @@ def bench_run(
     run_options = RunOptions(
         workers=workers,
         executor=executor,  # type: ignore[arg-type]
+        concurrency=concurrency,
         timeout_s=timeout,
         retries=retries,
         force=force,
