@@ -237,8 +237,29 @@ def check_answers(report: dict[str, Any]) -> None:
             assert positive(summary["tokens_per_second"]), summary
 
 
+def check_generators(report: dict[str, Any]) -> None:
+    require(report, "machine", "repeats", "tiny_models", "backends", "parallel")
+    assert report["repeats"] == 1 and report["tiny_models"] is True
+    assert [row["backend"] for row in report["backends"]] == [
+        "generate_image/diffusers",
+        "compose_video/diffusers",
+        "generate_mesh/shap-e",
+    ]
+    for row in report["backends"]:
+        require(row, "load_s", "first_s", "per_artifact_s", "ratio_to_procedural", "peak_rss_mib")
+        assert row["device"] == "cpu" and row["dtype"] == "float32"
+        assert all(positive(row[key]) for key in ("load_s", "first_s", "per_artifact_s"))
+        assert row["first_s"] >= row["load_s"]
+    parallel = report["parallel"]
+    assert sorted(parallel["model_seconds"]) == ["image1", "image2", "video1"]
+    # One pipeline for both images: the same load, recorded once per model.
+    assert parallel["load_seconds"]["image1"] == parallel["load_seconds"]["image2"]
+    assert positive(parallel["wall_over_critical_path"]) and positive(parallel["wall_over_serial"])
+
+
 CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
     "answers": check_answers,
+    "generators": check_generators,
     "overhead": check_overhead,
     "perception": check_perception,
     "cache": check_cache,

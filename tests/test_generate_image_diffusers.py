@@ -194,3 +194,22 @@ def test_half_precision_on_cuda(model_folder: Path, tmp_path: Path) -> None:
     assert tool.verify(output, arguments, context(tmp_path)).passed
     tool.close()
     assert torch.cuda.memory_allocated() < 50 * 2**20
+
+
+def test_settings_that_change_the_picture_change_the_cache_key(model_folder: Path) -> None:
+    from unima.graph.execute import step_cache_key
+
+    tool = DiffusersImageTool(str(model_folder))
+    arguments = tool.parse_arguments({"kind": "illustration", "title": "Carbonara"})
+
+    def key(**settings: object) -> str:
+        return step_cache_key(
+            tool, arguments, seed=0, dependencies={}, settings=load_settings(**settings)
+        )
+
+    assert key(image_steps=2) == key(image_steps=2)
+    assert key(image_steps=2) != key(image_steps=4)
+    assert key(image_steps=2) != key(image_steps=2, image_guidance=7.5)
+    assert key(image_steps=2) != key(image_steps=2, model_dtype="bfloat16")
+    # A setting the backend does not read leaves the key alone.
+    assert key(image_steps=2) == key(image_steps=2, video_frames=9)

@@ -33,6 +33,7 @@ from unima import UniMA, load_trace
 from unima.backends import ffmpeg, piper_voice
 from unima.config import Settings, load_settings
 from unima.errors import ConfigError, ToolError
+from unima.graph.execute import step_cache_key
 from unima.tools import TOOL_BACKENDS
 from unima.tools.base import ToolContext
 from unima.tools.models.loading import folder_fingerprint
@@ -511,14 +512,23 @@ def test_a_moved_model_finds_its_side_files_in_its_folder(
     ]
 
 
-def test_backend_version_names_the_library_the_model_and_the_voice(
+def test_backend_version_names_the_library_and_the_model_and_the_voice_is_in_the_key(
     tool: CoquiSpeechTool, fake_api: FakeCoquiApi, tmp_path: Path
 ) -> None:
-    before = tool.backend_version()
-    assert before.startswith("coqui-tts ")
-    assert f"model {folder_fingerprint(tmp_path / 'voice')}" in before
-    tool.check_ready(load_settings(speech_speaker="p225", model_device="cpu"))
-    assert tool.backend_version() == f"{before}; speaker p225"
+    version = tool.backend_version()
+    assert version.startswith("coqui-tts ")
+    assert f"model {folder_fingerprint(tmp_path / 'voice')}" in version
+    arguments = tool.parse_arguments({"script": "Hello there."})
+
+    def key(**settings: object) -> str:
+        return step_cache_key(
+            tool, arguments, seed=0, dependencies={}, settings=load_settings(**settings)
+        )
+
+    # A clip spoken by another speaker or in another language is never served for this one.
+    assert key(speech_speaker="p225") != key(speech_speaker="p226")
+    assert key(speech_language="en") != key(speech_language="fr")
+    assert key(speech_speaker="p225") == key(speech_speaker="p225", image_steps=3)
 
 
 def test_end_to_end_a_narrated_clip_from_the_coqui_backend_then_a_cache_hit(

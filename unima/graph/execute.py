@@ -28,19 +28,26 @@ def canonical_arguments_hash(arguments: dict[str, Any]) -> str:
 
 
 def step_cache_key(
-    tool: Tool, arguments: Any, *, seed: int, dependencies: dict[str, Artifact]
+    tool: Tool,
+    arguments: Any,
+    *,
+    seed: int,
+    dependencies: dict[str, Artifact],
+    settings: Any = None,
 ) -> str:
     """The artifact cache key of running ``tool`` on validated ``arguments``.
 
     The arguments are dumped after validation, defaults applied; the tool's code version
-    (``source_fingerprint`` of its class's module) is part of the key.
+    (``source_fingerprint`` of its class's module) and the settings it reads
+    (``Tool.cache_settings``: steps, size, speaker ...) are part of the key.
     """
+    read = tool.cache_settings(settings) if settings is not None else {}
     return cache_key(
         tool=tool.name,
         backend=tool.backend,
         backend_version=tool.backend_version(),
         code_version=source_fingerprint(type(tool).__module__),
-        arguments=arguments.model_dump(mode="json"),
+        arguments={**arguments.model_dump(mode="json"), **({"settings": read} if read else {})},
         seed=seed,
         input_sha256={step_id: artifact.sha256 for step_id, artifact in dependencies.items()},
     )
@@ -107,7 +114,13 @@ async def execute_step(
     result: StepResult
     try:
         arguments = tool.parse_arguments(step.arguments)
-        key = step_cache_key(tool, arguments, seed=context.settings.seed, dependencies=dependencies)
+        key = step_cache_key(
+            tool,
+            arguments,
+            seed=context.settings.seed,
+            dependencies=dependencies,
+            settings=context.settings,
+        )
         cached = await asyncio.to_thread(context.cache.get, key) if context.cache else None
         if cached is not None and context.cache is not None:
             mismatch = artifact_mismatch(

@@ -86,6 +86,12 @@ class Tool(ABC):
         """Release what this backend holds (loaded models, accelerator memory)."""
         return None
 
+    def cache_settings(self, settings: Any) -> dict[str, Any]:
+        """The settings that change what this backend makes (steps, size, speaker, device
+        and dtype ...): part of the artifact cache key, so a file made with other settings is
+        never served for these. Empty for backends that read no settings."""
+        return {}
+
     def backend_version(self) -> str:
         """Version of the library or model behind this backend (recorded in traces)."""
         return ""

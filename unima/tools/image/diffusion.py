@@ -37,6 +37,7 @@ from unima.tools.models.loading import (
     require_module,
     resolve_device,
     resolve_dtype,
+    settings_read,
     torch_dtype,
 )
 from unima.types import Verification
@@ -96,6 +97,18 @@ class DiffusersImageTool(ProceduralImageTool):
 
     def backend_version(self) -> str:
         return f"{library_versions('diffusers', 'torch')}; model {self._revision()}"
+
+    def cache_settings(self, settings: Any) -> dict[str, Any]:
+        return settings_read(
+            settings,
+            "image_steps",
+            "image_guidance",
+            "image_negative_prompt",
+            "image_width",
+            "image_height",
+            "model_device",
+            "model_dtype",
+        )
 
     def close(self) -> None:
         SHARED_MODELS.close((self.backend, str(self._folder())))

@@ -34,7 +34,7 @@ from unima.tools.image.checks import verify_png
 from unima.tools.image.diffusion import DiffusionImageArguments, depiction_prompt, multiple_of
 from unima.tools.image.tool import ProceduralImageTool
 from unima.tools.models.hosted import HostedModel
-from unima.tools.models.loading import LoadedModel
+from unima.tools.models.loading import LoadedModel, settings_read
 from unima.types import Verification
 
 # The sizes each OpenAI model family generates, by model-name prefix. Another model (on a
@@ -84,6 +84,9 @@ class OpenAIImageTool(ProceduralImageTool):
     def backend_version(self) -> str:
         # Charts and diagrams are still drawn here, so the procedural libraries count too.
         return f"{super().backend_version()}; {self.hosted.version()}"
+
+    def cache_settings(self, settings: Any) -> dict[str, Any]:
+        return settings_read(settings, "image_width", "image_height", "image_negative_prompt")
 
     def close(self) -> None:
         self.hosted.close()

@@ -41,6 +41,7 @@ from unima.tools.models.loading import (
     require_module,
     resolve_device,
     resolve_dtype,
+    settings_read,
     torch_dtype,
 )
 from unima.types import Modality, Verification
@@ -114,6 +115,9 @@ class ShapEMeshTool(Tool):
 
     def backend_version(self) -> str:
         return f"{library_versions('diffusers', 'torch', 'trimesh')}; model {self._revision()}"
+
+    def cache_settings(self, settings: Any) -> dict[str, Any]:
+        return settings_read(settings, "mesh_steps", "mesh_guidance", "model_device", "model_dtype")
 
     def close(self) -> None:
         SHARED_MODELS.close((self.backend, str(self._folder())))

@@ -195,6 +195,13 @@ def folder_fingerprint(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def settings_read(settings: Any, *names: str) -> dict[str, Any]:
+    """The named settings' values, for ``Tool.cache_settings`` (None settings give {})."""
+    if settings is None:
+        return {}
+    return {name: getattr(settings, name) for name in names}
+
+
 def model_record(
     *, backend: str, model: str, revision: str, loaded: LoadedModel, seconds: float
 ) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from unima.tools.models.loading import (
     require_folder,
     require_module,
     resolve_device,
+    settings_read,
 )
 from unima.tools.speech.arguments import SpeechArguments
 from unima.tools.speech.checks import DEFAULT_MAX_WER, verify_speech
@@ -118,14 +119,10 @@ class CoquiSpeechTool(Tool):
     def __init__(self, location: str | None = None) -> None:
         super().__init__(location)
         self._fingerprint: str | None = None
-        # The voice settings check_ready saw: part of backend_version, so of the cache key,
-        # because a clip spoken by another speaker must not be served for this one.
-        self._voice_settings = ""
 
     def check_ready(self, settings: Any) -> None:
         """Refuse before a run: coqui-tts missing or unloadable, no model folder, no config or
         checkpoint in it, a multilingual model without a known language, or no such device."""
-        require_module("TTS", FEATURE, EXTRA)
         folder = require_folder(self.location, FEATURE, FOLDER_HOLDS)
         config = read_config(folder)
         if find_checkpoint(folder) is None:
@@ -136,11 +133,12 @@ class CoquiSpeechTool(Tool):
         choose_language(declared_languages(config, folder), settings.speech_language)
         import_coqui()
         resolve_device(settings.model_device, FEATURE)
-        self._voice_settings = voice_settings(settings)
 
     def backend_version(self) -> str:
-        version = f"{library_versions('coqui-tts', 'torch')}; model {self._revision()}"
-        return f"{version}; {self._voice_settings}" if self._voice_settings else version
+        return f"{library_versions('coqui-tts', 'torch')}; model {self._revision()}"
+
+    def cache_settings(self, settings: Any) -> dict[str, Any]:
+        return settings_read(settings, "speech_speaker", "speech_language", "model_device")
 
     def close(self) -> None:
         SHARED_MODELS.close((self.backend, str(self._folder())))
@@ -300,7 +298,12 @@ def import_coqui() -> Any:
     coqui-tts can be installed and still fail to import: it needs torchaudio (and torchcodec
     from torch 2.9) built for the installed torch, and a build for another torch or for CUDA on
     a CPU-only torch fails to load its libraries. The message carries the loader's own reason.
+
+    Raises:
+        MissingExtraError: coqui-tts is not installed at all.
+        ConfigError: it is installed but cannot load.
     """
+    require_module("TTS", FEATURE, EXTRA)
     try:
         import TTS.api  # heavy: torch, torchaudio, the model zoo; only when coqui is chosen
     except (ImportError, OSError) as error:
@@ -538,16 +541,6 @@ def listed(names: list[str]) -> str:
     shown = ", ".join(repr(name) for name in names[:LISTED_NAMES])
     more = len(names) - LISTED_NAMES
     return f"{shown} and {more} more" if more > 0 else shown
-
-
-def voice_settings(settings: Any) -> str:
-    """The speaker and language settings, as ``backend_version`` records them."""
-    parts = []
-    if settings.speech_speaker:
-        parts.append(f"speaker {settings.speech_speaker}")
-    if settings.speech_language:
-        parts.append(f"language {settings.speech_language}")
-    return ", ".join(parts)
 
 
 def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:

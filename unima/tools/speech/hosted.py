@@ -25,6 +25,7 @@ from unima.errors import ToolError
 from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import ensure_arguments
 from unima.tools.models.hosted import HostedModel
+from unima.tools.models.loading import settings_read
 from unima.tools.speech.arguments import SpeechArguments
 from unima.tools.speech.checks import DEFAULT_MAX_WER, verify_speech
 from unima.tools.speech.tool import MIME_TYPES
@@ -71,6 +72,9 @@ class OpenAISpeechTool(Tool):
 
     def backend_version(self) -> str:
         return self.hosted.version()
+
+    def cache_settings(self, settings: Any) -> dict[str, Any]:
+        return settings_read(settings, "speech_speaker")
 
     def close(self) -> None:
         self.hosted.close()

@@ -46,6 +46,7 @@ from unima.tools.models.loading import (
     require_module,
     resolve_device,
     resolve_dtype,
+    settings_read,
     torch_dtype,
 )
 from unima.tools.video.arguments import Scene, VideoArguments
@@ -191,6 +192,11 @@ class DiffusersVideoTool(ComposerVideoTool):
         return (
             f"{super().backend_version()}; {library_versions('diffusers', 'torch')}; "
             f"model {self._revision()}"
+        )
+
+    def cache_settings(self, settings: Any) -> dict[str, Any]:
+        return settings_read(
+            settings, "video_steps", "video_frames", "video_guidance", "model_device", "model_dtype"
         )
 
     def close(self) -> None:
