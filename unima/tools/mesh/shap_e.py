@@ -37,8 +37,7 @@ from unima.tools.models.loading import (
     LoadedModel,
     folder_fingerprint,
     model_record,
-    require_folder,
-    require_module,
+    require_diffusers_folder,
     resolve_device,
     resolve_dtype,
     settings_read,
@@ -96,22 +95,13 @@ class ShapEMeshTool(Tool):
         self._fingerprint: str | None = None
 
     def check_ready(self, settings: Any) -> None:
-        require_module("diffusers", FEATURE, EXTRA)
-        require_module("torch", FEATURE, EXTRA)
-        folder = require_folder(self.location, FEATURE, FOLDER_HOLDS)
-        index = folder / "model_index.json"
-        if not index.is_file():
-            raise ConfigError(
-                f"{FEATURE}: {str(folder)!r} has no model_index.json ({FOLDER_HOLDS})"
-            )
-        pipeline_class = pipeline_class_name(index)
+        folder = require_diffusers_folder(self.location, settings, FEATURE, FOLDER_HOLDS)
+        pipeline_class = pipeline_class_name(folder / "model_index.json")
         if pipeline_class != PIPELINE_CLASS:
             raise ConfigError(
                 f"{FEATURE}: {str(folder)!r} holds a {pipeline_class}, not a {PIPELINE_CLASS} "
                 "(text to 3D, as openai/shap-e saves it)"
             )
-        device = resolve_device(settings.model_device, FEATURE)
-        resolve_dtype(settings.model_dtype, device, FEATURE)
 
     def backend_version(self) -> str:
         return f"{library_versions('diffusers', 'torch', 'trimesh')}; model {self._revision()}"

@@ -135,6 +135,20 @@ def require_folder(location: str | None, feature: str, holds: str) -> Path:
     return path.resolve()
 
 
+def require_diffusers_folder(location: str | None, settings: Any, feature: str, holds: str) -> Path:
+    """The checks every diffusers backend makes before a run: diffusers and torch installed
+    (the ``diffusers`` extra), the folder present with its ``model_index.json``, the device
+    and dtype usable. Returns the folder."""
+    require_module("diffusers", feature, "diffusers")
+    require_module("torch", feature, "diffusers")
+    folder = require_folder(location, feature, holds)
+    if not (folder / "model_index.json").is_file():
+        raise ConfigError(f"{feature}: {str(folder)!r} has no model_index.json ({holds})")
+    device = resolve_device(settings.model_device, feature)
+    resolve_dtype(settings.model_dtype, device, feature)
+    return folder
+
+
 def resolve_device(requested: str, feature: str) -> str:
     """``auto`` is CUDA when torch sees a GPU, else the CPU; asking for CUDA (or MPS) on a
     machine without it is a ``ConfigError`` before any model loads."""

@@ -42,8 +42,7 @@ from unima.tools.models.loading import (
     LoadedModel,
     folder_fingerprint,
     model_record,
-    require_folder,
-    require_module,
+    require_diffusers_folder,
     resolve_device,
     resolve_dtype,
     settings_read,
@@ -178,15 +177,7 @@ class DiffusersVideoTool(ComposerVideoTool):
         self._fingerprint: str | None = None
 
     def check_ready(self, settings: Any) -> None:
-        require_module("diffusers", FEATURE, EXTRA)
-        require_module("torch", FEATURE, EXTRA)
-        folder = require_folder(self.location, FEATURE, FOLDER_HOLDS)
-        if not (folder / "model_index.json").is_file():
-            raise ConfigError(
-                f"{FEATURE}: {str(folder)!r} has no model_index.json ({FOLDER_HOLDS})"
-            )
-        device = resolve_device(settings.model_device, FEATURE)
-        resolve_dtype(settings.model_dtype, device, FEATURE)
+        require_diffusers_folder(self.location, settings, FEATURE, FOLDER_HOLDS)
 
     def backend_version(self) -> str:
         return (
