@@ -211,3 +211,18 @@ def test_a_label_shrinks_rather_than_break_a_word_between_characters() -> None:
     block = fit_text(draw, "atmosphere", width, 120, largest=largest, max_lines=3)
     assert block.lines == ("atmosphere",)
     assert block.font.size < largest
+
+
+def test_an_illustration_of_a_dish_depicts_it_and_keeps_every_label(tmp_path: Path) -> None:
+    labels = ["Plated dish", "Spaghetti carbonara"]
+    arguments = TOOL.parse_arguments(
+        {"kind": "illustration", "title": "Spaghetti carbonara", "labels": labels}
+    )
+    output = TOOL.run(arguments, ToolContext(work_dir=tmp_path))
+    verification = TOOL.verify(output, arguments, ToolContext(work_dir=tmp_path))
+    assert verification.passed, verification.problems
+    assert output.meta["text"][1:] == labels and output.meta["shortened_text"] == []
+    # A table top, not a landscape: the middle band is wood and plate, with no sky blue in it.
+    middle = pixels(output.path)[200:440]
+    sky = (middle[..., 2] > middle[..., 0] + 30) & (middle[..., 2] > 150)
+    assert sky.mean() < 0.01

@@ -1,20 +1,41 @@
-"""Procedural illustrations: a seeded landscape with the labels drawn as named objects.
+"""Procedural illustrations: the subject's setting, with each label drawn as what it names.
 
-The seed picks the time of day, the hills, clouds and object shapes, so the same arguments
-always give the same picture. A label that names something the renderer knows (a tree, a house,
-a tower, a rock, a flower, a person) is drawn as that; other labels get a seeded shape.
+The title, labels and caption choose the setting (a table top for a dish, space for planets,
+the sea, a room, or a landscape outdoors) and its details (night, snow, a river, the sauce).
+Each label becomes the object it names (``scenery.words.object_for``), a part of the setting
+("Snow", "River", "Night"), or, when the renderer knows no drawing for it, a neutral pin: a
+picture that shows something else under the label would be false. Labels hang under their
+objects on white tags that OCR reads back. The seed varies shapes and colours, so the same
+arguments always give the same pixels.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from unima.tools.image.arguments import ImageArguments
+from unima.tools.image.scenery.backdrops import draw_backdrop
+from unima.tools.image.scenery.objects import KINDS, draw_object, label_point
+from unima.tools.image.scenery.shapes import Box, Look
+from unima.tools.image.scenery.stage import Marks, Stage, features_of, plan_stage, tag_anchor
+from unima.tools.image.scenery.words import (
+    backdrop_for,
+    details_for,
+    dish_for,
+    feature_for,
+    object_for,
+    objects_in,
+    tint_for,
+    words,
+)
 from unima.tools.image.text import (
+    TextBlock,
     draw_caption,
     draw_centered_block,
     draw_notes,
@@ -22,275 +43,323 @@ from unima.tools.image.text import (
     fit_text,
 )
 
-Color = tuple[int, int, int]
-# (sky top, sky horizon, hills far, hills near, ground, sun or moon)
-PALETTES: tuple[tuple[Color, Color, Color, Color, Color, Color], ...] = (
-    (
-        (70, 130, 200),
-        (190, 225, 250),
-        (120, 160, 130),
-        (80, 140, 80),
-        (110, 170, 90),
-        (255, 225, 90),
-    ),
-    ((60, 50, 120), (250, 170, 110), (120, 90, 120), (90, 80, 90), (120, 110, 80), (255, 140, 70)),
-    ((15, 20, 55), (60, 70, 130), (40, 50, 80), (30, 45, 60), (45, 60, 55), (235, 235, 215)),
-    (
-        (120, 180, 220),
-        (235, 240, 245),
-        (170, 180, 190),
-        (120, 150, 160),
-        (220, 225, 230),
-        (255, 250, 200),
-    ),
-)
-# Checked in order, so "lighthouse" is a tower before it can match "house".
-KEYWORDS = {
-    "tower": ("tower", "lighthouse", "castle", "city", "skyscraper", "antenna"),
-    "tree": ("tree", "forest", "wood", "plant", "oak", "pine"),
-    "house": ("house", "home", "building", "hut", "cabin", "school", "shop", "barn"),
-    "rock": ("rock", "stone", "mountain", "hill", "boulder"),
-    "flower": ("flower", "rose", "garden", "bloom", "tulip"),
-    "person": ("person", "people", "man", "woman", "child", "user", "student", "worker"),
+MAX_LABELS = 12
+# A dish merges with the label of the plate it is on, soup with its bowl, two cups into one.
+HOLDS: dict[str, frozenset[str]] = {
+    "plate": frozenset({"pasta", "salad", "pizza", "omelette", "steak", "cake", "burger", "bread"}),
+    "bowl": frozenset({"soup"}),
+    "cup": frozenset({"cup"}),
+    "glass": frozenset({"glass"}),
 }
+BOWL_CONTENTS = ("soup", "salad", "fruit", "pasta")
+SCENERY = ("tree", "pine", "bush", "rock", "flower")
+CATEGORIES = frozenset({"animal", "plate", "fruit"})
+FEATURE_SHARE = 0.55  # a label for part of the setting needs less room than an object
+FILL = {"landscape": 0.9, "sea": 0.8, "table": 0.85, "room": 0.75, "underwater": 0.8, "space": 0.8}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing in the scene and the labels tagged on it (none for unlabelled scenery)."""
+
+    kind: str
+    labels: tuple[str, ...] = ()
+    feature: bool = False
+    holds: str = ""
+    holder_label: str = ""  # in a merged dish, the label naming the plate or bowl
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An item with its place: its slot across the picture and the box it is drawn in."""
+
+    item: Item
+    left: float
+    right: float
+    box: Box
+
+    @property
+    def center(self) -> float:
+        """The middle of the slot, where the object and its label are centred."""
+        return (self.left + self.right) / 2
+
+
+def scene_items(
+    labels: Sequence[str], texts: Sequence[str], backdrop: str, rng: random.Random
+) -> list[Item]:
+    """What the scene shows: one item per label (a dish and its plate merged), then objects the
+    texts name that no label shows, or seeded scenery when nothing is named at all.
+
+    A label becomes the object it names, else the part of the setting it names where the
+    setting has it, else a ``marker``.
+    """
+    details = details_for(texts)
+    features = features_of(backdrop, details)
+    items: list[Item] = []
+    for label in (label for label in labels[:MAX_LABELS] if label.strip()):
+        kind = object_for(label)
+        feature = feature_for(label)
+        if kind:
+            _add(items, Item(kind, (label,)))
+        elif feature in features:
+            items.append(Item(feature, (label,), feature=True))
+        else:
+            items.append(Item("marker", (label,)))
+    shown = {item.kind for item in items}
+    for kind in objects_in(texts[0]) if texts else ():
+        # "Farm animals" over labelled animals names the group, not one more animal.
+        if items and kind in CATEGORIES:
+            continue
+        if kind not in shown and len(items) < MAX_LABELS and not _held(kind, shown):
+            _add(items, Item(kind))
+            shown.add(kind)
+    if not items and backdrop == "landscape":
+        items = [Item(rng.choice(SCENERY)) for _ in range(rng.randint(3, 5))]
+    return [_fill(item, texts) for item in items]
+
+
+def _held(kind: str, shown: set[str]) -> bool:
+    """Whether ``kind`` is already shown by an item that holds it (a plate of pasta)."""
+    return any(kind in HOLDS.get(holder, ()) or holder in HOLDS.get(kind, ()) for holder in shown)
+
+
+def _add(items: list[Item], new: Item) -> None:
+    """Append ``new``, or merge it with the holder or the dish it belongs with."""
+    for index, item in enumerate(items):
+        if len(item.labels) != 1 or item.holder_label:
+            continue
+        if new.kind in HOLDS.get(item.kind, ()):
+            items[index] = Item(new.kind, item.labels + new.labels, holder_label=item.labels[0])
+            return
+        if item.kind in HOLDS.get(new.kind, ()):
+            items[index] = Item(
+                item.kind,
+                item.labels + new.labels,
+                holder_label=new.labels[0] if new.labels else "",
+            )
+            return
+    items.append(new)
+
+
+def _fill(item: Item, texts: Sequence[str]) -> Item:
+    """Say what a plate or bowl holds, from the texts."""
+    if item.kind == "plate":
+        empty = any("empty" in words(text) for text in texts)
+        return replace(item, holds="" if empty else dish_for(texts))
+    if item.kind == "bowl":
+        named = {kind for text in texts for kind in objects_in(text)}
+        return replace(item, holds=next((kind for kind in BOWL_CONTENTS if kind in named), ""))
+    if item.kind == "soup":
+        return replace(item, holds="soup")
+    return item
 
 
 def draw_illustration(arguments: ImageArguments, path: Path) -> None:
-    """Draw the seeded scene with its labels, title, notes and caption; save it as a PNG."""
+    """Draw the scene with its labels, title, notes and caption; save it as a PNG."""
     rng = random.Random(arguments.seed)
     width, height = arguments.width, arguments.height
-    palette = PALETTES[rng.randrange(len(PALETTES))]
-    image = Image.new("RGB", (width, height))
-    draw = ImageDraw.Draw(image)
-    horizon = int(height * rng.uniform(0.55, 0.68))
-    _sky(draw, palette, width, horizon)
-    _sky_details(draw, rng, palette, width, height, horizon)
-    for layer, color in enumerate((palette[2], palette[3])):
-        _hills(
-            draw,
-            rng,
-            color,
-            width,
-            height,
-            horizon + layer * height * 0.05,
-            amplitude=height * (0.12 - layer * 0.04),
-        )
-    draw.rectangle((0, horizon + height * 0.1, width, height), fill=palette[4])
-    _objects(draw, rng, list(arguments.labels), width, height, horizon)
-    _text_layers(image, arguments)
+    texts = [arguments.title, *arguments.labels, arguments.caption]
+    backdrop = backdrop_for(texts)
+    details = details_for(texts)
+    image = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(image, "RGBA")
+    items = scene_items(list(arguments.labels), texts, backdrop, rng)
+    slots = _slots(items, width)
+    blocks = [
+        _tag_blocks(draw, item, right - left, (width, height))
+        for item, (left, right) in zip(items, slots, strict=True)
+    ]
+    tag_height = max((block.height + 8 for group in blocks for block in group), default=0)
+    top, bottom = _text_bounds(arguments)
+    stage = plan_stage(backdrop, details, (width, height), top + 4, bottom, tag_height)
+    placed = [_place(item, slot, stage, items) for item, slot in zip(items, slots, strict=True)]
+    draw_backdrop(draw, stage, rng, _marks(placed, stage))
+    for place in placed:
+        if not place.item.feature:
+            # An object's variant and colour come from its own labels ("White wine", "Saturn");
+            # one the title names without a label takes them from the title.
+            named = " ".join(place.item.labels) or arguments.title
+            look = Look(
+                random.Random(rng.random()),
+                tint_for(named),
+                details,
+                place.item.holds,
+                frozenset(words(named)),
+            )
+            draw_object(draw, place.item.kind, place.box, look)
+    for place, group in zip(placed, blocks, strict=True):
+        _draw_tags(draw, place, group, stage)
+    _text_layers(image, arguments, top, bottom)
     image.save(path, format="PNG")
 
 
-def _sky(draw: ImageDraw.ImageDraw, palette: tuple[Color, ...], width: int, horizon: int) -> None:
-    top, bottom = palette[0], palette[1]
-    for y in range(horizon + 1):
-        mix = y / max(1, horizon)
-        color = tuple(int(top[channel] * (1 - mix) + bottom[channel] * mix) for channel in range(3))
-        draw.line([(0, y), (width, y)], fill=color)
+def _slots(items: Sequence[Item], width: int) -> list[tuple[float, float]]:
+    """Each item's share of the picture's width, left to right."""
+    shares = [FEATURE_SHARE if item.feature else 1.0 for item in items]
+    margin = width * 0.03
+    usable, total = width - 2 * margin, sum(shares) or 1.0
+    slots, x = [], margin
+    for share in shares:
+        slots.append((x, x + usable * share / total))
+        x += usable * share / total
+    return slots
 
 
-def _sky_details(
-    draw: ImageDraw.ImageDraw,
-    rng: random.Random,
-    palette: tuple[Color, ...],
-    width: int,
-    height: int,
-    horizon: int,
-) -> None:
-    night = palette is PALETTES[2]
-    if night:
-        for _ in range(width * height // 6000):
-            x, y = rng.uniform(0, width), rng.uniform(0, horizon * 0.8)
-            draw.point((x, y), fill=(255, 255, 230))
-    radius = min(width, height) * rng.uniform(0.05, 0.08)
-    center = (width * rng.uniform(0.12, 0.88), horizon * rng.uniform(0.3, 0.55))
-    draw.ellipse(
-        (center[0] - radius, center[1] - radius, center[0] + radius, center[1] + radius),
-        fill=palette[5],
-    )
-    if not night:
-        for _ in range(rng.randint(2, 4)):
-            cloud_x, cloud_y = rng.uniform(0, width), rng.uniform(horizon * 0.25, horizon * 0.6)
-            size = min(width, height) * rng.uniform(0.04, 0.07)
-            for offset in (-1.2, 0, 1.1):
-                lift = size * (0.5 if offset == 0 else 0)
-                draw.ellipse(
-                    (
-                        cloud_x + offset * size - size,
-                        cloud_y - lift - size * 0.7,
-                        cloud_x + offset * size + size,
-                        cloud_y - lift + size * 0.7,
-                    ),
-                    fill=(250, 250, 252),
-                )
-
-
-def _hills(
-    draw: ImageDraw.ImageDraw,
-    rng: random.Random,
-    color: Color,
-    width: int,
-    height: int,
-    base: float,
-    amplitude: float,
-) -> None:
-    phases = [rng.uniform(0, math.tau) for _ in range(3)]
-    frequencies = [rng.uniform(1.0, 2.5), rng.uniform(2.5, 5.0), rng.uniform(5.0, 9.0)]
-    points = [(0.0, float(height))]
-    for step in range(0, width + 8, 8):
-        t = step / width
-        wave = sum(
-            math.sin(t * f * math.tau + p) / (i + 1)
-            for i, (f, p) in enumerate(zip(frequencies, phases, strict=True))
+def _tag_blocks(
+    draw: ImageDraw.ImageDraw, item: Item, slot_width: float, size: tuple[int, int]
+) -> list[TextBlock]:
+    """The item's labels laid out to fit side by side under it, each at most 45% of the width."""
+    width, height = size
+    tag_width = min(slot_width * 0.92 / max(1, len(item.labels)), width * 0.45)
+    return [
+        fit_text(
+            draw,
+            label,
+            tag_width - 8,
+            height * 0.09,
+            largest=max(12, int(height / 32)),
+            max_lines=2,
         )
-        points.append((float(step), base - amplitude * (0.6 + 0.4 * wave / 1.8)))
-    points.append((float(width), float(height)))
-    draw.polygon(points, fill=color)
+        for label in item.labels
+    ]
 
 
-def shape_for(label: str, rng: random.Random) -> str:
-    """The object drawn for ``label``: a known keyword's shape, else a seeded choice."""
-    lowered = label.lower()
-    for shape, words in KEYWORDS.items():
-        if any(word in lowered for word in words):
-            return shape
-    return rng.choice(sorted(KEYWORDS))
+def _band(stage: Stage, kind: str) -> str:
+    """Where a kind goes: ``ground``, ``sky``, or ``float`` mid-picture (everything in space;
+    underwater, which has no sky, fish and whatever would hang in the sky)."""
+    place = KINDS[kind].place
+    if stage.backdrop == "space" or (
+        stage.backdrop == "underwater" and (kind == "fish" or place == "sky")
+    ):
+        return "float"
+    return place
 
 
-def _objects(
-    draw: ImageDraw.ImageDraw,
-    rng: random.Random,
-    labels: list[str],
-    width: int,
-    height: int,
-    horizon: int,
-) -> None:
-    labels_to_draw = [""] * rng.randint(3, 6) if not labels else labels[:12]
-    count = len(labels_to_draw)
-    slot = width / count
-    ground_y = horizon + height * 0.2
-    size = min(slot * 0.55, height * 0.22)
-    for index, label in enumerate(labels_to_draw):
-        x = slot * (index + 0.5) + rng.uniform(-slot, slot) * 0.05
-        shape = shape_for(label, rng) if label else rng.choice(("tree", "rock", "flower"))
-        _draw_object(draw, rng, shape, x, ground_y, size)
-        if label:
-            tag_width = min(slot * 0.88, width * 0.4)
-            block = fit_text(
-                draw,
-                label,
-                tag_width - 8,
-                height * 0.09,
-                largest=max(12, int(height / 32)),
-                max_lines=2,
-            )
-            box = (x - tag_width / 2, ground_y + 6, x + tag_width / 2, ground_y + 14 + block.height)
-            draw.rounded_rectangle(
-                box, radius=6, fill=(255, 255, 255), outline=(60, 60, 60), width=1
-            )
-            draw_centered_block(draw, block, box, (20, 20, 28))
+def _place(item: Item, slot: tuple[float, float], stage: Stage, items: Sequence[Item]) -> Placed:
+    """The box ``item`` is drawn in: on the ground, in the sky, or floating mid-picture.
 
-
-def _draw_object(
-    draw: ImageDraw.ImageDraw, rng: random.Random, shape: str, x: float, ground: float, size: float
-) -> None:
-    outline = (40, 40, 40)
-    if shape == "tree":
-        trunk = size * 0.12
-        draw.rectangle(
-            (x - trunk, ground - size * 0.45, x + trunk, ground),
-            fill=(110, 75, 45),
-            outline=outline,
+    Heights follow each kind's size relative to the tallest kind in the same band, so a fox
+    beside a house is smaller than the house, and a fox alone fills the picture.
+    """
+    left, right = slot
+    center = (left + right) / 2
+    if item.feature:
+        return Placed(item, left, right, (center, stage.ground, center, stage.ground))
+    kind = KINDS[item.kind]
+    band = _band(stage, item.kind)
+    # A marker keeps its own small size: it stands for a label, it is not the subject.
+    peers = [
+        KINDS[other.kind].size
+        for other in items
+        if not other.feature and other.kind != "marker" and _band(stage, other.kind) == band
+    ]
+    share = kind.size if item.kind == "marker" else kind.size / max(peers)
+    half = min((right - left) * 0.45, stage.width * kind.span / 2)
+    if band == "ground":
+        base = (
+            stage.water_line
+            if stage.backdrop == "sea" and item.kind == "boat" and _has_shore(items)
+            else stage.ground
         )
-        green = (rng.randint(30, 70), rng.randint(110, 160), rng.randint(40, 80))
-        draw.ellipse(
-            (x - size * 0.35, ground - size, x + size * 0.35, ground - size * 0.35),
-            fill=green,
-            outline=outline,
-        )
-    elif shape == "house":
-        wall = (rng.randint(200, 240), rng.randint(170, 220), rng.randint(140, 190))
-        draw.rectangle(
-            (x - size * 0.35, ground - size * 0.5, x + size * 0.35, ground),
-            fill=wall,
-            outline=outline,
-        )
-        draw.polygon(
-            [
-                (x - size * 0.45, ground - size * 0.5),
-                (x, ground - size * 0.9),
-                (x + size * 0.45, ground - size * 0.5),
-            ],
-            fill=(170, 60, 50),
-            outline=outline,
-        )
-        draw.rectangle(
-            (x - size * 0.08, ground - size * 0.25, x + size * 0.08, ground), fill=(90, 60, 40)
-        )
-    elif shape == "tower":
-        draw.rectangle(
-            (x - size * 0.14, ground - size, x + size * 0.14, ground),
-            fill=(185, 185, 195),
-            outline=outline,
-        )
-        for level in range(1, 5):
-            y = ground - size * level * 0.2
-            draw.rectangle(
-                (x - size * 0.06, y - size * 0.08, x + size * 0.06, y), fill=(250, 230, 120)
-            )
-    elif shape == "rock":
-        points = [
-            (
-                x + math.cos(angle) * size * rng.uniform(0.3, 0.45),
-                ground - abs(math.sin(angle)) * size * rng.uniform(0.3, 0.5),
-            )
-            for angle in (math.pi * step / 6 for step in range(7))
-        ]
-        draw.polygon(points, fill=(rng.randint(120, 150),) * 3, outline=outline)
-    elif shape == "flower":
-        draw.line(
-            [(x, ground), (x, ground - size * 0.6)],
-            fill=(40, 120, 40),
-            width=max(2, int(size / 20)),
-        )
-        petal = (rng.randint(200, 255), rng.randint(60, 160), rng.randint(120, 220))
-        for angle in range(0, 360, 60):
-            px = x + math.cos(math.radians(angle)) * size * 0.12
-            py = ground - size * 0.6 + math.sin(math.radians(angle)) * size * 0.12
-            draw.ellipse(
-                (px - size * 0.09, py - size * 0.09, px + size * 0.09, py + size * 0.09), fill=petal
-            )
-        draw.ellipse(
-            (x - size * 0.06, ground - size * 0.66, x + size * 0.06, ground - size * 0.54),
-            fill=(250, 210, 60),
-        )
+        tall = (base - stage.top) * FILL[stage.backdrop] * share
+        return Placed(item, left, right, (center - half, base - tall, center + half, base))
+    if band == "sky":
+        space = max(8.0, stage.horizon - stage.top)
+        middle, tall = stage.top + space * 0.5, space * 0.8 * share
     else:
-        body = (rng.randint(40, 200), rng.randint(40, 200), rng.randint(40, 200))
-        head = size * 0.12
-        draw.ellipse(
-            (x - head, ground - size * 0.85, x + head, ground - size * 0.85 + 2 * head),
-            fill=(240, 200, 160),
-            outline=outline,
-        )
-        draw.rounded_rectangle(
-            (x - size * 0.14, ground - size * 0.6, x + size * 0.14, ground),
-            radius=size * 0.06,
-            fill=body,
-            outline=outline,
-        )
+        space = stage.ground - stage.top
+        middle, tall = stage.top + space * 0.5, space * 0.8 * share
+    return Placed(
+        item, left, right, (center - half, middle - tall / 2, center + half, middle + tall / 2)
+    )
 
 
-def _text_layers(image: Image.Image, arguments: ImageArguments) -> None:
+def _has_shore(items: Sequence[Item]) -> bool:
+    """Whether the sea needs land in front: anything but boats, fish and sky stands there."""
+    return any(
+        not item.feature
+        and item.kind not in {"boat", "fish"}
+        and KINDS[item.kind].place == "ground"
+        for item in items
+    )
+
+
+def _marks(placed: Sequence[Placed], stage: Stage) -> Marks:
+    """Put the river through its label's place and the moon over the night's label."""
+    kinds = {place.item.kind for place in placed}
+    river = next((place.center for place in placed if place.item.kind == "river"), None)
+    if river is None and "river" in stage.details and stage.backdrop == "landscape":
+        river = stage.width * (0.5 if len(placed) % 2 == 0 else 0.85)
+    sky_body = next(
+        (
+            place.center
+            for place in placed
+            if place.item.feature and place.item.kind in {"night", "sky"}
+        ),
+        None,
+    )
+    if kinds & {"sun", "moon", "solar system"}:
+        sky_body = math.nan
+    lake = next(((place.left, place.right) for place in placed if place.item.kind == "lake"), None)
+    shore = "beach" in stage.details or _has_shore([place.item for place in placed])
+    return Marks(river=river, lake=lake, sky_body=sky_body, shore=shore)
+
+
+def _draw_tags(
+    draw: ImageDraw.ImageDraw, place: Placed, blocks: Sequence[TextBlock], stage: Stage
+) -> None:
+    """Hang each label under its object (or under the moon for the night), on a white tag; a
+    dish's labels point with a line at the plate and at the food."""
+    item = place.item
+    if not blocks:
+        return
+    count = len(blocks)
+    width = place.right - place.left
+    box = place.box
+    for index, (label, block) in enumerate(zip(item.labels, blocks, strict=True)):
+        center = place.left + width * (index + 0.5) / count
+        if item.feature:
+            anchor = tag_anchor(stage, item.kind, center)
+            top = anchor[1] if anchor else stage.ground + 6
+        else:
+            top = box[3] + 6
+        tag_width = _block_width(draw, block) + 16
+        tag = (center - tag_width / 2, top, center + tag_width / 2, top + block.height + 8)
+        if count > 1:
+            point = label_point(item.kind, box, holder=label == item.holder_label)
+            draw.line([(center, top), point], fill=(40, 40, 48), width=2)
+            draw.ellipse(
+                (point[0] - 4, point[1] - 4, point[0] + 4, point[1] + 4), fill=(40, 40, 48)
+            )
+        draw.rounded_rectangle(tag, radius=6, fill=(255, 255, 255), outline=(60, 60, 60), width=1)
+        draw_centered_block(draw, block, tag, (20, 20, 28))
+
+
+def _block_width(draw: ImageDraw.ImageDraw, block: TextBlock) -> float:
+    return max(draw.textlength(line, font=block.font) for line in block.lines)
+
+
+def _text_bounds(arguments: ImageArguments) -> tuple[float, float]:
+    """The y below the title and the y above the caption, measured on a scratch canvas."""
+    scratch = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    title_bottom = draw_title(
+        scratch, arguments.title, arguments.width, arguments.height, (0, 0, 0)
+    )
+    caption_top = draw_caption(
+        scratch, arguments.caption, arguments.width, arguments.height, (0, 0, 0)
+    )
+    return title_bottom, caption_top
+
+
+def _text_layers(
+    image: Image.Image, arguments: ImageArguments, title_bottom: float, caption_top: float
+) -> None:
     """Title band, notes panel and caption band on translucent white, for contrast over the scene."""
     width, height = image.size
     overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
     overlay_draw = ImageDraw.Draw(overlay)
-    # Laying the text out on a 1x1 scratch canvas measures the bands before anything is drawn.
-    scratch = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    title_bottom = draw_title(scratch, arguments.title, width, height, (0, 0, 0))
     overlay_draw.rectangle((0, 0, width, title_bottom), fill=(255, 255, 255, 200))
     if arguments.caption:
-        caption_top = draw_caption(scratch, arguments.caption, width, height, (0, 0, 0))
         overlay_draw.rectangle((0, caption_top, width, height), fill=(255, 255, 255, 200))
     image.paste(Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB"))
     probe = ImageDraw.Draw(image)
