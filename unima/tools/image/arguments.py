@@ -33,7 +33,8 @@ class ImageArguments(ToolArguments):
             "What to draw. Charts plot `values` against `labels`; diagram and flowchart draw one "
             "box per label joined by arrows in order (a label ending in '?' is a decision in a "
             "flowchart); timeline places labels as events at `values` (years) or evenly; "
-            "illustration draws a seeded scene with the labels as named objects."
+            "illustration draws the subject in a fitting setting, each label as the object it "
+            "names (a neutral marker when none is known)."
         ),
     )
     title: str = Field(min_length=1, max_length=200, description="Title drawn at the top.")
