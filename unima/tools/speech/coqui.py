@@ -211,7 +211,11 @@ class CoquiSpeechTool(Tool):
         arguments = ensure_arguments(SpeechArguments, arguments)
         max_wer = getattr(context.settings, "speech_max_wer", DEFAULT_MAX_WER)
         return verify_speech(
-            Path(output.path), arguments.script, speed=arguments.speed, max_wer=max_wer
+            Path(output.path),
+            arguments.script,
+            speed=arguments.speed,
+            max_wer=max_wer,
+            language=output.meta.get("language") or None,
         )
 
     # -- helpers -----------------------------------------------------------------------------
