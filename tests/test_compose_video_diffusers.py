@@ -59,8 +59,10 @@ def settings() -> Settings:
     return load_settings(**TINY)
 
 
-def _image_artifact(path: Path) -> Artifact:
-    return Artifact(modality="image", path=str(path), mime="image/png", sha256="0" * 64)
+def _image_artifact(path: Path, kind: str = "illustration") -> Artifact:
+    return Artifact(
+        modality="image", path=str(path), mime="image/png", sha256="0" * 64, meta={"kind": kind}
+    )
 
 
 def test_registered_under_its_planner_name() -> None:
@@ -232,7 +234,7 @@ def test_generated_clips_become_the_scenes_of_a_narrated_video(
     assert min(differences[0], *differences[2:]) > 20, differences
 
 
-def test_a_planned_image_stays_unless_the_scene_asks_for_a_clip(
+def test_a_planned_chart_stays_and_every_other_scene_is_generated(
     tool: DiffusersVideoTool, settings: Settings, tmp_path: Path
 ) -> None:
     picture = tmp_path / "halves.png"
@@ -242,20 +244,27 @@ def test_a_planned_image_stays_unless_the_scene_asks_for_a_clip(
     arguments = tool.parse_arguments(
         {
             "scenes": [
+                {"caption": "The planned chart.", "duration_s": 1.0},
                 {"caption": "The planned picture.", "duration_s": 1.0},
                 {"caption": "A generated clip.", "duration_s": 1.0, "prompt": "waves"},
             ],
-            "image_steps": ["picture1", "picture2"],
+            "image_steps": ["picture1", "picture2", "picture3"],
             "fps": 6,
             "width": 160,
             "height": 96,
         }
     )
-    dependencies = {"picture1": _image_artifact(picture), "picture2": _image_artifact(picture)}
+    dependencies = {
+        "picture1": _image_artifact(picture, "bar_chart"),
+        "picture2": _image_artifact(picture),
+        "picture3": _image_artifact(picture, "bar_chart"),
+    }
     context = ToolContext(work_dir=tmp_path, dependencies=dependencies, settings=settings)
     output = tool.run(arguments, context)
-    assert output.meta["clip_frames"] == [0, CLIP_FRAMES]
-    assert output.meta["prompts"] == [None, "waves"]
+    # A chart's exact numbers stay; a depiction becomes moving pictures; a prompt always does.
+    assert output.meta["clip_frames"] == [0, CLIP_FRAMES, CLIP_FRAMES]
+    assert output.meta["prompts"][0] is None and output.meta["prompts"][2] == "waves"
+    assert "The planned picture" in output.meta["prompts"][1]
     assert tool.verify(output, arguments, context).passed
 
 

@@ -5,8 +5,10 @@ saved to, loaded through ``DiffusionPipeline.from_pretrained`` once per process 
 every step (``SHARED_MODELS``). Two kinds are told apart by what the pipeline's call takes:
 
 - text-to-video (CogVideoX, Wan, AnimateDiff, TextToVideoSD): a scene's clip is generated from
-  its ``prompt``, or from its caption and the video's title when the planner gave none. A scene
-  with an image from an earlier step and no prompt keeps that image, as the composer shows it.
+  its ``prompt``, or from its caption and the video's title when the planner gave none. Only a
+  scene over a chart from an earlier step (exact numbers a video model cannot draw) and no
+  prompt keeps that chart, as the composer shows it; a user who names a video model wants
+  moving pictures of the rest.
 - image-to-video (Stable Video Diffusion, CogVideoX and Wan image-to-video): a scene's image is
   the clip's first frame (and the prompt, when the pipeline takes one, its motion). A scene with
   no image is drawn by the composer, and a note says so.
@@ -37,6 +39,7 @@ from pydantic import Field
 from unima.errors import ConfigError, ToolError
 from unima.tools.base import ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import clean_text, ensure_arguments, library_versions
+from unima.tools.image.arguments import CHART_KINDS
 from unima.tools.models.loading import (
     SHARED_MODELS,
     LoadedModel,
@@ -196,10 +199,11 @@ class DiffusersVideoTool(ComposerVideoTool):
     def run(self, arguments: Any, context: ToolContext) -> ToolOutput:
         """Generate a clip for each scene the model can make, then compose the video."""
         arguments = ensure_arguments(DiffusionVideoArguments, arguments)
-        images = [
-            Path(_dependency(context, step_id, "image", self.name).path)
-            for step_id in arguments.image_steps
+        artifacts = [
+            _dependency(context, step_id, "image", self.name) for step_id in arguments.image_steps
         ]
+        images = [Path(artifact.path) for artifact in artifacts]
+        charts = [artifact.meta.get("kind") in CHART_KINDS for artifact in artifacts]
         loaded = self._pipeline(context.settings)
         model: VideoPipeline = loaded.value
         count = max(len(arguments.scenes), len(images))
@@ -213,8 +217,10 @@ class DiffusersVideoTool(ComposerVideoTool):
             asked = scene.prompt.strip() if scene else ""
             if model.kind == "image-to-video" and image is None:
                 notes.append(f"scene {index + 1} has no image for the image-to-video model: drawn")
-            elif model.kind == "text-to-video" and image is not None and not asked:
-                pass  # the planner chose this scene's picture: shown as the composer shows it
+            elif (
+                model.kind == "text-to-video" and image is not None and charts[index] and not asked
+            ):
+                pass  # a chart's numbers: shown exactly, as the composer shows it
             else:
                 prompt = asked or scene_prompt(scene.caption if scene else "", arguments.title)
                 first_frame = image if model.kind == "image-to-video" else None
