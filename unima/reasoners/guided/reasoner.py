@@ -312,7 +312,7 @@ class GuidedReasoner(Reasoner):
         self._report(step, "scenes", "answer", note="one scene per sentence of the answer")
         count = len(video.scenes)
         spec = f"A short video of {count} captioned scene{'' if count == 1 else 's'}"
-        spec += " over the diagram" if video.image_steps else ""
+        spec += " over the image" if video.image_steps else ""
         spec += ", narrated." if (video.narration or video.narration_step) else "."
         return step_arguments(video), spec
 

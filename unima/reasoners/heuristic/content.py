@@ -249,7 +249,7 @@ def video_arguments(
     if not image_step:
         unused.add("image_steps")
     spec = f"A short video of {len(scenes)} captioned scene{'' if len(scenes) == 1 else 's'}"
-    spec += " over the diagram" if image_step else ""
+    spec += " over the image" if image_step else ""
     spec += ", narrated." if (audio_step or script) else "."
     return step_arguments(arguments, exclude=unused), spec
 
