@@ -112,7 +112,9 @@ def test_parallel_steps_share_one_loaded_pipeline(tool: DiffusersImageTool, tmp_
     ]
     with ThreadPoolExecutor(max_workers=4) as pool:
         outputs = list(pool.map(lambda a: tool.run(a, context(tmp_path)), arguments))
-    keys = [key for key in SHARED_MODELS.loaded_keys() if key[0] == "diffusers"]
+    keys = [
+        key for key in SHARED_MODELS.loaded_keys() if key[:2] == ("generate_image", "diffusers")
+    ]
     assert len(keys) == 1
     assert len({output.meta["model"]["load_s"] for output in outputs}) == 1
 

@@ -14,30 +14,25 @@ readable labels), so they are still drawn by the procedural renderer this backen
 
 from __future__ import annotations
 
-import json
 import time
-import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from unima.errors import ConfigError, ToolError
+from unima.errors import ToolError
 from unima.tools.base import ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import clean_text, ensure_arguments, library_versions, slugify
 from unima.tools.image.arguments import ImageArguments
 from unima.tools.image.checks import verify_png
 from unima.tools.image.tool import ProceduralImageTool
 from unima.tools.models.loading import (
-    SHARED_MODELS,
     LoadedModel,
-    folder_fingerprint,
+    ModelFolder,
+    load_diffusers_pipeline,
     model_record,
     require_diffusers_folder,
-    resolve_device,
-    resolve_dtype,
     settings_read,
-    torch_dtype,
 )
 from unima.types import Verification
 
@@ -78,16 +73,17 @@ class DiffusersImageTool(ProceduralImageTool):
     )
     Arguments: ClassVar[type[ToolArguments]] = DiffusionImageArguments
     location_help: ClassVar[str | None] = FOLDER_HOLDS
+    heavy: ClassVar[bool] = True
 
     def __init__(self, location: str | None = None) -> None:
         super().__init__(location)
-        self._fingerprint: str | None = None
+        self.folder = ModelFolder(location, self.name, self.backend)
 
     def check_ready(self, settings: Any) -> None:
         require_diffusers_folder(self.location, settings, FEATURE, FOLDER_HOLDS)
 
     def backend_version(self) -> str:
-        return f"{library_versions('diffusers', 'torch')}; model {self._revision()}"
+        return f"{library_versions('diffusers', 'torch')}; model {self.folder.revision()}"
 
     def cache_settings(self, settings: Any) -> dict[str, Any]:
         return settings_read(
@@ -102,7 +98,7 @@ class DiffusersImageTool(ProceduralImageTool):
         )
 
     def close(self) -> None:
-        SHARED_MODELS.close((self.backend, str(self._folder())))
+        self.folder.close()
 
     def run(self, arguments: Any, context: ToolContext) -> ToolOutput:
         """Generate an illustration, or draw any other kind with the procedural renderer."""
@@ -155,8 +151,8 @@ class DiffusersImageTool(ProceduralImageTool):
                 "shortened_text": [],
                 "model": model_record(
                     backend=self.backend,
-                    model=self._folder().name,
-                    revision=self._revision(),
+                    model=self.folder.name,
+                    revision=self.folder.revision(),
                     loaded=loaded,
                     seconds=time.perf_counter() - started,
                 ),
@@ -173,53 +169,15 @@ class DiffusersImageTool(ProceduralImageTool):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _folder(self) -> Path:
-        return Path(self.location or "").expanduser().resolve()
-
-    def _revision(self) -> str:
-        """The folder's fingerprint, computed once per tool (a folder is not edited mid-run)."""
-        if self._fingerprint is None:
-            folder = self._folder()
-            self._fingerprint = folder_fingerprint(folder) if folder.is_dir() else "missing"
-        return self._fingerprint
-
     def _pipeline(self, settings: Any) -> LoadedModel:
-        folder = self._folder()
-        device = resolve_device(settings.model_device, FEATURE)
-        dtype = resolve_dtype(settings.model_dtype, device, FEATURE)
-        return SHARED_MODELS.get(
-            (self.backend, str(folder), device, dtype),
-            lambda: load_text_to_image(folder, device, dtype),
-            device=device,
-            dtype=dtype,
-        )
+        return self.folder.shared(settings, FEATURE, load_text_to_image)
 
 
 def load_text_to_image(folder: Path, device: str, dtype: str) -> Any:
-    """A diffusers text-to-image pipeline from ``folder``, on ``device``, with no progress bar."""
-    try:
-        from diffusers import AutoPipelineForText2Image
-        from diffusers.utils import logging as diffusers_logging
-    except ImportError as error:  # checked before the run; a broken install lands here
-        raise ConfigError(f"{FEATURE} cannot import diffusers: {error}") from error
-    # tqdm bars on stderr would tear through unima's own progress display.
-    diffusers_logging.disable_progress_bar()
-    try:
-        with warnings.catch_warnings():
-            # diffusers >= 0.36 renames torch_dtype to dtype; older ones know only torch_dtype.
-            warnings.filterwarnings("ignore", message=".*torch_dtype.*", category=FutureWarning)
-            pipeline = AutoPipelineForText2Image.from_pretrained(
-                str(folder), torch_dtype=torch_dtype(dtype), local_files_only=True
-            )
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as error:
-        raise ToolError(
-            f"{FEATURE} could not load {str(folder)!r}: {error}",
-            tool="generate_image",
-            recoverable=False,
-        ) from error
-    pipeline = pipeline.to(device)
-    pipeline.set_progress_bar_config(disable=True)
-    return pipeline
+    """A diffusers text-to-image pipeline from ``folder``, on ``device``."""
+    return load_diffusers_pipeline(
+        "AutoPipelineForText2Image", folder, dtype, feature=FEATURE, tool="generate_image"
+    ).to(device)
 
 
 def depiction_prompt(arguments: ImageArguments) -> str:

@@ -33,15 +33,12 @@ from unima.tools.mesh.arguments import MeshArguments, MeshPart
 from unima.tools.mesh.checks import verify_mesh
 from unima.tools.mesh.tool import MIME_TYPES, build_part
 from unima.tools.models.loading import (
-    SHARED_MODELS,
     LoadedModel,
-    folder_fingerprint,
+    ModelFolder,
+    load_diffusers_pipeline,
     model_record,
     require_diffusers_folder,
-    resolve_device,
-    resolve_dtype,
     settings_read,
-    torch_dtype,
 )
 from unima.types import Modality, Verification
 
@@ -89,10 +86,11 @@ class ShapEMeshTool(Tool):
     )
     Arguments: ClassVar[type[ToolArguments]] = ShapEMeshArguments
     location_help: ClassVar[str | None] = FOLDER_HOLDS
+    heavy: ClassVar[bool] = True
 
     def __init__(self, location: str | None = None) -> None:
         super().__init__(location)
-        self._fingerprint: str | None = None
+        self.folder = ModelFolder(location, self.name, self.backend)
 
     def check_ready(self, settings: Any) -> None:
         folder = require_diffusers_folder(self.location, settings, FEATURE, FOLDER_HOLDS)
@@ -104,13 +102,15 @@ class ShapEMeshTool(Tool):
             )
 
     def backend_version(self) -> str:
-        return f"{library_versions('diffusers', 'torch', 'trimesh')}; model {self._revision()}"
+        return (
+            f"{library_versions('diffusers', 'torch', 'trimesh')}; model {self.folder.revision()}"
+        )
 
     def cache_settings(self, settings: Any) -> dict[str, Any]:
         return settings_read(settings, "mesh_steps", "mesh_guidance", "model_device", "model_dtype")
 
     def close(self) -> None:
-        SHARED_MODELS.close((self.backend, str(self._folder())))
+        self.folder.close()
 
     def run(self, arguments: Any, context: ToolContext) -> ToolOutput:
         """Generate the shape and export it as one file in ``context.work_dir``."""
@@ -178,8 +178,8 @@ class ShapEMeshTool(Tool):
                 "scale": round(scale, 6),
                 "model": model_record(
                     backend=self.backend,
-                    model=self._folder().name,
-                    revision=self._revision(),
+                    model=self.folder.name,
+                    revision=self.folder.revision(),
                     loaded=loaded,
                     seconds=seconds,
                 ),
@@ -192,26 +192,8 @@ class ShapEMeshTool(Tool):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _folder(self) -> Path:
-        return Path(self.location or "").expanduser().resolve()
-
-    def _revision(self) -> str:
-        """The folder's fingerprint, computed once per tool (a folder is not edited mid-run)."""
-        if self._fingerprint is None:
-            folder = self._folder()
-            self._fingerprint = folder_fingerprint(folder) if folder.is_dir() else "missing"
-        return self._fingerprint
-
     def _pipeline(self, settings: Any) -> LoadedModel:
-        folder = self._folder()
-        device = resolve_device(settings.model_device, FEATURE)
-        dtype = resolve_dtype(settings.model_dtype, device, FEATURE)
-        return SHARED_MODELS.get(
-            (self.backend, str(folder), device, dtype),
-            lambda: load_shap_e(folder, device, dtype),
-            device=device,
-            dtype=dtype,
-        )
+        return self.folder.shared(settings, FEATURE, load_shap_e)
 
 
 def load_shap_e(folder: Path, device: str, dtype: str) -> Any:
@@ -221,23 +203,9 @@ def load_shap_e(folder: Path, device: str, dtype: str) -> Any:
         ToolError: the folder is no loadable Shap-E pipeline, or its renderer has no
             marching-cubes table (so it could never make a mesh); not recoverable.
     """
-    try:
-        from diffusers import ShapEPipeline
-        from diffusers.utils import logging as diffusers_logging
-    except ImportError as error:  # checked before the run; a broken install lands here
-        raise ConfigError(f"{FEATURE} cannot import diffusers: {error}") from error
-    # tqdm bars on stderr would tear through unima's own progress display.
-    diffusers_logging.disable_progress_bar()
-    try:
-        pipeline = ShapEPipeline.from_pretrained(
-            str(folder), dtype=torch_dtype(dtype), local_files_only=True
-        )
-    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as error:
-        raise ToolError(
-            f"{FEATURE} could not load {str(folder)!r}: {error}",
-            tool="generate_mesh",
-            recoverable=False,
-        ) from error
+    pipeline = load_diffusers_pipeline(
+        "ShapEPipeline", folder, dtype, feature=FEATURE, tool="generate_mesh"
+    )
     # The table is stored with the renderer's weights and starts as zeros: a renderer saved
     # without it (some half-precision exports) would fail on every prompt with no surface.
     if not bool(pipeline.shap_e_renderer.mesh_decoder.masks.any()):
@@ -248,9 +216,7 @@ def load_shap_e(folder: Path, device: str, dtype: str) -> Any:
             tool="generate_mesh",
             recoverable=False,
         )
-    pipeline = pipeline.to(device)
-    pipeline.set_progress_bar_config(disable=True)
-    return pipeline
+    return pipeline.to(device)
 
 
 def pipeline_class_name(index: Path) -> str:

@@ -14,15 +14,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import importlib.util
+import json
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unima.errors import ConfigError, MissingExtraError
+from unima.errors import ConfigError, MissingExtraError, ToolError
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 DTYPE_CHOICES = ("auto", "float32", "float16", "bfloat16")
@@ -207,6 +209,87 @@ def folder_fingerprint(path: Path) -> str:
         else:
             digest.update(f"{status.st_size}:{status.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
+
+
+class ModelFolder:
+    """A local model backend's folder: its path, its fingerprint (computed once: a folder is
+    not edited mid-run) and its one shared load per device and dtype.
+
+    Args:
+        location: the spec's location (``diffusers:LOCATION``).
+        owner: what tells this backend's models apart in ``SHARED_MODELS`` (tool, backend).
+    """
+
+    def __init__(self, location: str | None, *owner: str) -> None:
+        self.path = Path(location or "").expanduser().resolve()
+        self.key = (*owner, str(self.path))
+        self._fingerprint: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def revision(self) -> str:
+        """The folder's fingerprint (``folder_fingerprint``), or ``missing``."""
+        if self._fingerprint is None:
+            self._fingerprint = folder_fingerprint(self.path) if self.path.is_dir() else "missing"
+        return self._fingerprint
+
+    def shared(
+        self,
+        settings: Any,
+        feature: str,
+        load: Callable[[Path, str, str], Any],
+        *,
+        dtype: str | None = None,
+    ) -> LoadedModel:
+        """The model ``load(folder, device, dtype)`` makes, loaded once for this process on
+        the settings' device and dtype (``dtype`` fixes it for models that run in one type)."""
+        device = resolve_device(settings.model_device, feature)
+        chosen = dtype or resolve_dtype(settings.model_dtype, device, feature)
+        return SHARED_MODELS.get(
+            (*self.key, device, chosen),
+            lambda: load(self.path, device, chosen),
+            device=device,
+            dtype=chosen,
+        )
+
+    def close(self) -> int:
+        """Drop this folder's loaded models (every device and dtype)."""
+        return SHARED_MODELS.close(self.key)
+
+
+def load_diffusers_pipeline(
+    class_name: str, folder: Path, dtype: str, *, feature: str, tool: str
+) -> Any:
+    """The diffusers pipeline class ``class_name`` (``AutoPipelineForText2Image``,
+    ``DiffusionPipeline`` ...) loaded from ``folder`` on the CPU, local files only, with its
+    progress bars off; the caller moves it to its device.
+
+    Raises:
+        ConfigError: diffusers cannot be imported (checked before a run; a broken install).
+        ToolError: the folder holds no loadable pipeline (not recoverable).
+    """
+    try:
+        import diffusers
+        from diffusers.utils import logging as diffusers_logging
+    except ImportError as error:
+        raise ConfigError(f"{feature} cannot import diffusers: {error}") from error
+    # tqdm bars on stderr would tear through unima's own progress display.
+    diffusers_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            # diffusers >= 0.36 renames torch_dtype to dtype; older ones know only torch_dtype.
+            warnings.filterwarnings("ignore", message=".*torch_dtype.*", category=FutureWarning)
+            pipeline = getattr(diffusers, class_name).from_pretrained(
+                str(folder), torch_dtype=torch_dtype(dtype), local_files_only=True
+            )
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as error:
+        raise ToolError(
+            f"{feature} could not load {str(folder)!r}: {error}", tool=tool, recoverable=False
+        ) from error
+    pipeline.set_progress_bar_config(disable=True)
+    return pipeline
 
 
 def settings_read(settings: Any, *names: str) -> dict[str, Any]:

@@ -36,9 +36,8 @@ from unima.errors import ConfigError, ToolError
 from unima.tools.base import Tool, ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import ensure_arguments, library_versions
 from unima.tools.models.loading import (
-    SHARED_MODELS,
     LoadedModel,
-    folder_fingerprint,
+    ModelFolder,
     model_record,
     require_folder,
     require_module,
@@ -115,10 +114,11 @@ class CoquiSpeechTool(Tool):
     )
     Arguments: ClassVar[type[ToolArguments]] = SpeechArguments
     location_help: ClassVar[str | None] = FOLDER_HOLDS
+    heavy: ClassVar[bool] = True
 
     def __init__(self, location: str | None = None) -> None:
         super().__init__(location)
-        self._fingerprint: str | None = None
+        self.folder = ModelFolder(location, self.name, self.backend)
 
     def check_ready(self, settings: Any) -> None:
         """Refuse before a run: coqui-tts missing or unloadable, no model folder, no config or
@@ -135,13 +135,13 @@ class CoquiSpeechTool(Tool):
         resolve_device(settings.model_device, FEATURE)
 
     def backend_version(self) -> str:
-        return f"{library_versions('coqui-tts', 'torch')}; model {self._revision()}"
+        return f"{library_versions('coqui-tts', 'torch')}; model {self.folder.revision()}"
 
     def cache_settings(self, settings: Any) -> dict[str, Any]:
         return settings_read(settings, "speech_speaker", "speech_language", "model_device")
 
     def close(self) -> None:
-        SHARED_MODELS.close((self.backend, str(self._folder())))
+        self.folder.close()
 
     def run(self, arguments: Any, context: ToolContext) -> ToolOutput:
         """Speak the script into ``speech.wav`` (converted to MP3 when asked)."""
@@ -189,7 +189,7 @@ class CoquiSpeechTool(Tool):
             meta={
                 "duration_s": round(duration_s, 3),
                 "sample_rate": speech.sample_rate,
-                "voice": self._folder().name,
+                "voice": self.folder.name,
                 "speaker": speaker,
                 "language": language,
                 "speed": arguments.speed,
@@ -197,8 +197,8 @@ class CoquiSpeechTool(Tool):
                 "script": arguments.script,
                 "model": model_record(
                     backend=self.backend,
-                    model=self._folder().name,
-                    revision=self._revision(),
+                    model=self.folder.name,
+                    revision=self.folder.revision(),
                     loaded=loaded,
                     seconds=seconds,
                 ),
@@ -220,26 +220,11 @@ class CoquiSpeechTool(Tool):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _folder(self) -> Path:
-        return Path(self.location or "").expanduser().resolve()
-
-    def _revision(self) -> str:
-        """The folder's fingerprint, computed once per tool (a folder is not edited mid-run)."""
-        if self._fingerprint is None:
-            folder = self._folder()
-            self._fingerprint = folder_fingerprint(folder) if folder.is_dir() else "missing"
-        return self._fingerprint
-
     def _model(self, settings: Any) -> LoadedModel:
-        folder = self._folder()
-        device = resolve_device(settings.model_device, FEATURE)
         # Coqui's inference code runs in float32 (its vocoders and XTTS' GPT are not written
         # for half precision), whatever model_dtype says.
-        return SHARED_MODELS.get(
-            (self.backend, str(folder), device),
-            lambda: load_voice(folder, device),
-            device=device,
-            dtype="float32",
+        return self.folder.shared(
+            settings, FEATURE, lambda folder, device, _: load_voice(folder, device), dtype="float32"
         )
 
 

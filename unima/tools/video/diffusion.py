@@ -25,9 +25,7 @@ the seed from the run. Real video models take minutes per clip on a GPU: raise
 from __future__ import annotations
 
 import inspect
-import json
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -36,20 +34,17 @@ import numpy as np
 from PIL import Image
 from pydantic import Field
 
-from unima.errors import ConfigError, ToolError
+from unima.errors import ToolError
 from unima.tools.base import ToolArguments, ToolContext, ToolOutput
 from unima.tools.common import clean_text, ensure_arguments, library_versions
 from unima.tools.image.arguments import CHART_KINDS
 from unima.tools.models.loading import (
-    SHARED_MODELS,
     LoadedModel,
-    folder_fingerprint,
+    ModelFolder,
+    load_diffusers_pipeline,
     model_record,
     require_diffusers_folder,
-    resolve_device,
-    resolve_dtype,
     settings_read,
-    torch_dtype,
 )
 from unima.tools.video.arguments import Scene, VideoArguments
 from unima.tools.video.frames import Clip
@@ -174,10 +169,11 @@ class DiffusersVideoTool(ComposerVideoTool):
     )
     Arguments: ClassVar[type[ToolArguments]] = DiffusionVideoArguments
     location_help: ClassVar[str | None] = FOLDER_HOLDS
+    heavy: ClassVar[bool] = True
 
     def __init__(self, location: str | None = None) -> None:
         super().__init__(location)
-        self._fingerprint: str | None = None
+        self.folder = ModelFolder(location, self.name, self.backend)
 
     def check_ready(self, settings: Any) -> None:
         require_diffusers_folder(self.location, settings, FEATURE, FOLDER_HOLDS)
@@ -185,7 +181,7 @@ class DiffusersVideoTool(ComposerVideoTool):
     def backend_version(self) -> str:
         return (
             f"{super().backend_version()}; {library_versions('diffusers', 'torch')}; "
-            f"model {self._revision()}"
+            f"model {self.folder.revision()}"
         )
 
     def cache_settings(self, settings: Any) -> dict[str, Any]:
@@ -194,7 +190,7 @@ class DiffusersVideoTool(ComposerVideoTool):
         )
 
     def close(self) -> None:
-        SHARED_MODELS.close((self.name, self.backend, str(self._folder())))
+        self.folder.close()
 
     def run(self, arguments: Any, context: ToolContext) -> ToolOutput:
         """Generate a clip for each scene the model can make, then compose the video."""
@@ -238,8 +234,8 @@ class DiffusersVideoTool(ComposerVideoTool):
             clip_frames=[len(clip) for clip in clips],
             model=model_record(
                 backend=self.backend,
-                model=self._folder().name,
-                revision=self._revision(),
+                model=self.folder.name,
+                revision=self.folder.revision(),
                 loaded=loaded,
                 seconds=seconds,
             ),
@@ -279,51 +275,15 @@ class DiffusersVideoTool(ComposerVideoTool):
                 f"the video model could not generate scene {index + 1}: {error}", tool=self.name
             ) from error
 
-    def _folder(self) -> Path:
-        return Path(self.location or "").expanduser().resolve()
-
-    def _revision(self) -> str:
-        """The folder's fingerprint, computed once per tool (a folder is not edited mid-run)."""
-        if self._fingerprint is None:
-            folder = self._folder()
-            self._fingerprint = folder_fingerprint(folder) if folder.is_dir() else "missing"
-        return self._fingerprint
-
     def _pipeline(self, settings: Any) -> LoadedModel:
-        folder = self._folder()
-        device = resolve_device(settings.model_device, FEATURE)
-        dtype = resolve_dtype(settings.model_dtype, device, FEATURE)
-        return SHARED_MODELS.get(
-            (self.name, self.backend, str(folder), device, dtype),
-            lambda: load_video_pipeline(folder, device, dtype),
-            device=device,
-            dtype=dtype,
-        )
+        return self.folder.shared(settings, FEATURE, load_video_pipeline)
 
 
 def load_video_pipeline(folder: Path, device: str, dtype: str) -> VideoPipeline:
     """The diffusers video pipeline saved in ``folder``, on ``device``, with no progress bar."""
-    try:
-        from diffusers import DiffusionPipeline
-        from diffusers.utils import logging as diffusers_logging
-    except ImportError as error:  # checked before the run; a broken install lands here
-        raise ConfigError(f"{FEATURE} cannot import diffusers: {error}") from error
-    # tqdm bars on stderr would tear through unima's own progress display.
-    diffusers_logging.disable_progress_bar()
-    try:
-        with warnings.catch_warnings():
-            # diffusers >= 0.36 renames torch_dtype to dtype; older ones know only torch_dtype.
-            warnings.filterwarnings("ignore", message=".*torch_dtype.*", category=FutureWarning)
-            pipeline = DiffusionPipeline.from_pretrained(
-                str(folder), torch_dtype=torch_dtype(dtype), local_files_only=True
-            )
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as error:
-        raise ToolError(
-            f"{FEATURE} could not load {str(folder)!r}: {error}",
-            tool="compose_video",
-            recoverable=False,
-        ) from error
+    pipeline = load_diffusers_pipeline(
+        "DiffusionPipeline", folder, dtype, feature=FEATURE, tool="compose_video"
+    )
     model = VideoPipeline.wrap(pipeline, folder)  # refused before it takes GPU memory
     pipeline.to(device)
-    pipeline.set_progress_bar_config(disable=True)
     return model
