@@ -68,6 +68,9 @@ class Tool(ABC):
     # What the part after ``BACKEND:`` in a backend spec names (a model folder, a model name);
     # None for backends that take no location.
     location_help: ClassVar[str | None] = None
+    # True for backends that load a local model (a diffusion pipeline, a TTS voice): under
+    # ``--executor ray`` such a backend runs in one shared actor instead of in every worker.
+    heavy: ClassVar[bool] = False
     location: str | None = None
 
     def __init__(self, location: str | None = None) -> None:
