@@ -9,6 +9,11 @@ Options (all plain values, so the adapter can be rebuilt in a worker process):
   and harness benchmarks); default: the embedded backends.
 - ``tool_backends``: tool name to backend spec
   (``{"generate_image": "diffusers:/models/sd-turbo"}``).
+- ``tool_actor_resources``: under ``--executor ray``, the Ray resources of each actor that
+  holds a model-backed backend (``{"num_gpus": 0.5}``); default: one GPU each when the
+  cluster has GPUs (a share when it has fewer than actors), else one CPU.
+- ``remote_tools``: set by the Ray executor, not by hand: tool name to the actor holding its
+  model (``unima.bench.remote_tools``); the agent gets proxies for those tools.
 - any other name: a ``unima.config.Settings`` field to override (``max_judge_rounds=1``).
 
 The agent is built on the first ``predict`` and reused for the adapter's lifetime.
@@ -26,6 +31,7 @@ from pydantic import ValidationError
 
 from unima.bench.models import ModelAdapter, package_versions, save_file
 from unima.bench.records import Answer
+from unima.bench.remote_tools import check_resources, remote_tools
 from unima.config import Settings, load_settings
 from unima.errors import ConfigError
 from unima.files import atomic_write_bytes
@@ -35,8 +41,17 @@ from unima.version import __version__
 if TYPE_CHECKING:
     from unima.agent import UniMA
     from unima.bench.datasets.unim import UnimInstance
+    from unima.graph.toolbox import Toolbox
+    from unima.tools import Tool
 
-AGENT_OPTIONS = ("reasoner", "perception_llm", "tools", "tool_backends")
+AGENT_OPTIONS = (
+    "reasoner",
+    "perception_llm",
+    "tools",
+    "tool_backends",
+    "tool_actor_resources",
+    "remote_tools",
+)
 TOOL_CHOICES = ("fake",)
 VERSIONED_DISTRIBUTIONS = ("langgraph", "langchain-core", "langchain-openai", "pillow")
 
@@ -64,6 +79,8 @@ class UnimaModel(ModelAdapter):
                 f"tool_backends must map tool names to backend specs (BACKEND[:LOCATION]), "
                 f"not {backends!r}"
             )
+        resources = options.get("tool_actor_resources")
+        self.actor_resources = check_resources(resources) if resources is not None else None
         self.overrides = {k: v for k, v in options.items() if k not in AGENT_OPTIONS}
         self._check_overrides()
         self._agent: UniMA | None = None
@@ -88,12 +105,14 @@ class UnimaModel(ModelAdapter):
                 settings = load_settings(**self.overrides)
             except ValidationError as error:
                 raise ConfigError(f"invalid settings for --model unima: {error}") from None
-            tools = None
+            tools: Toolbox | dict[str, Tool] | None = None
             if self.options.get("tools") == "fake":
                 # unima.testing: ~0.4 s to import, needed only for tools="fake".
                 from unima.testing import fake_toolbox
 
                 tools = fake_toolbox()
+            elif self.options.get("remote_tools"):
+                tools = remote_tools(self.options["remote_tools"])
             self._agent = UniMA(
                 reasoner=self.options.get("reasoner"),
                 settings=settings,
@@ -102,6 +121,21 @@ class UnimaModel(ModelAdapter):
                 perception_llm=self.options.get("perception_llm"),
             )
         return self._agent
+
+    def heavy_backends(self) -> dict[str, str]:
+        """The agent's backends that load a local model (``Tool.heavy``), as specs by tool
+        name: what ``--executor ray`` runs in one shared actor each."""
+        specs = self.agent.toolbox.backend_specs()
+        return {
+            name: spec
+            for name, spec in specs.items()
+            if type(self.agent.toolbox.get(name)).heavy and spec != "custom"
+        }
+
+    def with_remote_tools(self, references: dict[str, dict[str, str]]) -> UnimaModel:
+        """This model, with the tools of ``references`` reached through their Ray actors
+        (``unima.bench.remote_tools.ToolHosts.references``)."""
+        return UnimaModel(self.spec, **{**self.options, "remote_tools": references})
 
     def describe(self) -> dict[str, Any]:
 
