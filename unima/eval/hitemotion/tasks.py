@@ -1,6 +1,8 @@
-"""The 24 HitEmotion tasks as data: code, level, released file, label set, answer format, metrics.
+"""The 24 HitEmotion tasks as scoring data: label set, answer format and metrics of each.
 
-Everything here comes from the paper's Table 1 and the released JSON files
+Which task a released file holds, and each task's name and level, come from the dataset
+adapter's table (``unima.bench.datasets.hitemotion.tasks``), the one place that maps files to
+tasks; this module adds what scoring needs, from the paper's Table 1 and the released JSON files
 (``/work/shared/reference/hitemotion.md`` §1.2). A task's ``kind`` says how its answer is parsed
 (``unima.eval.hitemotion.answers``) and scored (``unima.eval.hitemotion.scoring``):
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from unima.bench.datasets.hitemotion.tasks import TASKS_BY_CODE
 from unima.errors import ConfigError
 
 TaskKind = Literal[
@@ -152,16 +155,36 @@ class Task:
 
 
 ACC_WAF = ("ACC", "WAF")
+
+
+def _task(
+    code: str,
+    kind: TaskKind,
+    metrics: tuple[str, ...],
+    labels: tuple[str, ...] = (),
+    answer_key: str | None = "emotion",
+    secondary_labels: tuple[str, ...] = (),
+) -> Task:
+    """The scoring spec of ``code``, with its name, level and file from the adapter's table."""
+    identity = TASKS_BY_CODE[code]
+    return Task(
+        code,
+        identity.name,
+        identity.level,
+        (identity.dataset,),
+        kind,
+        metrics,
+        labels,
+        answer_key,
+        secondary_labels,
+    )
+
+
 _TASKS = (
     # Level 1: Emotion Perception and Recognition
-    Task(
-        "FESD", "Face Expression Sentiment Detection", 1, ("CH-SIMS",), "label", ACC_WAF, POLARITY
-    ),
-    Task(
+    _task("FESD", "label", ACC_WAF, POLARITY),
+    _task(
         "ISA",
-        "Image Sentiment Analysis",
-        1,
-        ("EmoSet",),
         "label",
         ACC_WAF,
         (
@@ -175,31 +198,22 @@ _TASKS = (
             "sadness",
         ),
     ),
-    Task(
+    _task(
         "MESA",
-        "Meme Sentiment Analysis",
-        1,
-        ("Memotion",),
         "label",
         ACC_WAF,
         ("very_positive", "positive", "neutral", "negative", "very_negative"),
     ),
-    Task(
+    _task(
         "MER",
-        "Multimodal Emotion Recognition",
-        1,
-        ("MER2023",),
         "label",
         ACC_WAF,
         ("happy", "sad", "neutral", "angry", "worried", "surprise"),
     ),
-    Task("MSA", "Multimodal Sentiment Analysis", 1, ("CH-SIMS_v2.0",), "label", ACC_WAF, POLARITY),
-    Task("OSA", "Opinion Sentiment Analysis", 1, ("CMU-MOSI",), "label", ACC_WAF, POLARITY),
-    Task(
+    _task("MSA", "label", ACC_WAF, POLARITY),
+    _task("OSA", "label", ACC_WAF, POLARITY),
+    _task(
         "SIA",
-        "Sentiment Intensity Analysis",
-        1,
-        ("CMU-MOSEI",),
         "label",
         ACC_WAF,
         (
@@ -212,109 +226,79 @@ _TASKS = (
             "Strong Positive",
         ),
     ),
-    Task("SOER", "Song Emotion Recognition", 1, ("RAVDSS_song",), "label", ACC_WAF, RAVDESS_SONG),
-    Task(
+    _task("SOER", "label", ACC_WAF, RAVDESS_SONG),
+    _task(
         "SPER",
-        "Speech Emotion Recognition",
-        1,
-        ("RAVDSS_speech",),
         "label",
         ACC_WAF,
         (*RAVDESS_SONG, "surprised", "disgust"),
     ),
-    Task(
+    _task(
         "SCEA",
-        "Stock Comment Emotion Analysis",
-        1,
-        ("FMSA-SC",),
         "label",
         ACC_WAF,
         ("weak negative", "strong negative", "neutral", "weak positive", "strong positive"),
     ),
     # Level 2: Emotion Understanding and Analysis
-    Task(
+    _task(
         "DPTM",
-        "Detection of Persuasion Techniques in Memes",
-        2,
-        ("SemEval2021_Task6",),
         "multi_label",
         ("MF",),
         PERSUASION_TECHNIQUES,
         answer_key="techniques",
     ),
-    Task(
+    _task(
         "EBIA",
-        "Emotion-Based Intent Analysis",
-        2,
-        ("MC-EIU",),
         "emotion_intent",
         ("ACC",),
         EBIA_EMOTIONS,
         secondary_labels=EBIA_INTENTS,
     ),
-    Task("HU", "Humor Understanding", 2, ("UR-FUNNY",), "label", ACC_WAF, TRUE_FALSE, None),
-    Task(
+    _task("HU", "label", ACC_WAF, TRUE_FALSE, None),
+    _task(
         "IAVE",
-        "Implicit Attribute Value Extraction",
-        2,
-        ("ImplicitAVE",),
         "label",
         ACC_WAF,
         answer_key=None,
     ),
-    Task(
+    _task(
         "MABSA",
-        "Multimodal Aspect-Based Sentiment Analysis",
-        2,
-        ("Twitter2015_2017",),
         "aspect_sentiment",
         ("MF",),
         POLARITY,
         None,
     ),
-    Task("MQE", "Multimodal Quintuple Extraction", 2, ("PanoSent",), "quintuples", ("MF",)),
-    Task(
+    _task("MQE", "quintuples", ("MF",)),
+    _task(
         "MSD",
-        "Multimodal Stance Detection",
-        2,
-        ("MMWTWT",),
         "label",
         ("ACC",),
         ("support", "refute", "comment", "unrelated"),
         "stance",
     ),
-    Task(
+    _task(
         "MDER",
-        "Multiparty Dialogue Emotion Recognition",
-        2,
-        ("MELD",),
         "label",
         ACC_WAF,
         ("neutral", "surprise", "fear", "sadness", "joy", "disgust", "anger"),
     ),
     # Level 3: Emotion Cognition and Reasoning
-    Task(
+    _task(
         "EER",
-        "Emotion Elicitation Reasoning",
-        3,
-        ("FilmStim",),
         "label",
         ACC_WAF,
         ("Amusement", "Anger", "Disgust", "Fear", "Neutral", "Sadness", "Tenderness"),
     ),
-    Task("EI", "Emotion Interpretation", 3, ("EIBench",), "numbered_causes", ("LLM",)),
-    Task("LR", "Laughter Reasoning", 3, ("SMILE",), "laughter_reason", ("LLM",)),
-    Task(
+    _task("EI", "numbered_causes", ("LLM",)),
+    _task("LR", "laughter_reason", ("LLM",)),
+    _task(
         "MECPE",
-        "Multimodal Emotion Cause Pair Extraction",
-        3,
-        ("ECF",),
         "cause_pairs",
         ("MF",),
         ECF_EMOTIONS,
     ),
-    Task("SD", "Sarcasm Detection", 3, ("MUStARD",), "label", ACC_WAF, TRUE_FALSE, None),
-    Task("SFA", "Sentiment Flip Analysis", 3, ("PanoSent",), "flips", ("EMF",), POLARITY),
+    _task("SD", "label", ACC_WAF, TRUE_FALSE, None),
+    _task("SFA", "flips", ("EMF",), POLARITY),
 )
 
 TASKS: dict[str, Task] = {task.code: task for task in _TASKS}
