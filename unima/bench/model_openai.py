@@ -177,6 +177,10 @@ class OpenAICompatibleModel(ServerModelAdapter):
 
     def _answer(self, built: BuiltRequest, reply: dict[str, Any], out_dir: Path) -> Answer:
         text, audio, notes = _message_of(reply)
+        if built.whole_reply:
+            kept, _, cut = _clipped(text, {}, self.settings)
+            noted = (*built.problems, *notes, *cut)
+            return Answer(content=kept, status="partial" if noted else "ok", problems=noted)
         result = read_reply(text, out_dir, self.reply_limits, audio=audio)
         content, modal, cut = _clipped(result.content, result.modal, self.settings)
         problems = (*built.problems, *notes, *result.problems, *cut)

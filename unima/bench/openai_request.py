@@ -69,10 +69,16 @@ class RequestLimits:
 
 @dataclass
 class BuiltRequest:
-    """The messages to send, and the problems met while preparing the inputs."""
+    """The messages to send, and the problems met while preparing the inputs.
+
+    ``whole_reply``: the instance asks for a text reply scored as it is (``extra["reply_format"]
+    == "text"``, HitEmotion), so the adapter keeps the reply whole instead of reading the
+    placeholder protocol's JSON answer.
+    """
 
     messages: list[dict[str, Any]]
     problems: list[str]
+    whole_reply: bool = False
 
 
 def build_request(
@@ -104,6 +110,12 @@ def build_request(
             if parts:
                 attached.append({"type": "text", "text": f"<{tag}>:"})
                 attached.extend(parts)
+    if instance.extra.get("reply_format") == "text":
+        # The instance's own prompt is the whole instruction (HitEmotion's ToM or direct
+        # prompt): no system prompt, no answer protocol, the inputs described after it.
+        text = "\n\n".join([content, *lines])
+        user_message = {"role": "user", "content": [{"type": "text", "text": text}, *attached]}
+        return BuiltRequest(messages=[user_message], problems=problems, whole_reply=True)
     system, user = render_prompt(
         "bench_openai",
         request_text=content,

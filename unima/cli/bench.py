@@ -95,8 +95,15 @@ def _parse_option(text: str) -> tuple[str, Any]:
 
 @bench_app.command("run")
 def bench_run(
-    benchmark: Annotated[str, typer.Argument(help="The benchmark (dataset): unim.")],
-    data: Annotated[Path, typer.Option("--data", help="UniM instance file or folder.")],
+    benchmark: Annotated[str, typer.Argument(help="The benchmark (dataset): unim or hitemotion.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="UniM instance file or folder; HitEmotion: the folder holding with_prompt/ "
+            "and without_prompt/.",
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Run folder; re-use it to resume.")],
     model: Annotated[
         str,
@@ -184,6 +191,18 @@ def bench_run(
         list[str] | None,
         typer.Option("--model-option", help="NAME=VALUE passed to the model (repeatable)."),
     ] = None,
+    prompt: Annotated[
+        str | None,
+        typer.Option(
+            "--prompt", help="hitemotion: tom (with_prompt/) or direct (without_prompt/)."
+        ),
+    ] = None,
+    tasks: Annotated[
+        str | None, typer.Option("--tasks", help="hitemotion: task codes to keep, e.g. MER,SD.")
+    ] = None,
+    level: Annotated[
+        list[int] | None, typer.Option("--level", help="hitemotion: keep a level (1-3).")
+    ] = None,
 ) -> None:
     """Run a model on a benchmark, keeping every result; re-run the same command to resume."""
     from unima.bench.datasets import DATASETS
@@ -217,11 +236,16 @@ def bench_run(
             "--model unima only"
         )
     options.update(given)
+    task_codes = [code.strip() for code in (tasks or "").split(",") if code.strip()]
+    if benchmark == "hitemotion":
+        data, task_codes = _hitemotion_data(data, prompt, task_codes)
+    elif prompt is not None or task_codes or level:
+        raise fail("--prompt, --tasks and --level apply to hitemotion only")
     selection = Selection(
         fields=field or [],
         domains=domain or [],
-        subdomains=subdomain or [],
-        difficulties=list(difficulty or []),
+        subdomains=[*(subdomain or []), *task_codes],
+        difficulties=[*(difficulty or []), *(level or [])],
         input_modalities=input_modality or [],
         output_modalities=output_modality or [],
         limit=limit,
@@ -263,6 +287,8 @@ def bench_run(
     finally:
         progress.stop()
         signal.signal(signal.SIGTERM, previous_handler)
+    if benchmark == "hitemotion":
+        summary.predictions = _hitemotion_predictions(out)
     print_summary(summary)
     if summary.stopped == "interrupted":
         console.print(f"[yellow]interrupted[/yellow]; re-run the same command to resume ({out})")
@@ -273,6 +299,30 @@ def bench_run(
             f"{out / 'events.jsonl'}); fix the model or endpoint and re-run to resume"
         )
         raise typer.Exit(1)
+
+
+def _hitemotion_data(data: Path, prompt: str | None, tasks: list[str]) -> tuple[Path, list[str]]:
+    """The prompt folder ``--prompt`` picks and the task codes, checked before the run."""
+    from unima.bench.datasets.hitemotion import prompt_folder, task_named
+
+    if prompt is None:
+        raise fail("hitemotion needs --prompt tom (ToM prompts) or --prompt direct")
+    try:
+        return prompt_folder(data, prompt), [task_named(code).code for code in tasks]
+    except UnimaError as error:
+        raise fail(str(error)) from error
+
+
+def _hitemotion_predictions(out: Path) -> Path:
+    """``OUT/predictions.jsonl`` in HitEmotion's form, regenerated from the run's store."""
+    from unima.bench.datasets.hitemotion import write_predictions
+    from unima.bench.store import FINISHED, ResultStore, RunLock
+
+    try:
+        with RunLock(out), ResultStore(out) as store:
+            return write_predictions(out, store.rows(FINISHED))
+    except UnimaError as error:
+        raise fail(str(error)) from error
 
 
 def print_summary(summary: RunSummary) -> None:

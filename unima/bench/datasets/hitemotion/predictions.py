@@ -12,16 +12,30 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 from unima.bench.datasets.hitemotion.tasks import task_of_key
-from unima.bench.store import FINISHED, ResultRow, ResultStore, RunLock
+from unima.bench.records import InstanceKey
 from unima.errors import InputError
 from unima.files import atomic_write_text
 
 PREDICTIONS_NAME = "predictions.jsonl"
 
 
-def prediction_line(row: ResultRow) -> dict[str, object]:
+class FinishedRow(Protocol):
+    """What a line needs of a finished row of the result store (``unima.bench.store``)."""
+
+    @property
+    def key(self) -> InstanceKey: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def content(self) -> str: ...
+
+
+def prediction_line(row: FinishedRow) -> dict[str, object]:
     """The HitEmotion line of one finished row (key ``(level1, mer, id)``)."""
     domain, subdomain, identifier = row.key
     task = task_of_key(subdomain)
@@ -34,26 +48,13 @@ def prediction_line(row: ResultRow) -> dict[str, object]:
     return {"task": task.code, "level": task.level, "id": identifier, "output": output}
 
 
-def format_predictions(rows: Iterable[ResultRow]) -> str:
-    """The file's text for ``rows`` (finished ones only, in the store's order)."""
-    lines = [
-        json.dumps(prediction_line(row), ensure_ascii=False) + "\n"
-        for row in rows
-        if row.status in FINISHED
-    ]
-    return "".join(lines)
+def write_predictions(out: Path, rows: Iterable[FinishedRow]) -> Path:
+    """Write ``out/predictions.jsonl`` for the finished ``rows`` (atomic replace).
 
-
-def write_predictions(out: Path) -> Path:
-    """Regenerate ``out/predictions.jsonl`` from the run folder's store; returns its path.
-
-    Raises:
-        InputError: ``out`` holds no run, or another run is writing it.
+    The caller reads the rows from the run's store while holding its lock
+    (``ResultStore(out).rows(FINISHED)``); a row that did not finish ``done`` gets ``""``.
     """
-    out = Path(out)
-    if not (out / "results.sqlite").is_file():
-        raise InputError("no benchmark results here (results.sqlite)", source=str(out))
-    path = out / PREDICTIONS_NAME
-    with RunLock(out), ResultStore(out) as store:
-        atomic_write_text(path, format_predictions(store.rows(FINISHED)))
+    lines = [json.dumps(prediction_line(row), ensure_ascii=False) + "\n" for row in rows]
+    path = Path(out) / PREDICTIONS_NAME
+    atomic_write_text(path, "".join(lines))
     return path

@@ -115,7 +115,7 @@ def normalise_ground_truth(value: object) -> GroundTruth:
             if isinstance(parsed, dict | list | tuple):
                 return _structured(parsed)
         return GroundTruth(kind="text", value=value)
-    if isinstance(value, dict | list):
+    if isinstance(value, dict | list | tuple):
         return _structured(value)
     raise ValueError(
         f"the ground truth is a {type(value).__name__}; expected a string, object or list"
