@@ -18,9 +18,11 @@ from unima.untrusted_json import nesting_depth
 
 MAX_LITERAL_CHARS = 50_000
 MAX_DEPTH = 16
-# Only the end of a very long reply is searched: the answer is at the end, and the bracket scan
-# is quadratic in the worst case (many unmatched brackets).
-MAX_SCAN_CHARS = 60_000
+# Only the end of a very long reply is searched (the answer is at the end), and the bracket scan,
+# quadratic in the worst case (thousands of unmatched brackets), stops after MAX_SCAN_STEPS
+# characters in all: a hostile reply costs a fraction of a second, never minutes.
+MAX_SCAN_CHARS = 20_000
+MAX_SCAN_STEPS = 4_000_000
 OPENERS = {"{": "}", "[": "]", "(": ")"}
 QUOTES = ("'", '"')
 
@@ -28,9 +30,7 @@ QUOTES = ("'", '"')
 def parse_literal(text: str) -> tuple[bool, Any]:
     """``(True, value)`` when the whole of ``text`` is a Python or JSON literal, else ``(False, None)``."""
     text = text.strip()
-    if not text or len(text) > MAX_LITERAL_CHARS:
-        return False, None
-    if nesting_depth(text.encode("utf-8"), stop_after=MAX_DEPTH) > MAX_DEPTH:
+    if not text or len(text) > MAX_LITERAL_CHARS or too_deep(text):
         return False, None
     try:
         return True, ast.literal_eval(text)
@@ -42,24 +42,36 @@ def parse_literal(text: str) -> tuple[bool, Any]:
         return False, None
 
 
+def too_deep(text: str) -> bool:
+    """Whether ``text`` nests brackets deeper than ``MAX_DEPTH`` (measured without parsing)."""
+    return nesting_depth(text.encode("utf-8"), stop_after=MAX_DEPTH) > MAX_DEPTH
+
+
 def literals_in(text: str) -> list[tuple[int, Any]]:
     """Every outermost bracketed literal in ``text`` as ``(end offset, value)``, in order.
 
     A bracket that opens no parseable literal is skipped and the search goes on inside it, so a
-    prose parenthesis does not hide an answer object that follows.
+    prose parenthesis does not hide an answer object that follows; a span nested too deep is
+    skipped whole (its inner brackets are part of it, not answers).
     """
     offset = max(0, len(text) - MAX_SCAN_CHARS)
     text = text[offset:]
     found: list[tuple[int, Any]] = []
     position = 0
-    while position < len(text):
+    budget = MAX_SCAN_STEPS
+    while position < len(text) and budget > 0:
         character = text[position]
         if character not in OPENERS:
             position += 1
             continue
-        end = _matching_close(text, position)
+        end, steps = _matching_close(text, position)
+        budget -= steps
         if end is not None:
-            ok, value = parse_literal(text[position : end + 1])
+            span = text[position : end + 1]
+            if too_deep(span):
+                position = end + 1
+                continue
+            ok, value = parse_literal(span)
             if ok:
                 found.append((offset + end + 1, value))
                 position = end + 1
@@ -68,8 +80,9 @@ def literals_in(text: str) -> list[tuple[int, Any]]:
     return found
 
 
-def _matching_close(text: str, start: int) -> int | None:
-    """The offset of the bracket closing ``text[start]``, quote-aware; ``None`` when unbalanced."""
+def _matching_close(text: str, start: int) -> tuple[int | None, int]:
+    """The offset of the bracket closing ``text[start]`` (quote-aware; ``None`` when unbalanced)
+    and the characters scanned."""
     stack = [OPENERS[text[start]]]
     quote: str | None = None
     position = start + 1
@@ -87,9 +100,9 @@ def _matching_close(text: str, start: int) -> int | None:
             stack.append(OPENERS[character])
         elif character in "}])":
             if character != stack[-1]:
-                return None
+                return None, position - start
             stack.pop()
             if not stack:
-                return position
+                return position, position - start
         position += 1
-    return None
+    return None, position - start
