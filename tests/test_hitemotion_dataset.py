@@ -234,8 +234,9 @@ def test_both_prompt_folders_load_every_task(release: tuple[Path, Path], prompt:
     }
     by_key = {instance.key: instance for instance in load.instances}
     # An item whose prompt marks an image it lacks keeps only its video.
-    assert by_key[("level2", "mqe", "0")].input.content.startswith("\n<video1>") is False
-    assert "<image" not in by_key[("level2", "mqe", "0")].input.content
+    quintuples = by_key[("level2", "mqe", "0")].input
+    assert quintuples.content.startswith("<video1>\nThe person in video says: task MQE.")
+    assert quintuples.modal == {"video1": "PanoSent/videos/vid_0.mp4"}
     assert by_key[("level3", "sfa", "1")].input.modal == {}
     assert by_key[("level2", "hu", "1")].id == "1"  # integer ids read as strings
     # Every media folder the harness resolves leads to the media root itself.
@@ -531,6 +532,6 @@ def test_the_media_root_link_folder_is_reused(release: tuple[Path, Path], tmp_pa
     second = load_hitemotion(prompt_folder(data, "tom"), media_root=media, cache=tmp_path / "c")
     assert first.root == second.root
     assert first.fingerprint == second.fingerprint
-    shutil.rmtree(media / "MELD")
+    shutil.rmtree(media / "MELD")  # its items become invalid: another dataset
     third = load_hitemotion(prompt_folder(data, "tom"), media_root=media, cache=tmp_path / "c")
     assert third.fingerprint != first.fingerprint

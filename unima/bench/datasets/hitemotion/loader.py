@@ -169,7 +169,7 @@ def harness_instance(record: HitEmotionRecord, modal: dict[str, str]) -> UnimIns
             "domain": record.key[0],
             "subdomain": record.key[1],
             "id": record.id,
-            "input": {"content": content.lstrip("\n") or content, "modal": modal},
+            "input": {"content": content.lstrip("\n"), "modal": modal},
             "difficulty_level": record.level,
             "extra": {
                 "benchmark": BENCHMARK,

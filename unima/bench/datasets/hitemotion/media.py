@@ -166,11 +166,26 @@ def harness_root(media_root: Path, keys: Iterable[tuple[str, str]], cache: Path)
 
     The folder sits under ``cache`` and is named after the media root's real path, so a
     resumed run finds the same one. Links are made atomically and re-pointed when stale.
+
+    Raises:
+        InputError: the links cannot be made under ``cache`` (set ``XDG_CACHE_HOME``).
     """
     real = Path(os.path.realpath(media_root))
     digest = hashlib.sha256(os.fsencode(real)).hexdigest()[:16]
     view = cache / VIEW_FOLDER / f"{_slug(real.name)}-{digest}"
-    for domain, subdomain in set(keys):
+    try:
+        _link_folders(view, real, set(keys))
+    except OSError as error:
+        raise InputError(
+            f"cannot make the media link folder ({error.strerror or error}); point "
+            "XDG_CACHE_HOME at a writable folder",
+            source=str(view),
+        ) from None
+    return view
+
+
+def _link_folders(view: Path, real: Path, keys: set[tuple[str, str]]) -> None:
+    for domain, subdomain in keys:
         link = view / domain / subdomain
         if link.is_symlink() and Path(os.path.realpath(link)) == real:
             continue
@@ -180,7 +195,6 @@ def harness_root(media_root: Path, keys: Iterable[tuple[str, str]], cache: Path)
             temporary.unlink()
         temporary.symlink_to(real, target_is_directory=True)
         os.replace(temporary, link)
-    return view
 
 
 def default_cache() -> Path:
