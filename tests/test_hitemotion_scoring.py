@@ -458,6 +458,8 @@ def test_cli_end_to_end_on_all_24_tasks(tmp_path: Path) -> None:
     assert report["tasks"]["DPTM"]["MF_parsed_only"] == 57.14  # P 2/3, R 2/4 -> 4/7
     assert report["tasks"]["SFA"]["EMF"] == 50.0  # TP 1, predicted 1, gold 3
     assert (report["tasks"]["EI"]["LLM"], report["tasks"]["EI"]["LLM_parsed_only"]) == (33.33, 50.0)
+    # LR's wrong answer shares only the required opening with the reference: judged wrong.
+    assert report["tasks"]["LR"]["LLM"] == 33.33
     assert report["judge"] == "proxy:lexical-overlap-v1"
     assert report["overall"]["tasks"] == list(TASKS)
     assert report["levels"]["1"]["score"] == 33.33  # every L1 task: ACC 1 / 3

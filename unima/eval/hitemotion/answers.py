@@ -168,6 +168,16 @@ def normalise_ground_truth(task: Task, raw: Any, *, options: Sequence[str] = ())
     return parsed
 
 
+def judged_content(task: Task, text: str) -> str:
+    """What a judge compares of an EI/LR answer or reference: LR's required opening ("The
+    audience laughed because") is format, shared by every answer, so it is cut off."""
+    if task.kind == "laughter_reason":
+        match = LAUGHTER_START.match(text)
+        if match is not None:
+            return text[match.end(1) :].strip()
+    return text
+
+
 def _label_set(task: Task, options: Sequence[str]) -> LabelSet:
     return LabelSet.of(options or task.labels)
 

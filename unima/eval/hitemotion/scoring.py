@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unima.errors import InputError
-from unima.eval.hitemotion.answers import item_options, normalise_ground_truth, parse_answer
+from unima.eval.hitemotion.answers import (
+    item_options,
+    judged_content,
+    normalise_ground_truth,
+    parse_answer,
+)
 from unima.eval.hitemotion.data import HitEmotionItem
 from unima.eval.hitemotion.judge import judge_answers
 from unima.eval.hitemotion.metrics import (
@@ -108,7 +113,12 @@ def score_task(
     if task.kind in ("numbered_causes", "laughter_reason"):
         if judge is None:
             raise ValueError(f"{task.code} is judged: pass a judge")
-        verdicts = judge_answers(judge, [item.prompt for item in kept], gold, predicted)
+        verdicts = judge_answers(
+            judge,
+            [item.prompt for item in kept],
+            [judged_content(task, truth) for truth in gold],
+            [None if answer is None else judged_content(task, answer) for answer in predicted],
+        )
         unjudged = sum(not verdict.judged for verdict in verdicts)
         flags = [verdict.correct for verdict in verdicts]
         metrics = {
