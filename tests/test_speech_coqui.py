@@ -15,6 +15,7 @@ Three kinds of test:
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -32,7 +33,7 @@ from tests.tiny_models.vits import save_tiny_vits
 from unima import UniMA, load_trace
 from unima.backends import ffmpeg, piper_voice
 from unima.config import Settings, load_settings
-from unima.errors import ConfigError, ToolError
+from unima.errors import ConfigError, MissingExtraError, ToolError
 from unima.graph.execute import step_cache_key
 from unima.tools import TOOL_BACKENDS
 from unima.tools.base import ToolContext
@@ -60,6 +61,11 @@ def _coqui_load_error() -> str | None:
 
 COQUI_LOAD_ERROR = _coqui_load_error()
 needs_coqui = pytest.mark.skipif(COQUI_LOAD_ERROR is not None, reason=str(COQUI_LOAD_ERROR))
+# `make test` does not install the coqui extra; these tests need it installed (and broken).
+COQUI_INSTALLED = importlib.util.find_spec("TTS") is not None
+needs_coqui_installed = pytest.mark.skipif(
+    not COQUI_INSTALLED, reason='coqui-tts is not installed (pip install "unima[coqui]")'
+)
 
 
 # -- a coqui-tts stand-in ----------------------------------------------------------------------
@@ -299,6 +305,7 @@ def test_language_tags_match_by_their_language_part() -> None:
         coqui.choose_language(["en", "pt-br", "pt-pt"], "pt")  # which one is not for us to say
 
 
+@needs_coqui_installed
 @pytest.mark.skipif(COQUI_LOAD_ERROR is None, reason="coqui-tts loads on this machine")
 def test_coqui_that_cannot_load_is_a_config_error_at_construction(tmp_path: Path) -> None:
     folder = fake_model_folder(tmp_path / "model")
@@ -332,6 +339,7 @@ def broken_torchaudio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
             del sys.modules[name]
 
 
+@needs_coqui_installed
 @pytest.mark.usefixtures("broken_torchaudio")
 def test_a_torchaudio_that_cannot_load_is_named_in_the_config_error(tmp_path: Path) -> None:
     folder = fake_model_folder(tmp_path / "model")
@@ -341,6 +349,15 @@ def test_a_torchaudio_that_cannot_load_is_named_in_the_config_error(tmp_path: Pa
     assert "coqui-tts" in message and "is installed but cannot load" in message
     assert "_torchaudio.so <- libc10_cuda.so: cannot open shared object file" in message
     assert "built for the installed torch" in message
+
+
+def test_without_coqui_tts_the_extra_is_named_at_construction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "TTS", None)  # find_spec reports it missing
+    folder = fake_model_folder(tmp_path / "model")
+    with pytest.raises(MissingExtraError, match=r'pip install "unima\[coqui\]"'):
+        UniMA(tool_backends={"synthesize_speech": f"coqui:{folder}"})
 
 
 # -- the backend with coqui-tts replaced -------------------------------------------------------
@@ -516,7 +533,7 @@ def test_backend_version_names_the_library_and_the_model_and_the_voice_is_in_the
     tool: CoquiSpeechTool, fake_api: FakeCoquiApi, tmp_path: Path
 ) -> None:
     version = tool.backend_version()
-    assert version.startswith("coqui-tts ")
+    assert version.startswith("coqui-tts ") or not COQUI_INSTALLED
     assert f"model {folder_fingerprint(tmp_path / 'voice')}" in version
     arguments = tool.parse_arguments({"script": "Hello there."})
 
