@@ -28,6 +28,7 @@ from unima.llm.calls import ModelCallScope
 from unima.perception.configure import resolve_perception_model
 from unima.reasoners.heuristic.reasoner import HeuristicReasoner
 from unima.reasoners.resolve import resolve_reasoner
+from unima.reasoners.tom import with_reasoning
 from unima.tools.models.specs import parse_environment
 from unima.trace.cache import ArtifactCache
 from unima.trace.recorder import TraceRecorder
@@ -63,6 +64,10 @@ class UniMA:
             ``unima.tools.models.specs``); on top of ``UNIMA_TOOL_BACKENDS``. Every chosen
             backend is checked here (extra installed, model folder present, device available)
             and a bad choice raises ``ConfigError`` / ``MissingExtraError`` before any work.
+        reasoning: ``"direct"`` or ``"tom"``: emotion questions answered by the Theory-of-Mind
+            chain of their HitEmotion level (``unima.reasoners.tom``), asked of the reasoner's
+            chat model or, without one, worked out from perception; default: the
+            ``reasoning`` setting (``UNIMA_REASONING``, ``direct``).
         perception_llm: a vision-capable chat model that adds a dense caption to each image,
             video, 3D or scanned-document input: a spec (``"openai:gpt-4o-mini"``,
             ``"openai-compatible:http://localhost:8000/v1:Qwen2.5-VL-7B-Instruct"``), a LangChain
@@ -85,9 +90,12 @@ class UniMA:
         tools: Toolbox | dict[str, Any] | None = None,
         tool_backends: dict[str, str] | None = None,
         perception_llm: Any = None,
+        reasoning: str | None = None,
         **overrides: Any,
     ) -> None:
         base = settings or load_settings()
+        if reasoning is not None:
+            overrides["reasoning"] = reasoning
         self.settings = base.model_copy(update=overrides) if overrides else base
         if isinstance(tools, Toolbox):
             self.toolbox = tools
@@ -105,6 +113,9 @@ class UniMA:
             reasoner if reasoner is not None else self.settings.reasoner,
             tools=self.toolbox.describe,
             settings=self.settings,
+        )
+        self.reasoner = with_reasoning(
+            self.reasoner, self.settings.reasoning, timeout_s=self.settings.llm_timeout_s
         )
         self.perception_model = resolve_perception_model(
             perception_llm if perception_llm is not None else self.settings.perception_llm,

@@ -6,6 +6,7 @@ Every limit that protects the machine is here so a user can tune it in one place
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,12 @@ class Settings(BaseSettings):
         default="auto",
         description="Reasoner spec: auto (the embedded model when the 'embedded' extra is "
         "installed, else heuristic), embedded, heuristic, guided:<chat spec> or a chat spec.",
+    )
+    reasoning: Literal["direct", "tom"] = Field(
+        default="direct",
+        description="How emotion questions are reasoned: direct (as any other question) or "
+        "tom (the Theory-of-Mind chain of their HitEmotion level, each mental state in the "
+        "trace, answered as <think>...</think><answer>...</answer>).",
     )
     perception_llm: str | None = Field(
         default=None,

@@ -38,6 +38,14 @@ def run(
             "to ask any chat model the short guided questions.",
         ),
     ] = None,
+    reasoning: Annotated[
+        str | None,
+        typer.Option(
+            "--reasoning",
+            help="direct (default) or tom: emotion questions follow the Theory-of-Mind chain of "
+            "their level and answer <think>...</think><answer>...</answer>.",
+        ),
+    ] = None,
     perception_llm: Annotated[
         str | None,
         typer.Option(
@@ -99,6 +107,7 @@ def run(
         agent = UniMA(
             reasoner=llm,
             perception_llm=perception_llm,
+            reasoning=reasoning,
             tool_backends=parse_assignments(backend or []),
             **overrides,
         )

@@ -21,7 +21,7 @@ from unima.files import atomic_write_text
 from unima.trace.access import ReadableFolders
 from unima.trace.attempts import event_notices, plan_order, run_seconds, step_attempts
 from unima.trace.preview import DEFAULT_EMBED_LIMIT_BYTES, MediaPlacement, media_preview
-from unima.trace.schema import Trace
+from unima.trace.schema import Trace, mental_states
 from unima.trace.svg import graph_svg, timeline_svg
 from unima.types import PLACEHOLDER_PATTERN, Artifact
 
@@ -268,6 +268,38 @@ def _understanding(trace: Trace) -> str:
     return "".join(parts)
 
 
+def _mental_states(trace: Trace) -> str:
+    """The Theory-of-Mind chain: one row per mental state, in chain order."""
+    states = mental_states(trace)
+    if not states:
+        return ""
+    rows = []
+    for state in states:
+        where = escape(state.modality or "-")
+        if state.tag:
+            where += f" &lt;{escape(state.tag)}&gt;"
+        if state.start_s is not None:
+            end = f"-{state.end_s:.2f}" if state.end_s not in (None, state.start_s) else ""
+            where += f" {state.start_s:.2f}{end} s"
+        shown = escape(state.state)
+        rows.append(
+            [
+                escape(state.step),
+                escape(state.cue or "-"),
+                where,
+                escape(state.evidence or "-"),
+                f"<strong>{shown}</strong>" if state.step == "label" else shown,
+                f"{state.confidence:.2f}",
+                escape(state.source),
+            ]
+        )
+    header = ["step", "cue", "modality", "evidence", "inferred state", "confidence", "source"]
+    return (
+        f"<h2>Theory-of-Mind chain</h2><p>level {states[0].level}, "
+        f"{len(states)} mental states</p>" + _table(header, rows, "mental-states")
+    )
+
+
 def _plan(trace: Trace) -> str:
     if not trace.plans:
         return "<h2>Plan</h2><p>no plan was made</p>"
@@ -389,6 +421,7 @@ def trace_html(
             _answer(trace, placement, readable),
             _request(trace, placement, readable),
             _understanding(trace),
+            _mental_states(trace),
             '<h2>Reasoning graph</h2><div class="figure-scroll">' + graph_svg(trace) + "</div>",
             '<h2>Timeline</h2><div class="figure-scroll">' + timeline_svg(trace) + "</div>",
             _attempts(trace),

@@ -54,6 +54,60 @@ class TraceEvent(Record):
     _check_time = field_validator("time")(_plausible_time)
 
 
+MENTAL_STATE_EVENT = "mental_state"
+
+
+class MentalState(Record):
+    """One step of a Theory-of-Mind reasoning chain: the ``data`` of a ``mental_state`` event.
+
+    Written by ``unima.reasoners.tom`` (one per cue and per chain step), read by the viewers.
+
+    Attributes:
+        level: the HitEmotion level whose chain the step belongs to (1, 2 or 3).
+        step: the chain step (``perceptual_simulation``, ``mental_state_hypothesis`` ...).
+        cue: what was observed or reasoned from, in words.
+        modality: the channel of the cue (``text``, ``audio``, ``image``, ``video``) or
+            ``combined`` for a step that integrates several.
+        evidence: the span of text quoted, or the measurement the cue rests on.
+        start_s: where the evidence starts in an audio or video input, in seconds.
+        end_s: where it ends.
+        state: the mental state inferred from the cue.
+        confidence: how strongly the evidence supports ``state``, 0 to 1.
+        tag: the input part the evidence comes from (``audio1``), if one.
+        valence: pleasant (1) to unpleasant (-1), when the cue says.
+        arousal: calm (0) to excited (1), when the cue says.
+        source: ``model`` (a checked chat-model reply) or ``perception`` (the offline chain).
+    """
+
+    level: int = Field(default=1, ge=1, le=3)
+    step: str
+    cue: str = ""
+    modality: str = ""
+    evidence: str = ""
+    start_s: float | None = None
+    end_s: float | None = None
+    state: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    tag: str | None = None
+    valence: float | None = Field(default=None, ge=-1.0, le=1.0)
+    arousal: float | None = Field(default=None, ge=0.0, le=1.0)
+    source: Literal["model", "perception"] = "perception"
+
+
+def mental_states(trace: Trace) -> list[MentalState]:
+    """The trace's ``mental_state`` events as records, in order; malformed ones are skipped
+    (a trace is untrusted, and a viewer shows what it can)."""
+    states = []
+    for event in trace.events:
+        if event.kind != MENTAL_STATE_EVENT:
+            continue
+        try:
+            states.append(MentalState.model_validate(event.data))
+        except ValidationError:
+            continue
+    return states
+
+
 class PlanGraph(Record):
     content: str
     content_specs: dict[str, str] = Field(default_factory=dict)

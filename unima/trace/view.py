@@ -29,7 +29,7 @@ from unima.trace.attempts import (
     step_attempts,
 )
 from unima.trace.html import write_trace_html
-from unima.trace.schema import Trace, load_trace
+from unima.trace.schema import Trace, load_trace, mental_states
 from unima.types import Artifact
 
 ERROR_PREVIEW_CHARS = 300
@@ -216,6 +216,28 @@ def _print_judge(trace: Trace, console: Any) -> None:
             console.print(_line(f"    problem: {problem[:ERROR_PREVIEW_CHARS]}"))
 
 
+def _print_mental_states(trace: Trace, console: Any) -> None:
+    """The Theory-of-Mind chain, one line per mental state (``--reasoning tom`` runs)."""
+    states = mental_states(trace)
+    if not states:
+        return
+    console.print(_line(("Theory-of-Mind chain", "bold"), f" (level {states[0].level})"))
+    for state in states:
+        where = f" [{state.modality}{' <' + state.tag + '>' if state.tag else ''}]"
+        if state.start_s is not None:
+            end = f"-{state.end_s:.2f}" if state.end_s not in (None, state.start_s) else ""
+            where += f" {state.start_s:.2f}{end} s"
+        evidence = f' "{state.evidence}"' if state.evidence else ""
+        console.print(
+            _line(
+                f"  {state.step}{where}: ",
+                (state.state, "bold" if state.step == "label" else ""),
+                (f"  ← {state.cue}{evidence}" if state.cue or evidence else "", "dim"),
+                f"  ({state.confidence:.2f}, {state.source})",
+            )
+        )
+
+
 def _print_answer(trace: Trace, console: Any) -> None:
     response = trace.response
     if response is None:
@@ -245,7 +267,8 @@ def render_trace(trace: Trace, console: Any = None) -> None:
 
     Shows the request and its perceptions, the output spec, the plan as a tree in dependency
     order with every attempt of every step (backend, status, seconds, verification, error),
-    notices, the judge's rounds, and the answer with its artifacts.
+    notices, the judge's rounds, the Theory-of-Mind chain when there is one, and the answer
+    with its artifacts.
     """
     console = console or Console()
     _print_header(trace, console)
@@ -253,6 +276,7 @@ def render_trace(trace: Trace, console: Any = None) -> None:
     _print_understanding(trace, console)
     _print_plan(trace, console)
     _print_judge(trace, console)
+    _print_mental_states(trace, console)
     _print_answer(trace, console)
 
 
