@@ -29,6 +29,7 @@ from unima.eval.hitemotion.metrics import (
     micro_f1,
     micro_f1_parsed_only,
     share,
+    shared_key_micro_f1,
     weighted_f1,
     weighted_f1_parsed_only,
 )
@@ -85,6 +86,16 @@ def test_micro_f1_by_hand() -> None:
     assert micro_f1([frozenset()], [frozenset()]) == 100.0  # nothing to find, nothing claimed
     assert micro_f1([frozenset({"x"})], [frozenset({"y"})]) == 0.0
     assert share([True, False, False]) == 33.33
+
+
+def test_mabsa_released_variant_scores_only_targets_both_sides_name() -> None:
+    gold = [frozenset({("kyoto", "negative"), ("mayor", "neutral"), ("city", "positive")})]
+    predicted = [frozenset({("kyoto", "negative"), ("mayor", "positive"), ("extra", "neutral")})]
+    # Shared targets kyoto (right) and mayor (wrong): 1 / 2; city missed and extra invented are free.
+    assert shared_key_micro_f1(gold, predicted) == 50.0
+    # Over pairs: TP 1, predicted 3, gold 3 -> 1/3.
+    assert micro_f1(gold, predicted) == 33.33
+    assert shared_key_micro_f1(gold, [None]) is None
 
 
 # --- the final answer only --------------------------------------------------------------------
@@ -457,6 +468,8 @@ def test_cli_end_to_end_on_all_24_tasks(tmp_path: Path) -> None:
     assert report["tasks"]["DPTM"]["MF"] == 44.44
     assert report["tasks"]["DPTM"]["MF_parsed_only"] == 57.14  # P 2/3, R 2/4 -> 4/7
     assert report["tasks"]["SFA"]["EMF"] == 50.0  # TP 1, predicted 1, gold 3
+    # MABSA, released way: shared targets of the parsed answers, 2 right of 4.
+    assert report["tasks"]["MABSA"]["MF_parsed_only"] == 50.0
     assert (report["tasks"]["EI"]["LLM"], report["tasks"]["EI"]["LLM_parsed_only"]) == (33.33, 50.0)
     # LR's wrong answer shares only the required opening with the reference: judged wrong.
     assert report["tasks"]["LR"]["LLM"] == 33.33

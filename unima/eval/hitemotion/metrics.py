@@ -16,6 +16,10 @@ Definitions (as in scikit-learn, with zero divisions counted as 0):
   tuples): TP = items in both, precision = TP / predicted items, recall = TP / gold items,
   F1 = 2PR / (P + R). With no gold and no predicted item anywhere the prediction is exactly
   right: 100.
+- ``shared_key_micro_f1``: MABSA as the released evaluator scores it, over the targets present
+  in both the prediction and the ground truth only. One sentiment per target makes its micro-F1
+  the share of those targets whose sentiment is right; a missed or invented target costs
+  nothing, which is why the plain MF (over (target, sentiment) pairs) is the headline.
 """
 
 from __future__ import annotations
@@ -93,6 +97,22 @@ def micro_f1_parsed_only(
     """Micro-F1 over the instances with a parsed answer."""
     kept_gold, kept_predicted = parsed_only(gold, predicted)
     return micro_f1(kept_gold, kept_predicted)
+
+
+def shared_key_micro_f1(
+    gold: Sequence[Set[tuple[str, str]]], predicted: Sequence[Set[tuple[str, str]] | None]
+) -> float | None:
+    """Micro-F1 over the keys (targets) both sides name, parsed answers only; ``None`` if none."""
+    _check_lengths(gold, predicted)
+    right = shared = 0
+    for truth, guess in zip(gold, predicted, strict=True):
+        if guess is None:
+            continue
+        truth_values, guess_values = dict(truth), dict(guess)
+        for key in truth_values.keys() & guess_values.keys():
+            shared += 1
+            right += truth_values[key] == guess_values[key]
+    return _percent(right / shared) if shared else None
 
 
 def share(flags: Sequence[bool]) -> float | None:

@@ -5,7 +5,8 @@ The keys a task's scores use (all on 0-100):
 - label tasks: ``ACC``, ``WAF``, ``macro_F1``, and ``ACC_parsed_only``, ``WAF_parsed_only``;
 - EBIA: ``ACC`` (joint: emotion and intent both right), ``emotion_ACC``, ``intent_ACC``,
   ``joint_ACC``, ``emotion_WAF``, ``intent_WAF`` and ``ACC_parsed_only``;
-- DPTM, MABSA, MQE, MECPE: ``MF`` and ``MF_parsed_only``; SFA: ``EMF`` and ``EMF_parsed_only``;
+- DPTM, MABSA, MQE, MECPE: ``MF`` and ``MF_parsed_only``; SFA: ``EMF`` and ``EMF_parsed_only``
+  (MABSA's ``MF_parsed_only`` is the released evaluator's: over the targets both sides name);
 - EI, LR: ``LLM`` (share judged correct) and ``LLM_parsed_only`` (the released evaluators'
   denominator: valid-format answers only).
 
@@ -35,6 +36,7 @@ from unima.eval.hitemotion.metrics import (
     micro_f1,
     micro_f1_parsed_only,
     share,
+    shared_key_micro_f1,
     weighted_f1,
     weighted_f1_parsed_only,
 )
@@ -144,10 +146,12 @@ def _metrics(task: Task, gold: list[Any], predicted: list[Any]) -> dict[str, flo
     if task.kind == "emotion_intent":
         return _emotion_intent_metrics(gold, predicted)
     name = "EMF" if task.kind == "flips" else SET_METRIC[task.kind]
-    return {
-        name: micro_f1(gold, predicted),
-        f"{name}_parsed_only": micro_f1_parsed_only(gold, predicted),
-    }
+    released = (
+        shared_key_micro_f1(gold, predicted)
+        if task.kind == "aspect_sentiment"
+        else micro_f1_parsed_only(gold, predicted)
+    )
+    return {name: micro_f1(gold, predicted), f"{name}_parsed_only": released}
 
 
 def _emotion_intent_metrics(
