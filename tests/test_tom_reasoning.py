@@ -14,8 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 from rich.console import Console
+from typer.testing import CliRunner
 
 from unima.agent import UniMA
+from unima.backends.ffmpeg import QUIET, run_ffmpeg
+from unima.cli import app
 from unima.errors import ConfigError
 from unima.llm.calls import ModelCallScope
 from unima.reasoners.base import RequestView
@@ -35,7 +38,7 @@ from unima.trace.preview import MediaPlacement
 from unima.trace.recorder import TraceRecorder
 from unima.trace.schema import Trace, load_trace, mental_states
 from unima.trace.view import render_trace
-from unima.types import AnalysisReport, Caption, OutputSpec, Part, Request
+from unima.types import AnalysisReport, Caption, OutputSpec, Part, Perception, Request
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "hitemotion-sample"
 # HitEmotion's released prompt for MER2023 (level 1), shortened in the middle.
@@ -427,3 +430,62 @@ def test_a_malformed_mental_state_event_is_skipped_by_the_viewers() -> None:
     recorder.event("mental_state", "plan", step="label", state="sad", confidence=7)
     recorder.event("mental_state", "plan", step="label", state="sad", confidence=0.4)
     assert [state.confidence for state in mental_states(trace)] == [0.4]
+
+
+def test_run_command_takes_the_reasoning_mode(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            'Is the speaker of "I am so happy today!" happy, sad or angry?',
+            "--reasoning",
+            "tom",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "<answer>happy</answer>" in result.output
+    trace_path = re.search(r"trace: (\S+\.json)", result.output)
+    assert trace_path is not None
+    view = runner.invoke(app, ["trace", "view", trace_path.group(1)])
+    assert view.exit_code == 0 and "Theory-of-Mind chain" in view.output
+    refused = runner.invoke(app, ["run", "Is she happy or sad?", "--reasoning", "deep"])
+    assert refused.exit_code != 0 and "unknown reasoning mode" in refused.output
+
+
+def test_a_video_gives_prosody_and_keyframe_colour_cues(tmp_path: Path) -> None:
+    tone = write_tone(tmp_path / "tone.wav", rising=True, loud=True)
+    video = tmp_path / "clip.mp4"
+    run_ffmpeg(
+        [
+            *QUIET,
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x0a145a:s=64x48:d=1",
+            "-i",
+            str(tone),
+            "-shortest",
+            "-c:v",
+            "mpeg4",
+            "-c:a",
+            "aac",
+            str(video),
+        ],
+        timeout_s=60,
+    )
+    keyframe = write_picture(tmp_path / "keyframe-01.png", (10, 20, 90))
+    part = Part(modality="video", tag="video1", path=str(video), mime="video/mp4")
+    perception = Perception(
+        modality="video", tag="video1", meta={"keyframes": [{"time_s": 0.5, "path": str(keyframe)}]}
+    )
+    question = "What emotion does the person in <video1> show: happy, sad, angry or neutral?"
+    content, trace = plan_with_trace(
+        ToMReasoner(HeuristicReasoner()),
+        RequestView(Request(text=question, parts=(part,)), {"video1": perception}),
+    )
+    cues = {state.cue: state for state in mental_states(trace)}
+    assert cues["prosody"].modality == "video" and "rising pitch" in cues["prosody"].state
+    colour = cues["colour at 0.50 s"]
+    assert colour.start_s == 0.5 and colour.tag == "video1" and "dark" in colour.state
+    assert answer_of(content) in ("happy", "sad", "angry", "neutral")
