@@ -10,6 +10,7 @@ model (no model process does any work) and with a fake OpenAI-compatible server.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sqlite3
 from pathlib import Path
@@ -248,9 +249,13 @@ def test_both_prompt_folders_load_every_task(release: tuple[Path, Path], prompt:
     assert ebia.ground_truth.value == {"emotion": "anger", "intent": "questioning"}
 
 
-def test_the_vidoes_typo_is_read_with_a_warning(release: tuple[Path, Path]) -> None:
+def test_the_vidoes_typo_is_read_with_a_warning(
+    release: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
     data, media = release
-    load = load_hitemotion(prompt_folder(data, "tom"), media_root=media)
+    with caplog.at_level(logging.WARNING, logger="unima.bench.datasets.hitemotion"):
+        load = load_hitemotion(prompt_folder(data, "tom"), media_root=media)
+    assert "1 HitEmotion media path(s) had the release's folder typo" in caplog.text
     sfa = next(i for i in load.instances if i.key == ("level3", "sfa", "0"))
     assert sfa.input.modal == {"video1": "PanoSent/videos/vid_0.mp4"}
     assert [(w.key, w.reason) for w in load.warnings] == [
@@ -304,6 +309,7 @@ def test_paths_that_leave_the_media_root_are_refused(
 def test_bad_files_and_items_are_reported_not_fatal(release: tuple[Path, Path]) -> None:
     data, media = release
     folder = prompt_folder(data, "tom")
+    (folder / "level2/MMWTWT.json").unlink()  # public snapshots lack some with-prompt files
     (folder / "level1/Unknown.json").write_text("[]", encoding="utf-8")
     path = folder / "level1/MER2023.json"
     items = json.loads(path.read_text(encoding="utf-8"))
@@ -320,6 +326,9 @@ def test_bad_files_and_items_are_reported_not_fatal(release: tuple[Path, Path]) 
     assert any(
         key == ("level1", "mer", "0") and "duplicate id" in reason for key, reason in reasons
     )
+    assert [(w.source, w.reason) for w in load.warnings if w.key is None] == [
+        (str(folder / "level2/MMWTWT.json"), "no file for task MSD: it has no items here")
+    ]
 
 
 def test_the_prompt_picks_the_folder(release: tuple[Path, Path]) -> None:

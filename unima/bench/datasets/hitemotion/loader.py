@@ -15,6 +15,7 @@ Selections: ``subdomains`` are task codes (``MER``, ``sd``), ``difficulties`` le
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 from collections.abc import Sequence
@@ -35,11 +36,13 @@ from unima.bench.datasets.hitemotion.records import (
     fingerprint,
     read_records,
 )
-from unima.bench.datasets.hitemotion.tasks import LEVELS, TASK_ORDER, task_named
+from unima.bench.datasets.hitemotion.tasks import LEVELS, TASK_ORDER, TASKS, task_named
 from unima.bench.datasets.loader import DatasetLoad, DatasetLoader, InvalidInstance, OnInvalid
 from unima.bench.datasets.unim import UnimInstance
 from unima.bench.records import Selection
 from unima.errors import InputError
+
+logger = logging.getLogger(__name__)
 
 SHOWN_PROBLEMS = 10
 BENCHMARK = "hitemotion"
@@ -143,7 +146,41 @@ def load_hitemotion(
         raise InputError(f"{len(invalid)} invalid item(s): {shown}{more}", source=str(data))
     keys = {(instance.domain, instance.subdomain) for instance in instances}
     view = harness_root(root, keys, cache or default_cache()) if root.is_dir() else root
+    warnings.extend(_absent_tasks(data, read.files))
+    _log(warnings)
     return DatasetLoad(instances, invalid, fingerprint(kept), view, read.files, warnings)
+
+
+def _absent_tasks(data: Path, files: Sequence[Path]) -> list[InvalidInstance]:
+    """A remark for each task with no file in a prompt folder (public snapshots lack four)."""
+    if not data.is_dir():
+        return []
+    present = {(path.parent.name, path.stem) for path in files}
+    return [
+        InvalidInstance(
+            None, str(data / task.file), f"no file for task {task.code}: it has no items here"
+        )
+        for task in TASKS
+        if (f"level{task.level}", task.dataset) not in present
+    ]
+
+
+def _log(warnings: Sequence[InvalidInstance]) -> None:
+    # The runner keeps ``DatasetLoad.warnings`` to itself, so the remarks are logged here,
+    # once per kind, where the loader works around them.
+    typos = [item for item in warnings if item.key is not None]
+    if typos:
+        logger.warning(
+            "%d HitEmotion media path(s) had the release's folder typo and were read with the "
+            "corrected spelling, e.g. %s",
+            len(typos),
+            typos[0],
+        )
+    absent = [item.source for item in warnings if item.key is None]
+    if absent:
+        logger.warning(
+            "HitEmotion files not found (their tasks are skipped): %s", ", ".join(absent)
+        )
 
 
 def harness_instance(record: HitEmotionRecord, modal: dict[str, str]) -> UnimInstance:
