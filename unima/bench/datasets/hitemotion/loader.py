@@ -116,6 +116,7 @@ def load_hitemotion(
     for record in read.records:
         source = read.sources[record.key]
         modal: dict[str, str] = {}
+        remarks: list[str] = []
         problem = ""
         for name, relative in record.media.items():
             try:
@@ -124,8 +125,7 @@ def load_hitemotion(
                 problem = f"{name}: {error}"
                 break
             modal[f"{name}1"] = checked.relative
-            if checked.remark:
-                warnings.append(InvalidInstance(record.key, source, checked.remark))
+            remarks += [checked.remark] if checked.remark else []
         if problem:
             invalid.append(InvalidInstance(record.key, source, problem))
             continue
@@ -136,6 +136,7 @@ def load_hitemotion(
             invalid.append(InvalidInstance(record.key, source, message))
             continue
         kept.append(record)
+        warnings += [InvalidInstance(record.key, source, remark) for remark in remarks]
     if on_invalid == "fail" and invalid:
         shown = "; ".join(str(item) for item in invalid[:SHOWN_PROBLEMS])
         more = (
