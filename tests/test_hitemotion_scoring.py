@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.messages import BaseMessage
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -19,7 +20,7 @@ from unima.eval.hitemotion.answers import (
     normalise_ground_truth,
     parse_answer,
 )
-from unima.eval.hitemotion.data import read_release
+from unima.eval.hitemotion.data import HitEmotionItem, read_release
 from unima.eval.hitemotion.judge import LexicalJudge, judge_answers, make_judge
 from unima.eval.hitemotion.literals import literals_in
 from unima.eval.hitemotion.metrics import (
@@ -37,6 +38,9 @@ from unima.eval.hitemotion.predictions import read_predictions
 from unima.eval.hitemotion.report import is_hitemotion_report, score_predictions
 from unima.eval.hitemotion.scoring import score_task
 from unima.eval.hitemotion.tasks import TASKS, get_task
+from unima.eval.judges import CachedJudge, JudgeCache
+from unima.eval.judges.llm import LlmJudge
+from unima.testing.chat import ScriptedChatModel
 
 SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "hitemotion-sample"
 runner = CliRunner()
@@ -265,8 +269,6 @@ def test_ground_truth_shapes_normalise_alike(code: str, shapes: list[Any], expec
 
 
 def test_unparseable_counts_wrong_in_acc_and_is_dropped_in_parsed_only() -> None:
-    from unima.eval.hitemotion.data import HitEmotionItem
-
     items = [
         HitEmotionItem("MER", 1, str(index), truth, "", {}, "fixture")
         for index, truth in enumerate(["happy", "sad", "angry", "neutral"])
@@ -538,3 +540,33 @@ def test_only_tasks_with_predictions_are_scored_and_problems_are_reported(tmp_pa
     assert "SD" in report["counts"]["tasks_without_predictions"]
     only = score_predictions(tmp_path / "data", path, only_predicted=True)
     assert (only["tasks"]["MER"]["n"], only["tasks"]["MER"]["ACC"]) == (2, 100.0)
+
+
+def test_an_llm_judge_scores_ei_and_lr_through_the_judge_interface_with_its_cache(
+    tmp_path: Path,
+) -> None:
+    def verdict(messages: list[BaseMessage]) -> str:
+        prediction = str(messages[-1].content).split("PREDICTION:")[-1]
+        if "lights" in prediction:
+            return "no JSON here"  # an unparseable judge reply: not correct, and counted
+        good = "cemetery" in prediction or "Howard" in prediction
+        return json.dumps({"score": 5 if good else 1, "reason": "scripted"})
+
+    _write_release(tmp_path / "data")
+    predictions = _write_predictions(tmp_path / "pred.jsonl")
+    model = ScriptedChatModel(script={"judge_sc": verdict}, model_name="fake-judge")
+    judge = CachedJudge(LlmJudge(model), JudgeCache(tmp_path / "judge.sqlite"))
+    report = score_predictions(tmp_path / "data", predictions, judge=judge, tasks=["EI", "LR"])
+    assert list(report["tasks"]) == ["EI", "LR"]
+    assert report["judge"] == "llm:fake-judge"
+    for code in ("EI", "LR"):
+        assert (report["tasks"][code]["LLM"], report["tasks"][code]["LLM_parsed_only"]) == (
+            33.33,
+            50.0,
+        )
+    assert report["counts"]["unjudged_answers"] == 1  # LR's wrong answer got no usable verdict
+    calls = len(model.calls)
+    assert calls == 4  # two parsed answers per task; the unparseable ones cost no call
+    again = score_predictions(tmp_path / "data", predictions, judge=judge, tasks=["EI", "LR"])
+    assert again["tasks"] == report["tasks"] and len(model.calls) == calls  # all from the cache
+    judge.close()
