@@ -489,3 +489,23 @@ def test_a_video_gives_prosody_and_keyframe_colour_cues(tmp_path: Path) -> None:
     colour = cues["colour at 0.50 s"]
     assert colour.start_s == 0.5 and colour.tag == "video1" and "dark" in colour.state
     assert answer_of(content) in ("happy", "sad", "angry", "neutral")
+
+
+def test_transcript_words_keep_their_segment_times_and_give_the_rate(tmp_path: Path) -> None:
+    tone = write_tone(tmp_path / "speech.wav", rising=False, loud=True)
+    segments = [{"start": 0.2, "end": 1.0, "text": "I am so angry with you!"}]
+    perception = Perception(
+        modality="audio", tag="audio1", text="I am so angry with you!", meta={"segments": segments}
+    )
+    part = Part(modality="audio", tag="audio1", path=str(tone), mime="audio/wav")
+    question = "Which emotion does <audio1> express: happy, sad, angry or neutral?"
+    content, trace = plan_with_trace(
+        ToMReasoner(HeuristicReasoner()),
+        RequestView(Request(text=question, parts=(part,)), {"audio1": perception}),
+    )
+    states = mental_states(trace)
+    word = next(state for state in states if state.evidence == "so angry")
+    assert (word.start_s, word.end_s, word.modality) == (0.2, 1.0, "audio")
+    prosody = next(state for state in states if state.cue == "prosody")
+    assert "7.5 words/s" in prosody.evidence  # six words in 0.8 s
+    assert answer_of(content) == "angry"

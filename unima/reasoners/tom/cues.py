@@ -123,12 +123,16 @@ def _part_cues(part: Part, perception: Perception | None, level: int) -> list[Cu
             cues.append(colour_cue(Path(part.path), level, tag=part.tag, modality="image"))
         return cues
     if part.modality == "audio":
-        cues = text_cues(heard, level, modality="audio", tag=part.tag)
+        cues = transcript_cues(meta, heard, level, modality="audio", tag=part.tag)
         if part.path:
             cues.append(prosody_cue(Path(part.path), meta.get("segments"), level, part.tag))
         return cues
     if part.modality == "video":
-        cues = text_cues(heard, level, modality="video", tag=part.tag)
+        cues = transcript_cues(meta, heard, level, modality="video", tag=part.tag)
+        on_screen = meta.get("on_screen_text")
+        if isinstance(on_screen, list):
+            words = " ".join(str(line) for line in on_screen)
+            cues += text_cues(words, level, modality="video", tag=part.tag)
         if part.path:
             prosody = _optional_prosody(Path(part.path), meta.get("segments"), level, part.tag)
             cues += [prosody] if prosody is not None else []
@@ -145,6 +149,25 @@ def _part_cues(part: Part, perception: Perception | None, level: int) -> list[Cu
                 )
         return cues
     return []
+
+
+def transcript_cues(
+    meta: dict[str, Any], heard: str, level: int, *, modality: str, tag: str | None
+) -> list[Cue]:
+    """Word cues of a transcript, each with the time span of its segment when perception
+    kept the segments (``meta["segments"]``: start, end, text), else of the whole text."""
+    segments = meta.get("segments")
+    if not isinstance(segments, list) or not segments:
+        return text_cues(heard, level, modality=modality, tag=tag)
+    cues = []
+    for segment in segments:
+        if not isinstance(segment, dict):
+            continue
+        start, end = _number(segment.get("start")), _number(segment.get("end"))
+        for cue in text_cues(str(segment.get("text", "")), level, modality=modality, tag=tag):
+            timed = cue.state.model_copy(update={"start_s": start, "end_s": end})
+            cues.append(Cue(timed, cue.category))
+    return cues[:MAX_WORD_CUES]
 
 
 def prosody_cue(

@@ -46,6 +46,15 @@ INTENTS = (
     ("agreeing", re.compile(r"\b(yes|yeah|i agree|exactly|right|sure)\b", re.I)),
     ("acknowledging", re.compile(r"\b(ok|okay|i see|got it|alright|thanks|thank you)\b", re.I)),
 )
+INTENT_PURPOSES = {
+    "questioning": "get an answer from the addressee",
+    "suggesting": "propose a course of action",
+    "wishing": "wish the addressee well",
+    "consoling": "comfort the addressee",
+    "encouraging": "encourage the addressee",
+    "agreeing": "agree with the addressee",
+    "acknowledging": "acknowledge what was said",
+}
 LAUGHTER = re.compile(r"\b(ha(?:ha)+|lol|laugh\w*|joke\w*|kidding)\b", re.I)
 
 
@@ -79,7 +88,7 @@ def offline_chain(view: RequestView, question: EmotionQuestion) -> ToMChain:
         )
     answer: dict[str, str] = {}
     confidences = []
-    incongruity = incongruity_test(cues, view.request.text)
+    incongruity = incongruity_test(cues)
     for field in question.fields:
         value, confidence = choose(field, hypothesis, cues, incongruity, question, view)
         answer[field.name] = value
@@ -176,7 +185,7 @@ def choose(
         chosen = next(option for option in options if normalize_label(option) == wanted)
         return chosen, 0.55 if verdict else 0.5
     if field.name == "intent" and options:
-        return _intent(options, view, question), 0.4
+        return _intent(options, view), 0.4
     if options:
         ranked = score_options(options, hypothesis)
         best = ranked[0]
@@ -185,7 +194,7 @@ def choose(
     return _open_answer(field, hypothesis, cues, question), round(0.2 + 0.3 * evidence, 3)
 
 
-def incongruity_test(cues: list[Cue], question_text: str) -> tuple[bool, str]:
+def incongruity_test(cues: list[Cue]) -> tuple[bool, str]:
     """Whether the words and the voice or picture point opposite ways (or the words do)."""
     words = [cue.state.valence or 0.0 for cue in cues if cue.state.cue.endswith("affect word")]
     other = [cue.state.valence or 0.0 for cue in cues if not cue.state.cue.endswith("affect word")]
@@ -249,29 +258,15 @@ def _relational_states(
     said = subject_text(view.request.text)
     second_person = re.search(r"\byou(?:r|rs)?\b", said, re.I)
     target = "the addressee ('you')" if second_person else "the audience or the topic spoken of"
-    intent = answer.get("intent") or _intent(
-        (
-            "questioning",
-            "suggesting",
-            "wishing",
-            "consoling",
-            "encouraging",
-            "agreeing",
-            "acknowledging",
-            "neutral",
-        ),
-        view,
-        None,
-    )
+    intent = answer.get("intent") or _intent((*INTENT_PURPOSES, "neutral"), view)
+    purpose = INTENT_PURPOSES.get(normalize_label(intent))
     return [
         _state(level, "directed_at", said[:120] or "no quoted words", f"directed at {target}", 0.3),
         _state(
             level,
             "communicative_intent",
             "speech-act markers in the words",
-            f"serves to {intent}"
-            if intent != "neutral"
-            else "no clear intent toward the addressee",
+            f"{intent}: meant to {purpose}" if purpose else "no clear intent toward the addressee",
             min(confidence, 0.4),
         ),
     ]
@@ -315,7 +310,8 @@ def _causal_states(
     return [cause, second]
 
 
-def _intent(options: tuple[str, ...], view: RequestView, question: EmotionQuestion | None) -> str:
+def _intent(options: tuple[str, ...], view: RequestView) -> str:
+    """The first speech act whose markers the subject's words carry, among ``options``."""
     said = subject_text(view.request.text) or " ".join(
         part.text or "" for part in view.request.parts if part.modality == "text"
     )
