@@ -171,11 +171,12 @@ def release(
     tmp_path: Path, video_bytes: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Path, Path]:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    # Until the registry lists it (unima/bench/datasets/loader.py), register it here.
-    DATASETS.register(
-        "hitemotion", "unima.bench.datasets.hitemotion.loader:HitEmotionLoader", replace=True
-    )
     return make_release(tmp_path, video_bytes)
+
+
+def test_hitemotion_is_a_registered_benchmark() -> None:
+    assert "hitemotion" in DATASETS.names()
+    assert DATASETS.get("hitemotion").__name__ == "HitEmotionLoader"
 
 
 def test_every_released_file_maps_to_its_task() -> None:

@@ -100,6 +100,7 @@ class DatasetLoader(ABC, Generic[InstanceT]):
 
 DATASETS: Registry[type[DatasetLoader[Any]]] = Registry("benchmark")
 DATASETS.register("unim", "unima.bench.datasets.unim.loader:UnimLoader")
+DATASETS.register("hitemotion", "unima.bench.datasets.hitemotion.loader:HitEmotionLoader")
 
 
 def dataset_loader(name: str) -> DatasetLoader[Any]:
