@@ -32,7 +32,7 @@ from unima.reasoners.tom import (
 )
 from unima.reasoners.tom.lexicon import word_cues
 from unima.reasoners.tom.prosody import measure_prosody
-from unima.testing import ScriptedChatModel
+from unima.testing import ScriptedChatModel, fake_toolbox
 from unima.trace.html import trace_html
 from unima.trace.preview import MediaPlacement
 from unima.trace.recorder import TraceRecorder
@@ -509,3 +509,19 @@ def test_transcript_words_keep_their_segment_times_and_give_the_rate(tmp_path: P
     prosody = next(state for state in states if state.cue == "prosody")
     assert "7.5 words/s" in prosody.evidence  # six words in 0.8 s
     assert answer_of(content) == "angry"
+
+
+def test_an_emotion_question_with_a_video_input_is_answered_in_text(tmp_path: Path) -> None:
+    video = tmp_path / "clip.mp4"
+    run_ffmpeg(
+        [*QUIET, "-f", "lavfi", "-i", "color=c=yellow:s=64x48:d=1", "-c:v", "mpeg4", str(video)],
+        timeout_s=60,
+    )
+    prompt = MER_PROMPT.format(words="I am so glad you came!").replace("<video>", "<video1>")
+    response = UniMA(reasoning="tom", tools=fake_toolbox()).respond([prompt, video])
+    # The spec parser infers a video answer from "The person in video says"; the ToM mode
+    # answers an emotion question in text.
+    assert response.artifacts == {} and response.output_spec.counts == {}
+    assert answer_of(response.content) == "{'emotion': 'happy'}"
+    states = mental_states(load_trace(response.trace_path or ""))
+    assert any(state.cue.startswith("colour at") and state.tag == "video1" for state in states)

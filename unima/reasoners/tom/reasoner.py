@@ -30,6 +30,7 @@ from unima.types import AnalysisReport, Caption, OutputSpec, Plan, Step
 
 logger = logging.getLogger(__name__)
 REASONING_MODES = ("direct", "tom")
+TEXT_ONLY_EVIDENCE = "an emotion question: the ToM chain answers in text"
 
 
 class ToMReasoner(Reasoner):
@@ -82,7 +83,14 @@ class ToMReasoner(Reasoner):
         return cls(inner, chat_model=chat_model_of(inner), timeout_s=timeout_s)
 
     def caption(self, view: RequestView, output_spec: OutputSpec) -> Caption:
-        return self.inner.caption(view, output_spec)
+        """The wrapped reasoner's caption; an emotion question whose spec was only inferred
+        (a "video" in "The person in video says" is not a request for one) is answered in
+        text."""
+        caption = self.inner.caption(view, output_spec)
+        if output_spec.stated or read_question(view.request.text) is None:
+            return caption
+        text_only = OutputSpec(stated=False, evidence=(TEXT_ONLY_EVIDENCE,))
+        return caption.model_copy(update={"output_spec": text_only})
 
     def analyse(self, view: RequestView, caption: Caption) -> AnalysisDecision:
         return self.inner.analyse(view, caption)
