@@ -481,6 +481,7 @@ def test_cli_end_to_end_on_all_24_tasks(tmp_path: Path) -> None:
     headlines = [report["tasks"][code][TASKS[code].headline] for code in TASKS]
     assert report["overall"]["score"] == round(sum(headlines) / 24, 2)
     assert report["counts"]["missing_predictions"] == 0
+    assert report["unparsed_examples"]["MER"] == ["2"]
     markdown = (tmp_path / "A" / "report.md").read_text()
     assert "## Breakpoints" in markdown and "parsed only" in markdown and "| MER |" in markdown
     for name in ("levels.png", "tasks.png"):

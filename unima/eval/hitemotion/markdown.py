@@ -125,6 +125,10 @@ def _breakpoints(report: dict[str, Any]) -> list[str]:
     ]
     if poorly_parsed:
         lines.append(f"- extraction below {LOW_EXTRACTION:.0f}%: {', '.join(poorly_parsed)}")
+    examples = report.get("unparsed_examples", {})
+    if examples:
+        shown = "; ".join(f"{code}: {', '.join(ids[:5])}" for code, ids in examples.items())
+        lines.append(f"- ids with no final answer (first 5 per task): {shown}")
     if len(lines) == 2:
         lines.append("- nothing scored")
     return [*lines, ""]

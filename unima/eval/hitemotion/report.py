@@ -11,7 +11,7 @@
   the mean ``extraction_rate``, ``n`` and the ``tasks`` averaged;
 - ``headlines``: each task's headline metric name; ``judge``: the EI/LR judge;
 - ``counts`` and ``problems``: instances, predictions missing or unmatched, lines and items
-  that could not be read.
+  that could not be read; ``unparsed_examples``: per task, ids of outputs with no final answer.
 
 All values are on 0-100. A task with no prediction at all is left out (named in
 ``counts.tasks_without_predictions``): scoring a run of two tasks must not average 22 zeros in.
@@ -137,6 +137,9 @@ def score_predictions(
         },
         "problems": problems,
         "unmatched_predictions": [list(key) for key in unmatched[:100]],
+        "unparsed_examples": {
+            code: score.unparsed_ids for code, score in scored.items() if score.unparsed_ids
+        },
     }
 
 

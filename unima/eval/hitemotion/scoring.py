@@ -43,6 +43,7 @@ from unima.eval.hitemotion.metrics import (
 from unima.eval.hitemotion.tasks import Task
 from unima.eval.judges import Judge
 
+MAX_UNPARSED_IDS = 20  # examples to look at, not a full list
 SET_METRIC = {
     "multi_label": "MF",
     "aspect_sentiment": "MF",
@@ -61,6 +62,7 @@ class TaskScore:
     metrics: dict[str, float | None]
     problems: list[str] = field(default_factory=list)
     unjudged: int = 0
+    unparsed_ids: list[str] = field(default_factory=list)
 
     @property
     def extraction_rate(self) -> float | None:
@@ -131,7 +133,10 @@ def score_task(
         }
     else:
         metrics = _metrics(task, gold, predicted)
-    return TaskScore(task, len(gold), n_parsed, metrics, problems, unjudged)
+    unparsed = [item.id for item, answer in zip(kept, predicted, strict=True) if answer is None]
+    return TaskScore(
+        task, len(gold), n_parsed, metrics, problems, unjudged, unparsed[:MAX_UNPARSED_IDS]
+    )
 
 
 def _metrics(task: Task, gold: list[Any], predicted: list[Any]) -> dict[str, float | None]:
