@@ -165,6 +165,17 @@ def test_structured_answers() -> None:
     reply = "<think>{'techniques': ['Transfer']}</think>{'techniques': ['smears', 'Doubt']}"
     assert parse_answer(dptm, reply) == frozenset({"Smears", "Doubt"})
     assert parse_answer(dptm, "{'techniques': []}") == frozenset()
+    short_names = (
+        "{'techniques': ['straw man', 'Red Herring', 'Thought-terminating cliche', 'Hype']}"
+    )
+    assert parse_answer(dptm, short_names) == frozenset(
+        {
+            "Misrepresentation of Someone's Position (Straw Man)",
+            "Presenting Irrelevant Data (Red Herring)",
+            "Thought-terminating cliché",
+            "hype",  # outside the taxonomy: kept, so it counts as a false positive
+        }
+    )
     assert parse_answer(
         get_task("MABSA"), "{'Kyoto': 'Negative', 'mayor': 'neutral'}"
     ) == frozenset({("kyoto", "negative"), ("mayor", "neutral")})

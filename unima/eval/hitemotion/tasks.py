@@ -113,11 +113,21 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "neutral": ("neutrality", "none"),
     "true": ("yes",),
     "false": ("no",),
+    # DPTM: the short names models write for SemEval's longer technique names.
     "obfuscation intentional vagueness confusion": (
         "obfuscation",
         "intentional vagueness",
         "confusion",
     ),
+    "glittering generalities virtue": ("glittering generalities",),
+    "misrepresentation of someone s position straw man": ("straw man", "strawman"),
+    "presenting irrelevant data red herring": ("red herring",),
+    "appeal to strong emotions": ("appeal to emotions", "appeal to emotion"),
+    "appeal to fear prejudice": ("appeal to fear", "appeal to prejudice"),
+    "black and white fallacy dictatorship": ("black and white fallacy", "false dilemma"),
+    "exaggeration minimisation": ("exaggeration", "minimisation", "exaggeration minimization"),
+    "name calling labeling": ("name calling", "labeling", "name calling labelling"),
+    "thought terminating cliché": ("thought terminating cliche",),
 }
 
 
