@@ -525,3 +525,18 @@ def test_an_emotion_question_with_a_video_input_is_answered_in_text(tmp_path: Pa
     assert answer_of(response.content) == "{'emotion': 'happy'}"
     states = mental_states(load_trace(response.trace_path or ""))
     assert any(state.cue.startswith("colour at") and state.tag == "video1" for state in states)
+
+
+def test_the_model_is_shown_the_measured_prosody(tmp_path: Path) -> None:
+    tone = write_tone(tmp_path / "tone.wav", rising=True, loud=True)
+    part = Part(modality="audio", tag="audio1", path=str(tone), mime="audio/wav")
+    reply = model_reply(steps_of(1), {"emotion": "happy"})
+    model = ScriptedChatModel(script={"tom_level1": reply})
+    question = "Which emotion does <audio1> express: happy, sad, angry or neutral?"
+    content, _ = plan_with_trace(
+        ToMReasoner(HeuristicReasoner(), chat_model=model),
+        RequestView(Request(text=question, parts=(part,))),
+    )
+    assert answer_of(content) == "happy"
+    prompt = str(model.calls[0][1][-1].content)
+    assert "prosody of <audio1>" in prompt and "slope +" in prompt

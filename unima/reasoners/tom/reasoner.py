@@ -23,6 +23,7 @@ from unima.reasoners.guided.asking import Asker
 from unima.reasoners.llm import LlmReasoner
 from unima.reasoners.tom.asking import ask_chain
 from unima.reasoners.tom.chain import ToMChain, format_answer
+from unima.reasoners.tom.cues import perceived_cues
 from unima.reasoners.tom.offline import offline_chain
 from unima.reasoners.tom.questions import EmotionQuestion, read_question
 from unima.trace.schema import MENTAL_STATE_EVENT, MentalState
@@ -126,7 +127,8 @@ class ToMReasoner(Reasoner):
         its mental states recorded."""
         chain: ToMChain | None = None
         if self.asker is not None:
-            chain, record = ask_chain(self.asker, question, view.evidence_lines())
+            evidence = view.evidence_lines() + measured_evidence(view, question.level)
+            chain, record = ask_chain(self.asker, question, evidence)
             self.asker.report(record)
         if chain is None:
             chain = offline_chain(view, question)
@@ -150,6 +152,21 @@ class ToMReasoner(Reasoner):
             scope.emit(MENTAL_STATE_EVENT, **state.model_dump())
         if self.on_state is not None:
             self.on_state(state)
+
+
+def measured_evidence(view: RequestView, level: int) -> list[str]:
+    """What the offline cues measure and a chat model cannot (pitch, energy, colour
+    statistics), one line per cue, so the model calibrates its reading against the signal."""
+    lines = []
+    for cue in perceived_cues(view, level):
+        state = cue.state
+        if state.cue.endswith("affect word"):
+            continue  # the words are in the question and the transcripts already
+        where = f"<{state.tag}>" if state.tag else "the input"
+        if state.start_s is not None:
+            where += f" at {state.start_s:.2f} s"
+        lines.append(f"{state.cue} of {where}: {state.evidence} ({state.state})")
+    return lines
 
 
 def chat_model_of(reasoner: Reasoner) -> Any:
