@@ -498,12 +498,9 @@ def test_a_model_server_gets_the_prompt_and_media_and_its_whole_reply_is_kept(
     assert parts[0]["text"].startswith("<image1>\nThe person in video says: task ISA.")
     assert "theory of mind" in parts[0]["text"]
     assert any(part["type"] == "image_url" for part in parts)
-    from unima.bench.datasets.hitemotion import write_predictions
-    from unima.bench.store import FINISHED, ResultStore
-
-    with ResultStore(tmp_path / "run") as store:
-        written = write_predictions(tmp_path / "run", store.rows(FINISHED))
-    assert _lines(written)[0] == {
+    # The runner itself writes HitEmotion's lines (not UniM's), before and after the run.
+    assert summary.predictions == tmp_path / "run" / "predictions.jsonl"
+    assert _lines(summary.predictions)[0] == {
         "task": "ISA",
         "level": 1,
         "id": "0",

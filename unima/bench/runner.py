@@ -49,7 +49,7 @@ from unima.bench.manifest import (
 from unima.bench.models import ModelAdapter, ServerModelAdapter, resolve_model
 from unima.bench.ray_executor import RayExecutor
 from unima.bench.records import InstanceKey, Selection
-from unima.bench.store import ResultRow, ResultStore, RunLock
+from unima.bench.store import FINISHED, ResultRow, ResultStore, RunLock
 from unima.bench.work import STAGING, Task, WorkResult, key_folder
 from unima.errors import ConfigError, InputError, UnsafePathError
 from unima.version import __version__
@@ -226,11 +226,11 @@ def run_benchmark(
             )
             if requeued:
                 logger.info("resuming: %d finished kept, %d re-queued", kept, requeued)
-            store.write_predictions()
+            _write_predictions(loader, store)
             scheduler = _Scheduler(store, adapter, dataset.root, chosen, options, observer)
             scheduler.run()
             _clean_staging(out)
-            predictions = store.write_predictions()
+            predictions = _write_predictions(loader, store)
             store.events.append("stop", reason=scheduler.stopped or "finished")
             counts = store.counts()
     return RunSummary(
@@ -521,3 +521,8 @@ def check_out_folder(out: Path) -> None:
     problem = run_folder_problem(out)
     if problem:
         raise InputError(problem, source=str(out))
+
+
+def _write_predictions(loader: Any, store: ResultStore) -> Path:
+    """``predictions.jsonl`` in the benchmark's form (HitEmotion's lines), else UniM's."""
+    return loader.write_predictions(store.folder, store.rows(FINISHED)) or store.write_predictions()

@@ -287,8 +287,6 @@ def bench_run(
     finally:
         progress.stop()
         signal.signal(signal.SIGTERM, previous_handler)
-    if benchmark == "hitemotion":
-        summary.predictions = _hitemotion_predictions(out)
     print_summary(summary)
     if summary.stopped == "interrupted":
         console.print(f"[yellow]interrupted[/yellow]; re-run the same command to resume ({out})")
@@ -309,18 +307,6 @@ def _hitemotion_data(data: Path, prompt: str | None, tasks: list[str]) -> tuple[
         raise fail("hitemotion needs --prompt tom (ToM prompts) or --prompt direct")
     try:
         return prompt_folder(data, prompt), [task_named(code).code for code in tasks]
-    except UnimaError as error:
-        raise fail(str(error)) from error
-
-
-def _hitemotion_predictions(out: Path) -> Path:
-    """``OUT/predictions.jsonl`` in HitEmotion's form, regenerated from the run's store."""
-    from unima.bench.datasets.hitemotion import write_predictions
-    from unima.bench.store import FINISHED, ResultStore, RunLock
-
-    try:
-        with RunLock(out), ResultStore(out) as store:
-            return write_predictions(out, store.rows(FINISHED))
     except UnimaError as error:
         raise fail(str(error)) from error
 

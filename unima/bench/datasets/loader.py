@@ -10,7 +10,7 @@ resolves NAME there, and an unknown name is answered with "did you mean ...".
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
@@ -88,6 +88,12 @@ class DatasetLoader(ABC, Generic[InstanceT]):
             on_invalid: ``skip`` reports invalid instances; ``fail`` raises ``InputError``.
             check_files: Check that every media file exists inside its folder.
         """
+
+    def write_predictions(self, out: Path, rows: Iterable[Any]) -> Path | None:
+        """Write ``out/predictions.jsonl`` from the store's finished ``rows`` in this
+        benchmark's own form, or return None to keep the harness's UniM form. The runner calls
+        it before and after every run, so an interrupted run's file is in the right form."""
+        return None
 
     @abstractmethod
     def select(self, instances: Sequence[InstanceT], selection: Selection) -> list[InstanceT]:

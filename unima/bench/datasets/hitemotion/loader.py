@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
@@ -31,6 +31,7 @@ from unima.bench.datasets.hitemotion.media import (
     harness_root,
     resolve_media,
 )
+from unima.bench.datasets.hitemotion.predictions import write_predictions
 from unima.bench.datasets.hitemotion.records import (
     HitEmotionRecord,
     fingerprint,
@@ -55,6 +56,10 @@ class HitEmotionLoader(DatasetLoader[UnimInstance]):
     """HitEmotion (``unima bench run hitemotion``): ``load_hitemotion`` and ``select``."""
 
     name: ClassVar[str] = BENCHMARK
+
+    def write_predictions(self, out: Path, rows: Iterable[Any]) -> Path:
+        """HitEmotion's lines: ``{"task", "level", "id", "output"}``."""
+        return write_predictions(out, rows)
 
     def load(
         self,
