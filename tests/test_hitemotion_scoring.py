@@ -582,3 +582,33 @@ def test_an_llm_judge_scores_ei_and_lr_through_the_judge_interface_with_its_cach
     again = score_predictions(tmp_path / "data", predictions, judge=judge, tasks=["EI", "LR"])
     assert again["tasks"] == report["tasks"] and len(model.calls) == calls  # all from the cache
     judge.close()
+
+
+def test_cli_errors_name_the_fault(tmp_path: Path) -> None:
+    predictions = tmp_path / "pred.jsonl"
+    predictions.write_text('{"task": "MER", "level": 1, "id": "0", "output": "happy"}\n')
+    missing = runner.invoke(
+        app,
+        ["eval", "hitemotion", "--data", str(tmp_path / "nowhere"), "--pred", str(predictions),
+         "--out", str(tmp_path / "R")],
+    )  # fmt: skip
+    assert missing.exit_code == 1
+    assert "no HitEmotion release" in " ".join(missing.output.split())
+    _write_release(tmp_path / "data")
+    unknown = runner.invoke(
+        app,
+        ["eval", "hitemotion", "--data", str(tmp_path / "data"), "--pred", str(predictions),
+         "--out", str(tmp_path / "R"), "--tasks", "MER,XYZ"],
+    )  # fmt: skip
+    assert unknown.exit_code == 1 and "XYZ" in unknown.output
+    ok = runner.invoke(
+        app,
+        ["eval", "hitemotion", "--data", str(tmp_path / "data"), "--pred", str(predictions),
+         "--out", str(tmp_path / "R"), "--no-plots", "--cache", str(tmp_path / "judge.sqlite")],
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    unim = tmp_path / "unim"
+    unim.mkdir()
+    (unim / "report.json").write_text(json.dumps({"schema": "unima.eval.report"}))
+    mixed = runner.invoke(app, ["eval", "compare", str(unim), str(tmp_path / "R")])
+    assert mixed.exit_code == 1 and "not a HitEmotion report" in " ".join(mixed.output.split())
