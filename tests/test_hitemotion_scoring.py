@@ -123,6 +123,9 @@ def test_chain_of_thought_scores_the_answer_not_the_reasoning() -> None:
         == "false"
     )
     assert parse_answer(sd, "<think>true</think>\nFalse.") == "false"
+    # An answer tag quoted inside the reasoning is reasoning too.
+    assert parse_answer(mer, "<think>Format: <answer>happy</answer>.</think>\nsad") == "sad"
+    assert parse_answer(mer, "<think>unfinished reasoning, happy? <answer>sad</answer>") == "sad"
 
 
 def test_reasoning_without_a_final_answer_is_unparseable() -> None:

@@ -2,9 +2,9 @@
 
 Only the final answer is read, never a word inside the reasoning:
 
-1. ``final_answer_text``: the content of the last ``<answer>…</answer>`` when there is one (an
-   ``<answer>`` never closed: everything after it); otherwise the reply with every
-   ``<think>…</think>`` block removed (a ``<think>`` never closed hides the rest of the reply).
+1. ``final_answer_text``: every ``<think>…</think>`` block is removed; then the content of the
+   last ``<answer>…</answer>`` when there is one (an ``<answer>`` never closed: everything after
+   it); otherwise the rest of the reply (a ``<think>`` never closed hides what follows it).
 2. ``parse_answer``: in that text, the answer the task asks for. For a label task it is the label
    on the last non-empty line (alone, or after a short ``Final answer:`` style prefix); failing
    that, the label inside the last well-formed answer object (``{'emotion': 'sad'}``). Structured
@@ -97,15 +97,16 @@ def final_answer_text(output: Any) -> str | None:
     """The part of a reply that holds its final answer (see the module docstring), or ``None``."""
     if not isinstance(output, str):
         return None
-    blocks = ANSWER_BLOCK.findall(output)
+    # Reasoning first: an <answer> quoted inside <think> (the format, a draft) is not the answer.
+    text = THINK_BLOCK.sub("\n", output)
+    blocks = ANSWER_BLOCK.findall(text)
     if blocks:
         text = blocks[-1]
     else:
-        opened = list(ANSWER_OPEN.finditer(output))
+        opened = list(ANSWER_OPEN.finditer(text))
         if opened:
-            text = output[opened[-1].end() :]
+            text = text[opened[-1].end() :]
         else:
-            text = THINK_BLOCK.sub("\n", output)
             unclosed = THINK_OPEN.search(text)
             if unclosed:
                 text = text[: unclosed.start()]
