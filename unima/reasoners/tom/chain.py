@@ -1,6 +1,6 @@
 """The ToM chain of each level, the chain a question got, and its ``<think>/<answer>`` text.
 
-The steps follow HitEmotion's released prompts (see ``docs`` of issue 14 and the reference
+The steps follow HitEmotion's released prompts (issue 14 and its reference
 notes): level 1 is first-order attribution (perceptual simulation, a mental-state hypothesis,
 perspective-taking, the label); level 2 adds how the state is directed at an entity or
 audience and the intent it serves; level 3 replaces them with appraisal, causal attribution
