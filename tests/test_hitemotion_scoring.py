@@ -17,7 +17,7 @@ from unima.cli import app
 from unima.eval.hitemotion.answers import (
     final_answer_text,
     item_options,
-    normalise_ground_truth,
+    canonical_ground_truth,
     parse_answer,
 )
 from unima.eval.hitemotion.data import HitEmotionItem, read_release
@@ -279,7 +279,7 @@ def test_hostile_literals_are_refused_not_crashing() -> None:
 )
 def test_ground_truth_shapes_normalise_alike(code: str, shapes: list[Any], expected: Any) -> None:
     for shape in shapes:
-        assert normalise_ground_truth(get_task(code), shape) == expected, shape
+        assert canonical_ground_truth(get_task(code), shape) == expected, shape
 
 
 def test_unparseable_counts_wrong_in_acc_and_is_dropped_in_parsed_only() -> None:
@@ -321,7 +321,7 @@ def test_shared_sample_loads_and_every_ground_truth_normalises() -> None:
         assert load.items
         for item in load.items:
             task = TASKS[item.task]
-            normalise_ground_truth(task, item.ground_truth, options=item_options(task, item.prompt))
+            canonical_ground_truth(task, item.ground_truth, options=item_options(task, item.prompt))
     assert {item.task for item in read_release(SHARED_SAMPLE).items} == set(TASKS)
 
 

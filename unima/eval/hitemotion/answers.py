@@ -133,7 +133,7 @@ def parse_answer(task: Task, output: Any, *, options: Sequence[str] = ()) -> Any
     return None
 
 
-def normalise_ground_truth(task: Task, raw: Any, *, options: Sequence[str] = ()) -> Any:
+def canonical_ground_truth(task: Task, raw: Any, *, options: Sequence[str] = ()) -> Any:
     """A released ground truth (string, literal string, dict, list or tuple) in canonical form.
 
     Raises:

@@ -36,7 +36,7 @@ class HitEmotionItem:
         level: 1-3.
         id: the item's id as a string.
         ground_truth: the answer as plain JSON (a string, a dict or a list), not yet canonical
-            (``unima.eval.hitemotion.answers.normalise_ground_truth`` makes it so).
+            (``unima.eval.hitemotion.answers.canonical_ground_truth`` makes it so).
         prompt: the question turn (the EI/LR judge's request; IAVE's options are in it).
         media: the media paths as written, by field.
         source: the file and index it came from.

@@ -24,7 +24,7 @@ from unima.errors import InputError
 from unima.eval.hitemotion.answers import (
     item_options,
     judged_content,
-    normalise_ground_truth,
+    canonical_ground_truth,
     parse_answer,
 )
 from unima.eval.hitemotion.data import HitEmotionItem
@@ -105,7 +105,7 @@ def score_task(
     for item, output in zip(items, outputs, strict=True):
         options = item_options(task, item.prompt)
         try:
-            truth = normalise_ground_truth(task, item.ground_truth, options=options)
+            truth = canonical_ground_truth(task, item.ground_truth, options=options)
         except InputError as error:
             problems.append(f"{item.source} id {item.id}: {error}; not scored")
             continue
