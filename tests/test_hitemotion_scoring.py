@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from unima.cli import app
 from unima.eval.hitemotion.answers import (
+    canonical_ground_truth,
     final_answer_text,
     item_options,
-    canonical_ground_truth,
     parse_answer,
 )
 from unima.eval.hitemotion.data import HitEmotionItem, read_release

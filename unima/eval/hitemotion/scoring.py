@@ -22,9 +22,9 @@ from typing import Any
 
 from unima.errors import InputError
 from unima.eval.hitemotion.answers import (
+    canonical_ground_truth,
     item_options,
     judged_content,
-    canonical_ground_truth,
     parse_answer,
 )
 from unima.eval.hitemotion.data import HitEmotionItem
