@@ -542,3 +542,20 @@ def test_the_media_root_link_folder_is_reused(release: tuple[Path, Path], tmp_pa
     shutil.rmtree(media / "MELD")  # its items become invalid: another dataset
     third = load_hitemotion(prompt_folder(data, "tom"), media_root=media, cache=tmp_path / "c")
     assert third.fingerprint != first.fingerprint
+
+
+def test_unima_answers_hitemotion_in_the_tom_mode(
+    release: tuple[Path, Path], tmp_path: Path
+) -> None:
+    data, media = release
+    out = tmp_path / "run"
+    arguments = ["--prompt", "tom", "--tasks", "MSA", "--limit", "1", "--llm", "heuristic"]
+    result = _run(data, media, out, "unima", *arguments, "--tools", "fake", "--reasoning", "tom")
+    assert result.exit_code == 0, result.output
+    (line,) = _lines(out / "predictions.jsonl")
+    assert line["task"] == "MSA"
+    assert "<think>" in line["output"] and "<answer>" in line["output"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "tom" in json.dumps(manifest["model"])
+    refused = _run(data, media, tmp_path / "x", "unima", "--prompt", "tom", "--reasoning", "deep")
+    assert refused.exit_code != 0 and "--reasoning takes direct or tom" in refused.output

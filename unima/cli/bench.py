@@ -179,6 +179,14 @@ def bench_run(
     max_rounds: Annotated[
         int | None, typer.Option("--max-rounds", help="unima: judge repair rounds.")
     ] = None,
+    reasoning: Annotated[
+        str | None,
+        typer.Option(
+            "--reasoning",
+            help="unima: direct, or tom (emotion questions answered by the Theory-of-Mind "
+            "chain; independent of --prompt, which picks HitEmotion's prompt files).",
+        ),
+    ] = None,
     backend: Annotated[
         list[str] | None,
         typer.Option(
@@ -213,6 +221,8 @@ def bench_run(
         DATASETS.get(benchmark)  # an unknown name is answered with "did you mean ..."
     except UnimaError as error:
         raise fail(str(error)) from error
+    if reasoning not in (None, "direct", "tom"):
+        raise fail(f"--reasoning takes direct or tom, not {reasoning!r}")
     if executor not in ("local", "ray"):
         raise fail(f"unknown executor {executor!r}; choose local or ray")
     if on_invalid not in ("skip", "fail"):
@@ -227,13 +237,14 @@ def bench_run(
         "perception_llm": perception_llm,
         "tools": tools,
         "max_judge_rounds": max_rounds,
+        "reasoning": reasoning,
         "tool_backends": backends,
     }
     given = {name: value for name, value in agent_flags.items() if value is not None}
     if given and model.partition(":")[0] != "unima":
         raise fail(
-            "--llm, --perception-llm, --tools, --max-rounds and --backend apply to "
-            "--model unima only"
+            "--llm, --perception-llm, --tools, --max-rounds, --reasoning and --backend apply "
+            "to --model unima only"
         )
     options.update(given)
     task_codes = [code.strip() for code in (tasks or "").split(",") if code.strip()]
