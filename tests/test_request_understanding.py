@@ -433,3 +433,15 @@ def test_a_narrated_clip_is_a_video_and_a_length_stays_in_its_phrase(
     text: str, counts: dict[str, int]
 ) -> None:
     assert output_spec_for(text).counts == counts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The person in video says: I love it. What is the sentiment?",
+        "In the video, is the speaker sarcastic?",
+        "What emotion is heard in the recording?",
+    ],
+)
+def test_where_something_is_in_an_input_is_no_request_for_that_medium(text: str) -> None:
+    assert output_spec_for(text, input_tags=["video1"]).counts == {}

@@ -41,6 +41,14 @@ _INPUT_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 
+# "The person in video says", "in the clip", "from the recording": where something is, in the
+# input; no cue for an output of that medium.
+_WHERE_IN_INPUT = re.compile(
+    r"\b(?:in|from|on|within|throughout)\s+(?:the\s+|this\s+|that\s+)?"
+    r"(?:video|clip|audio|recording|image|picture|photo)s?\b",
+    re.IGNORECASE,
+)
+
 # (modality, the input modality the cue needs or None, pattern, why the cue suggests it)
 _RULES: tuple[tuple[str, str | None, re.Pattern[str], str], ...] = tuple(
     (modality, needs, re.compile(pattern, re.IGNORECASE), reason)
@@ -142,6 +150,7 @@ def infer_output_spec(text: str, *, input_modalities: Sequence[str] = ()) -> Out
         naming the cue behind each, or saying that no cue was found (a text-only answer).
     """
     plain = _PLACEHOLDER.sub(" ", _INPUT_REFERENCE.sub(" ", text))
+    plain = _WHERE_IN_INPUT.sub(" ", plain)
     inputs = set(input_modalities)
     counts: dict[str, int] = {}
     evidence: list[str] = []
