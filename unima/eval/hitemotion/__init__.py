@@ -1,7 +1,8 @@
 """HitEmotion scoring: any model's ``predictions.jsonl`` against the released files.
 
 - ``tasks``: the 24 tasks as data (code, level, released file, labels, answer format, metrics);
-- ``data``: a minimal reader of ``levelN/<Dataset>.json`` (the dataset adapter reuses it);
+- ``data``: which released files to score, read through the dataset adapter's reader
+  (``unima.bench.datasets.hitemotion.read_records``);
 - ``predictions``: the ``{"task", "level", "id", "output"}`` line contract;
 - ``answers`` (with ``literals``): the final answer of an output and the canonical ground truth;
 - ``metrics``: ACC, WAF, macro-F1, micro-F1 and their parsed-only forms, as pure functions;
