@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -657,3 +658,50 @@ def test_end_to_end_the_tiny_vits_fails_its_check_without_failing_the_run(
     assert ends and all(event.data["status"] == "failed" for event in ends)
     assert "transcript does not match the script" in ends[0].data["error"]
     assert ends[0].data["artifact"]["meta"]["model"]["backend"] == "coqui"
+
+
+STUBS = Path(__file__).resolve().parent / "stubs"
+REAL_COQUI_TESTS = (
+    "test_a_tiny_vits_writes_a_clip_whose_noise_the_check_reports",
+    "test_a_copied_multilingual_multi_speaker_vits_loads_and_asks_for_its_voice",
+    "test_end_to_end_the_tiny_vits_fails_its_check_without_failing_the_run",
+)
+
+
+@pytest.mark.slow
+@needs_coqui_installed
+@pytest.mark.skipif(
+    COQUI_LOAD_ERROR is None or "torchaudio" not in str(COQUI_LOAD_ERROR),
+    reason="coqui-tts loads here (the real tests ran above) or fails for another reason",
+)
+def test_the_real_coqui_tests_pass_where_torchaudio_is_stubbed(tmp_path: Path) -> None:
+    """The real tiny-VITS tests, in a subprocess whose torchaudio and torchcodec are the test
+    stand-ins (tests/stubs/README.md: PyPI has no CPU torchaudio for this torch)."""
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(STUBS), os.environ.get("PYTHONPATH")])),
+    }
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            __file__,
+            "-k",
+            " or ".join(REAL_COQUI_TESTS),
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = completed.stdout[-3000:] + completed.stderr[-2000:]
+    assert completed.returncode == 0, report
+    assert f"{len(REAL_COQUI_TESTS)} passed" in completed.stdout, report
+    assert "skipped" not in completed.stdout.splitlines()[-1], report
