@@ -312,3 +312,14 @@ def test_a_program_asked_what_it_prints_is_run_in_the_sandbox(agent: UniMA, tmp_
     assert "Run in the sandbox, the program printed: 385" in response.content
     analysis = trace_of(response).analysis
     assert analysis is not None and analysis.values["printed"] == "385"
+
+
+def test_a_described_medium_after_and_is_not_part_of_the_question() -> None:
+    from unima.reasoners.heuristic.text_tools import core_question
+
+    assert core_question(
+        "Show me a plated dish of spaghetti carbonara and a narrated 10-second clip."
+    ) == ("Show me a plated dish of spaghetti carbonara.")
+    # Without a describing word, "and a diagram" may be the subject itself.
+    question = "Explain the difference between a chart and a diagram."
+    assert core_question(question) == question

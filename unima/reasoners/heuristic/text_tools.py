@@ -79,6 +79,15 @@ FORMAT_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 
+# "Show me a plated dish and a narrated 10-second clip": a described medium after "and" at the
+# end (the describing word keeps "the difference between a chart and a diagram" whole).
+TRAILING_MEDIUM = re.compile(
+    r"(?:\s*,\s*|\s+)and\s+(?:a|an|one)\s+(?:(?:short|brief|quick|narrated|animated|"
+    r"\d+[- ](?:second|minute))\s+)+(?:video|clip|animation|narration|recording|audio clip)s?"
+    r"\b(?=\s*[.?!]?\s*$)",
+    re.IGNORECASE,
+)
+
 
 def core_question(text: str) -> str:
     """The request without what only states the output format: instruction sentences
@@ -87,7 +96,9 @@ def core_question(text: str) -> str:
     kept = [sentence for sentence in sentences if not INSTRUCTION_PATTERN.search(sentence)]
     trimmed = []
     for sentence in kept or sentences[:1]:
-        stripped = MAKING_CLAUSE.sub("", FORMAT_CLAUSE.sub("", sentence)).strip()
+        stripped = TRAILING_MEDIUM.sub(
+            "", MAKING_CLAUSE.sub("", FORMAT_CLAUSE.sub("", sentence))
+        ).strip()
         if stripped and stripped != sentence and stripped[-1] not in ".?!":
             stripped += "?" if sentence.rstrip().endswith("?") else "."
         trimmed.append(stripped if len(stripped.split()) >= 2 else sentence)
