@@ -97,6 +97,7 @@ def draw(
     results: dict[str, dict[str, tuple[float, float]]],
     guess: dict[str, float],
     items: int,
+    parsed: dict[str, float],
     path: Path,
 ) -> None:
     figure = Figure(figsize=(7.0, 4.0), dpi=120)
@@ -122,7 +123,15 @@ def draw(
     )
     axes.legend(frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
+    figure.text(
+        0.01,
+        0.01,
+        f"answers parsed: ToM {parsed['tom']:.1f}%, direct {parsed['direct']:.1f}% "
+        "(--llm heuristic --tools fake; direct mode names no label without a model)",
+        fontsize=7,
+        color="#555555",
+    )
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
 
@@ -170,7 +179,8 @@ def main() -> None:
         environment,
     )  # fmt: skip
     guess = chance()
-    draw(results, guess, items, options.figure)
+    parsed = {mode: float(report["overall"]["extraction_rate"]) for mode, report in reports.items()}
+    draw(results, guess, items, parsed, options.figure)
 
     print(
         f"\n{'scope':<10}{'tom':>8}{'direct':>8}{'tom*':>8}{'direct*':>9}{'guess':>8}   (* parsed only)"
@@ -182,8 +192,7 @@ def main() -> None:
             f"{name:<10}{tom[0]:>8.2f}{direct[0]:>8.2f}{tom[1]:>8.2f}{direct[1]:>9.2f}"
             f"{guess[scope]:>8.2f}"
         )
-    extraction = {mode: report["overall"]["extraction_rate"] for mode, report in reports.items()}
-    print(f"answers parsed: tom {extraction['tom']}%, direct {extraction['direct']}%")
+    print(f"answers parsed: tom {parsed['tom']:.2f}%, direct {parsed['direct']:.2f}%")
     print("\nper task (headline metric): tom / direct")
     for fixture in FIXTURES:
         tom_task, direct_task = (
