@@ -29,7 +29,7 @@ from unima.eval.hitemotion.tasks import TASKS
 
 CHOSEN = ("MSA", "MSD", "SD")
 ITEMS = 2
-# The output opens with the reasoning, then the answer; what follows is the xfail test's matter.
+# The output is the reasoning, then the answer, and nothing after it.
 THINK_ANSWER = re.compile(
     r"^\s*<think>(?P<think>.+?)</think>\s*<answer>(?P<answer>.+?)</answer>", re.DOTALL
 )
@@ -114,12 +114,9 @@ def test_the_tom_mode_thinks_then_answers_and_the_answer_parses(runs: Runs) -> N
     assert runs.reports["tom"]["overall"]["extraction_rate"] == 100.0
 
 
-@pytest.mark.xfail(
-    reason="the heuristic agent appends its explanation (and a flowchart image and a narration "
-    "it inferred from the level-1 prompts' numbered steps) after </answer>",
-    strict=True,
-)
 def test_the_tom_mode_answers_nothing_after_the_answer(runs: Runs) -> None:
+    # "Complete the task as follows: (1) decode ... visual behavior, speech prosody" asks for no
+    # files: the answer is the chain and the label, and nothing is generated after it.
     for line in runs.predictions["tom"]:
         assert line["output"].rstrip().endswith("</answer>"), line
 

@@ -445,3 +445,9 @@ def test_a_narrated_clip_is_a_video_and_a_length_stays_in_its_phrase(
 )
 def test_where_something_is_in_an_input_is_no_request_for_that_medium(text: str) -> None:
     assert output_spec_for(text, input_tags=["video1"]).counts == {}
+
+
+def test_as_follows_says_how_not_in_what_form() -> None:
+    text = "Complete the task as follows: (1) decode the visual behavior and speech prosody."
+    assert output_spec_for(text).counts == {}
+    assert output_spec_for("Send the summary as a PDF.").counts == {"document": 1}

@@ -86,6 +86,12 @@ TRIGGER_VERBS = _words(
     "require request expect contain draft craft synthesize synthesise narrate export convert turn "
     "transform offer"
 )
+# "as" before these words says how a thing is done ("as follows", "as described above"), not in
+# what form an answer comes ("as a PDF").
+AS_HOW = _words(
+    "follows follow below above described shown instructed outlined needed required usual "
+    "before well much soon long possible"
+)
 CONVERT_VERBS = frozenset({"convert", "turn", "transform", "export", "render", "make"})
 # Verbs that open a request only after the answer itself ("your answer must contain ...").
 FRAME_VERBS = _words(

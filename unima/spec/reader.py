@@ -231,6 +231,8 @@ class SpecReader:
             self._open(index, sentence)
         elif word in grammar.BE_WORDS and self._passive(index, sentence):
             pass
+        elif word == "as" and following in grammar.AS_HOW:
+            sentence.blocked = "hard"  # "as follows: (1) decode the visual cues" says how
         elif word in grammar.ATTACHING or word == "as":
             self._attaching(index, sentence)
         elif word in grammar.COORDINATORS:

@@ -12,6 +12,7 @@ wrapped reasoner's plan unchanged.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,13 @@ from unima.types import AnalysisReport, Caption, OutputSpec, Plan, Step
 logger = logging.getLogger(__name__)
 REASONING_MODES = ("direct", "tom")
 TEXT_ONLY_EVIDENCE = "an emotion question: the ToM chain answers in text"
+# A request that an emotion answer come with a file: a making verb, then a medium's noun.
+ASKS_FOR_A_FILE = re.compile(
+    r"\b(?:include|attach|add|generate|create|make|draw|produce|render|record|give me|"
+    r"provide|show me)\b[^.;:?!]{0,60}?\b(?:image|picture|photo|diagram|chart|graph|video|"
+    r"animation|audio|clip|narration|recording|document|pdf|report|3d|model|code|program)s?\b",
+    re.IGNORECASE,
+)
 
 
 class ToMReasoner(Reasoner):
@@ -84,11 +92,14 @@ class ToMReasoner(Reasoner):
         return cls(inner, chat_model=chat_model_of(inner), timeout_s=timeout_s)
 
     def caption(self, view: RequestView, output_spec: OutputSpec) -> Caption:
-        """The wrapped reasoner's caption; an emotion question whose spec was only inferred
-        (a "video" in "The person in video says" is not a request for one) is answered in
-        text."""
+        """The wrapped reasoner's caption; an emotion question is answered in text unless it
+        asks to be given a file in so many words ("Include a diagram"): a "video" in "The
+        person in video says" or the "visual behavior, speech prosody" a ToM prompt tells the
+        model to decode are evidence to read, not outputs to make."""
         caption = self.inner.caption(view, output_spec)
-        if output_spec.stated or read_question(view.request.text) is None:
+        if read_question(view.request.text) is None or (
+            output_spec.stated and ASKS_FOR_A_FILE.search(view.request.text)
+        ):
             return caption
         text_only = OutputSpec(stated=False, evidence=(TEXT_ONLY_EVIDENCE,))
         return caption.model_copy(update={"output_spec": text_only})
