@@ -837,12 +837,14 @@ time.sleep(60)
 """
     limits = SandboxLimits(max_processes=24)
     with ThreadPoolExecutor(max_workers=1) as pool:
+        # The hog must still be running when the other sandbox starts: its timeout leaves room
+        # for a slow sandbox start on two cores shared with other runs (4 s was seen to fail).
         hogging = pool.submit(
-            run_python, hog, timeout_s=5, tier=tier, limits=limits, allow_weak_isolation=True
+            run_python, hog, timeout_s=10, tier=tier, limits=limits, allow_weak_isolation=True
         )
         # Each child is a shell and (soon) its sleep, so how many shells fit under the limit
         # depends on timing; the hog is full once its count of shells stops growing.
-        deadline = time.monotonic() + 4  # generous: two cores shared with other test runs
+        deadline = time.monotonic() + 8
         count, steady_since = 0, time.monotonic()
         while time.monotonic() < deadline:
             now_count = len(processes_with(token))
