@@ -150,3 +150,25 @@ def test_the_two_reports_compare(runs: Runs) -> None:
     assert "MSA" in comparison and "R-direct" in comparison
     width, height = _png_size(out.with_suffix(".png"))
     assert width > 100 and height > 100
+
+
+@pytest.mark.slow
+def test_every_task_goes_from_the_release_layout_to_a_scored_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All 24 tasks, every item: load → bench (ToM mode, offline) → eval (about 30 s)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data, media = build_release(tmp_path / "fixtures")
+    lines = _bench(data, media, tmp_path / "run", "tom")
+    report = _evaluate(
+        data / "with_prompt", tmp_path / "run", tmp_path / "report", tmp_path / "judge.sqlite"
+    )
+    assert {line["task"] for line in lines} == {task.code for task in TASKS.values()}
+    assert set(report["tasks"]) == {task.code for task in TASKS.values()}
+    assert report["counts"]["missing_predictions"] == 0
+    assert all(THINK_ANSWER.match(line["output"]) for line in lines)
+    # Levels fall as cognitive depth rises on these fixtures, and the offline chain parses.
+    levels = report["levels"]
+    assert levels["1"]["score"] > levels["3"]["score"]
+    assert report["overall"]["extraction_rate"] >= 90.0
+    assert _png_size(tmp_path / "report" / "plots" / "levels.png")[0] > 0
