@@ -17,15 +17,12 @@ Per instance (definitions also in docs/metrics.md):
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from unima.errors import InputError
 from unima.eval.judges.base import to_percent
 from unima.eval.records import InstanceContext, MetricValue, abs_rel
 from unima.eval.semantic import JudgedMetric, verdict_details
 from unima.eval.x2caption import MISSING_CAPTION, caption_items, expand_placeholders
-from unima.inputs.paths import resolve_media_path
 from unima.types import PLACEHOLDER_PATTERN
 
 HC_WEIGHT, SH_WEIGHT = 2.0, 1.0
@@ -96,46 +93,30 @@ class CoherenceMetric(JudgedMetric):
             for tag, caption in sorted(captions.items())
         ]
         listed = {item["tag"] for item in items}
-        unbound = [tag for tag in dict.fromkeys(_placed(content)) if tag not in listed]
         # A mention of an input item (``<image1>`` when the request gave image1) refers to a real
         # file: caption it from the input side. Any other unbound placeholder is dangling.
         input_captions, input_problems = caption_items(
-            self._input_items(context, unbound), captioner=self.captioner
+            context.input_references(content, context.prediction.modal.keys()),
+            captioner=self.captioner,
         )
-        captions = {**input_captions, **captions}
-        for tag in unbound:
-            present = tag in input_captions and tag not in input_problems
+        for tag in dict.fromkeys(_placed(content)):
+            if tag in listed:
+                continue
             items.append(
                 {
                     "tag": tag,
                     "modality": _modality(tag),
                     "caption": input_captions.get(tag, MISSING_CAPTION),
-                    "present": present,
+                    "present": tag in input_captions and tag not in input_problems,
                 }
             )
         items.sort(key=lambda item: str(item["tag"]))
         return {
             "request": context.instance.input.content,
             "content": content,
-            "response": expand_placeholders(content, captions),
+            "response": expand_placeholders(content, captions, input_captions),
             "items": items,
         }
-
-    @staticmethod
-    def _input_items(context: InstanceContext, tags: list[str]) -> dict[str, Path | None]:
-        """The request's own items among ``tags``: tag to file (``None`` if it does not resolve)."""
-        modal = context.instance.input.modal
-        wanted = [tag for tag in tags if tag in modal]
-        if not wanted:
-            return {}
-        root = context.instance.media_root(context.media_root)
-        items: dict[str, Path | None] = {}
-        for tag in wanted:
-            try:
-                items[tag] = resolve_media_path(root, modal[tag])
-            except InputError:
-                items[tag] = None
-        return items
 
 
 def _placed(content: str) -> list[str]:

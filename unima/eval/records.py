@@ -18,20 +18,29 @@ in both.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import hashlib
 import os
 import stat
+import tempfile
 import threading
+import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from pygments.lexers import guess_lexer
+from pygments.util import ClassNotFound
+
+from unima.bench.datasets.unim.names import is_file_reference
 from unima.bench.records import InstanceKey
 from unima.errors import InputError
 from unima.inputs.paths import check_relative_path_text, resolve_media_path
 from unima.registry import Registry
-from unima.types import MEDIA_MODALITIES, PLACEHOLDER_PATTERN
+from unima.types import MEDIA_MODALITIES, PLACEHOLDER_PATTERN, placeholder_tags
 
 if TYPE_CHECKING:
     from unima.bench.datasets.unim import Prediction, UnimInstance
@@ -88,7 +97,7 @@ class MetricValue:
 class ItemProblem:
     """Why an item's file could not be used (missing, outside its root, not a regular file)."""
 
-    side: Literal["reference", "prediction"]
+    side: Literal["reference", "prediction", "input"]
     tag: str
     path: str
     reason: str
@@ -122,6 +131,7 @@ class InstanceContext:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _reference: dict[str, Path] | None = field(default=None, repr=False, compare=False)
     _predicted: dict[str, Path | None] | None = field(default=None, repr=False, compare=False)
+    _inputs: dict[str, Path | None] = field(default_factory=dict, repr=False, compare=False)
     _problems: list[ItemProblem] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -136,18 +146,19 @@ class InstanceContext:
         """The reference output's media items: tag to the absolute path of its file.
 
         Only tags of the six media modalities whose file resolves inside the instance's media
-        folder are returned; the others are listed in ``item_problems()``. Literal ``text*`` or
-        inline ``code*`` values are not files and are not returned.
+        folder are returned; the others are listed in ``item_problems()``. Literal ``text*``
+        values are not items; an inline ``code*`` value (the code itself) is returned as a file
+        holding that code (``inline_item_file``).
         """
         with self._lock:
             if self._reference is None:
                 self._reference = {}
                 output = self.instance.output
                 root = self.instance.media_root(self.media_root)
-                for tag, relative in (output.modal if output is not None else {}).items():
+                for tag, value in (output.modal if output is not None else {}).items():
                     if not _is_media_tag(tag):
                         continue
-                    path = self._resolve("reference", tag, root, relative)
+                    path = self._item("reference", tag, root, value)
                     if path is not None:
                         self._reference[tag] = path
             return dict(self._reference)
@@ -156,18 +167,54 @@ class InstanceContext:
         """The prediction's media items: tag to its file, or ``None`` when it cannot be used.
 
         ``None`` means the file is missing, escapes the predictions folder, or is not a regular
-        file (the reason is in ``item_problems()``); such an item scores as a failure.
+        file (the reason is in ``item_problems()``); such an item scores as a failure. An inline
+        ``code*`` value (``"code1": "def f(): ..."``, the form ``Prediction`` accepts) is the code
+        itself, not a path: it is returned as a file holding that code (``inline_item_file``), so
+        every metric reads it like the same code in a file.
         """
         with self._lock:
             if self._predicted is None:
                 self._predicted = {}
                 modal = self.prediction.modal if self.prediction is not None else {}
-                for tag, relative in modal.items():
+                for tag, value in modal.items():
                     if _is_media_tag(tag):
-                        self._predicted[tag] = self._resolve(
-                            "prediction", tag, self.prediction_root, relative
+                        self._predicted[tag] = self._item(
+                            "prediction", tag, self.prediction_root, value
                         )
             return dict(self._predicted)
+
+    def predicted_texts(self) -> dict[str, str]:
+        """The prediction's inline ``text*`` items (``"text1": "..."``): tag to the text itself."""
+        modal = self.prediction.modal if self.prediction is not None else {}
+        return {tag: value for tag, value in modal.items() if _is_text_tag(tag)}
+
+    def input_references(self, content: str, bound: Collection[str] = ()) -> dict[str, Path | None]:
+        """The instance's input items that ``content`` mentions: tag to the input's file.
+
+        UniM numbers outputs after inputs (``unima.spec.parser.first_output_index``), so a
+        placeholder naming an input item (``As <image1> shows`` when the request gave image1) is
+        a reference to that input, not a generated item, unless the answer binds the tag to a
+        file of its own (``bound``). ``None`` means the input's file cannot be used (the reason
+        is in ``item_problems()``).
+
+        Args:
+            content: a text with ``<tagN>`` placeholders (a prediction's or a reference's).
+            bound: the tags that text's own side binds to items (they are not references).
+        """
+        inputs = self.instance.input.modal
+        tags = [
+            tag
+            for tag in dict.fromkeys(placeholder_tags(content))
+            if tag in inputs and tag not in bound
+        ]
+        if not tags:
+            return {}
+        root = self.instance.media_root(self.media_root)
+        with self._lock:
+            for tag in tags:
+                if tag not in self._inputs:
+                    self._inputs[tag] = self._item("input", tag, root, inputs[tag])
+            return {tag: self._inputs[tag] for tag in tags}
 
     def item_problems(self) -> list[ItemProblem]:
         """Problems met so far while resolving item files.
@@ -178,8 +225,18 @@ class InstanceContext:
         with self._lock:
             return list(self._problems)
 
+    def _item(
+        self, side: Literal["reference", "prediction", "input"], tag: str, root: Path, value: str
+    ) -> Path | None:
+        if is_file_reference(tag, value):
+            return self._resolve(side, tag, root, value)
+        if not value.strip():
+            self._problems.append(ItemProblem(side, tag, value, "the inline code is empty"))
+            return None
+        return inline_item_file(tag, value)
+
     def _resolve(
-        self, side: Literal["reference", "prediction"], tag: str, root: Path, relative: str
+        self, side: Literal["reference", "prediction", "input"], tag: str, root: Path, relative: str
     ) -> Path | None:
         try:
             return resolver_for(root).resolve(relative)
@@ -267,6 +324,51 @@ def resolver_for(root: Path) -> MediaResolver:
     return resolver
 
 
+_INLINE_LOCK = threading.Lock()
+_inline_folder: tempfile.TemporaryDirectory[str] | None = None
+
+
+def inline_item_file(tag: str, text: str) -> Path:
+    """A file holding an inline item's text (``"code1": "def f(): ..."``), made once per content.
+
+    The metrics read items from files (perception, the GQ scorers); an inline item is written
+    to a private folder of this process (removed at exit), named by its content's sha256 and
+    given the suffix of its language (``.py`` for Python, else what pygments guesses, else
+    ``.txt``), so the code scores exactly like the same code in a file.
+    """
+    global _inline_folder
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    with _INLINE_LOCK:
+        if _inline_folder is None:
+            _inline_folder = tempfile.TemporaryDirectory(prefix="unima-inline-")
+        folder = Path(_inline_folder.name) / digest
+        path = folder / f"{tag}{_inline_suffix(text)}"
+        if not path.is_file():
+            folder.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    return path
+
+
+def _inline_suffix(text: str) -> str:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not a failure
+            ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    else:
+        return ".py"
+    try:
+        lexer = guess_lexer(text[:20000])
+    except ClassNotFound:
+        return ".txt"
+    for pattern in getattr(lexer, "filenames", None) or ():
+        suffix = pattern.removeprefix("*")
+        if suffix.startswith(".") and suffix[1:].isalnum():
+            return suffix
+    return ".txt"
+
+
 def abs_rel(value: float | None, context: InstanceContext) -> tuple[float | None, float | None]:
     """The ``(abs, rel)`` pair of a per-instance score under the suite's convention.
 
@@ -288,6 +390,10 @@ def abs_rel(value: float | None, context: InstanceContext) -> tuple[float | None
 def _is_media_tag(tag: str) -> bool:
     match = PLACEHOLDER_PATTERN.fullmatch(f"<{tag}>")
     return match is not None and match.group(1) in MEDIA_MODALITIES
+
+
+def _is_text_tag(tag: str) -> bool:
+    return tag.startswith("text") and tag[4:].isdigit()
 
 
 @dataclass(frozen=True)

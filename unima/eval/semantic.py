@@ -146,16 +146,28 @@ class SemanticMetric(JudgedMetric):
             dict(context.reference_items()), captioner=self.captioner
         )
         predicted_captions, predicted_problems = self.predicted_captions(context)
+        # A mention of one of the request's items ("as <image1> shows") is a reference to that
+        # input, captioned from its file, never a missing generated item. (A reference output
+        # cannot mention an input: ``Side`` refuses a placeholder its own modal does not bind.)
+        input_captions, input_problems = caption_items(
+            context.input_references(context.prediction.content, context.prediction.modal.keys()),
+            captioner=self.captioner,
+        )
         payload = {
             "request": context.instance.input.content,
-            "reference": expand_placeholders(reference.content, reference_captions),
-            "prediction": expand_placeholders(context.prediction.content, predicted_captions),
+            "reference": expand_placeholders(reference.content, reference_captions, input_captions),
+            "prediction": expand_placeholders(
+                context.prediction.content, predicted_captions, input_captions
+            ),
         }
         verdict = self.judge.score("semantic", payload)
         details = verdict_details(verdict)
-        if reference_problems or predicted_problems:
+        if input_captions:
+            details["input_references"] = sorted(input_captions)
+        if reference_problems or predicted_problems or input_problems:
             details["item_problems"] = {
                 **{f"reference {tag}": why for tag, why in reference_problems.items()},
                 **{f"prediction {tag}": why for tag, why in predicted_problems.items()},
+                **{f"input {tag}": why for tag, why in input_problems.items()},
             }
         return to_percent(verdict.score), details

@@ -11,7 +11,10 @@ modalities) and ``P`` the prediction's *placed* items (the distinct ``<tagN>`` p
 text, except mentions of input items the prediction does not bind to a file):
 
 - an item of ``P`` is *valid* when the prediction's ``modal`` binds it to a file that exists, is a
-  regular file and lies inside the predictions folder;
+  regular file and lies inside the predictions folder, or binds a ``code*`` tag to the code itself
+  (``"code1": "def f(): ..."``: inline code is content, not a missing path);
+- a placeholder naming one of the request's input items that the prediction does not bind
+  (``As <image1> shows``) is a reference to that input, not an item of ``P``;
 - **StS** is 100 when every item of ``P`` is valid and the count per modality of ``P`` equals that
   of ``R``; otherwise 0. A missing, extra or miscounted tag, or a tag without a usable file, fails.
 - **LeS** is the share of ``R``'s modality types that ``P`` covers with at least one valid item,

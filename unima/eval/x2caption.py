@@ -191,15 +191,27 @@ def caption_items(
     return captions, problems
 
 
-def expand_placeholders(content: str, captions: dict[str, str]) -> str:
+def expand_placeholders(
+    content: str, captions: dict[str, str], references: dict[str, str] | None = None
+) -> str:
     """``content`` with every ``<tagN>`` replaced by ``<tagN: caption>``.
 
     A placeholder without a caption (a dangling reference) becomes ``<tagN: [missing]>``, so a
-    judge sees it is dangling.
+    judge sees it is dangling. A placeholder in ``references`` (a mention of one of the
+    request's input items, e.g. ``As <image1> shows``) becomes ``<tagN (input): caption>``: the
+    judge reads what the input shows, and the mention is not taken for a generated item.
+
+    Args:
+        content: the text with its ``<tagN>`` placeholders.
+        captions: the captions of the text's own items (generated or reference output items).
+        references: the captions of the input items the text mentions without binding them.
     """
+    references = references or {}
 
     def replace(match: re.Match[str]) -> str:
         tag = f"{match.group(1)}{match.group(2)}"
+        if tag not in captions and tag in references:
+            return f"<{tag} (input): {references[tag]}>"
         return f"<{tag}: {captions.get(tag, MISSING_CAPTION)}>"
 
     return PLACEHOLDER_PATTERN.sub(replace, content)

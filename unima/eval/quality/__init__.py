@@ -18,8 +18,10 @@ document    ``gq:document/reopen``               reopens, text, pages, writing, 
 code        ``gq:code/static-run``               parses, runs in the sandbox, style
 ==========  ===================================  =============================================
 
-An instance's GQ is the mean over its scored items: every media item of the prediction plus its
-text content (the "Text" entry of the paper's Quality Eval). A missing file, a file of the
+An instance's GQ is the mean over its scored items: every media item of the prediction, its inline
+``text*`` items, plus its text content (the "Text" entry of the paper's Quality Eval). Inline code
+(``"code1": "def f(): ..."``) is scored exactly like the same code in a file
+(``InstanceContext.predicted_items``). A missing file, a file of the
 wrong kind, or one that does not decode scores 0 with the reason in the details; the metric
 never raises for a bad file. GQ follows the ``abs`` convention of ``unima.eval.records.abs_rel``:
 an instance without a prediction line scores 0, one the model declined (failed or empty) has
@@ -150,6 +152,9 @@ class QualityMetric(Metric):
         items: dict[str, MetricValue] = {}
         for tag, path in sorted(context.predicted_items().items()):
             items[tag] = score_item(tag_modality(tag), path, listen=listen, run_code=run_code)
+        # Inline text items (``"text1": "..."``) are content the model generated, like its text.
+        for tag, text in sorted(context.predicted_texts().items()):
+            items[tag] = score_text(text)
         items["content"] = score_text(context.prediction.content)
         return [aggregate(items)]
 
