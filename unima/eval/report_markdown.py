@@ -3,6 +3,10 @@
 Tables 3-5 of the paper put the three UniM fields side by side; with one model per report, the
 fields become rows (plus ``All``) and the columns keep the paper's order. The same metrics then
 follow by domain, difficulty, input and output modality, and output-modality combination.
+
+A metric not computed for every instance it applies to prints ``-`` in every table, and the
+"Not computed" section says in words for how many instances, why, and what the mean over the
+others would be (never shown as the metric's value).
 """
 
 from __future__ import annotations
@@ -62,8 +66,8 @@ def render_markdown(report: Report) -> str:
         [
             [
                 METRIC_LABELS[name],
-                format_value(report.overall.get(name)),
-                str(report.overall_counts.get(name, 0)),
+                _overall_value(report, name),
+                _instances(report, name),
                 judge_summary(report.judges.get(name, [])),
             ]
             for name in METRIC_NAMES
@@ -71,6 +75,7 @@ def render_markdown(report: Report) -> str:
         "lrrl",
     )
     lines.append("")
+    lines += _not_computed_section(report)
 
     by_field = report.groups.get("field", {})
     field_order = [name for name in FIELD_LABELS if name in by_field]
@@ -119,6 +124,54 @@ def _group_table(groups: dict[str, dict[str, Any]], grouping: str) -> list[str]:
         for name, group in groups.items()
     ]
     return _table([label, "n", *(METRIC_LABELS[name] for name in METRIC_NAMES)], rows)
+
+
+def _overall_value(report: Report, name: str) -> str:
+    entry = report.not_computed.get(name)
+    if entry is None:
+        return format_value(report.overall.get(name))
+    return "partly computed" if entry.get("partial_value") is not None else "not computed"
+
+
+def _instances(report: Report, name: str) -> str:
+    """``n`` when every instance the name applies to has a value, else ``n of N``."""
+    count = report.overall_counts.get(name, 0)
+    of = report.overall_of.get(name)
+    if of is None or of == count:
+        return str(count)
+    return f"{count} of {of}"
+
+
+def _not_computed_section(report: Report) -> list[str]:
+    """The metrics without a value for every instance they apply to, in words."""
+    if not report.not_computed:
+        return []
+    lines = [
+        "## Not computed",
+        "",
+        "These metrics have no overall value: they could not be computed for every instance "
+        "they apply to, and a mean over the others is not comparable with a full run. Their "
+        "cells in the tables below are `-`.",
+        "",
+    ]
+    for name in METRIC_NAMES:
+        entry = report.not_computed.get(name)
+        if entry is None:
+            continue
+        missing, of = entry["instances"], entry["of"]
+        if missing == of:
+            text = f"not computed for any of the {of} instances"
+        else:
+            text = (
+                f"not computed for {missing} of {of} instances; the mean over the other "
+                f"{of - missing} would be {format_value(entry.get('partial_value'))}"
+            )
+        reasons = "; ".join(
+            f"{reason} ({count})" for reason, count in entry.get("reasons", {}).items()
+        )
+        lines.append(f"- **{METRIC_LABELS[name]}**: {text}. Why: {reasons or 'unknown'}.")
+    lines.append("")
+    return lines
 
 
 def _judge_note(status: dict[str, Any]) -> str:

@@ -4,6 +4,11 @@ Predictions are matched to instances by ``(domain, subdomain, id)``, never by ``
 released SC script's bug: ids repeat across subdomains). An instance without a prediction is
 scored (as a failure) and counted, a prediction without an instance is counted, and a metric
 family that cannot be loaded is reported with its reason instead of being skipped silently.
+
+The supporting rate tau needs nothing but the prediction's status, so it is given to every
+instance whenever the semantic family was asked for, even where that family could not be loaded
+or raised: an instance whose SC failed stays in tau's denominator (docs/metrics.md, "Not
+computed").
 """
 
 from __future__ import annotations
@@ -35,6 +40,16 @@ logger = logging.getLogger(__name__)
 
 # The order families run in: a later family may read earlier values (SQCS reads GQ).
 DEFAULT_FAMILIES: tuple[str, ...] = ("structure", "quality", "semantic", "coherence")
+# The names each default family produces, for the report of a family whose class cannot even be
+# imported (a loaded class says it itself, in ``Metric.produces``).
+DEFAULT_PRODUCES: dict[str, tuple[str, ...]] = {
+    "structure": ("StS_abs", "StS_rel", "LeS_abs", "LeS_rel"),
+    "quality": ("GQ",),
+    "semantic": ("SC", "SQCS_abs", "SQCS_rel", "tau"),
+    "coherence": ("HC", "SH", "ICS_abs", "ICS_rel"),
+}
+SUPPORTING_RATE = "tau"
+SUPPORTING_RATE_FAMILY = "semantic"
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -163,9 +178,11 @@ def load_families(
     families: list[Metric] = []
     statuses: dict[str, FamilyStatus] = {}
     for name in wanted:
+        produces = DEFAULT_PRODUCES.get(name, ())
         try:
             family_class = METRICS.get(name)
-            family = family_class(options)
+            produces = tuple(getattr(family_class, "produces", produces))
+            family, description = _build_family(family_class, options)
         except Exception as error:  # a broken default family must not stop the run
             if explicit:
                 if isinstance(error, ConfigError):
@@ -181,12 +198,28 @@ def load_families(
         else:
             families.append(family)
             statuses[name] = FamilyStatus(
-                name, True, produces=tuple(family.produces), description=family.describe()
+                name, True, produces=tuple(family.produces), description=description
             )
             continue
         logger.info("metric family %s is unavailable: %s", name, reason)
-        statuses[name] = FamilyStatus(name, False, reason=reason)
+        statuses[name] = FamilyStatus(name, False, reason=reason, produces=produces)
     return families, statuses
+
+
+def _build_family(
+    family_class: type[Metric], options: MetricOptions
+) -> tuple[Metric, dict[str, Any]]:
+    """A family and its description.
+
+    Describing a family builds its judge, so a judge whose extra is missing fails here (and
+    its family is reported unavailable) rather than on every instance.
+    """
+    family = family_class(options)
+    try:
+        return family, family.describe()
+    except Exception:
+        family.close()
+        raise
 
 
 class InstanceScorer:
@@ -253,12 +286,20 @@ class InstanceScorer:
                 with self._lock:
                     self.statuses[family.name].errors += 1
                 problems.append(f"{family.name} failed: {type(error).__name__}: {error}")
+                failure = {
+                    "error": str(error),
+                    "error_type": type(error).__name__,
+                    "family": family.name,
+                }
                 values = [
-                    MetricValue(name, None, family.name, {"error": str(error)})
-                    for name in family.produces
+                    MetricValue(name, None, family.name, dict(failure)) for name in family.produces
                 ]
             for value in values:
                 context.previous[value.name] = value
+        if SUPPORTING_RATE_FAMILY in self.statuses:
+            current = context.previous.get(SUPPORTING_RATE)
+            if current is None or current.value is None:
+                context.previous[SUPPORTING_RATE] = supporting_rate(context, current)
         problems.extend(str(problem) for problem in context.item_problems())
         output_modalities = tuple(sorted(instance.output_modalities))
         return InstanceScores(
@@ -276,10 +317,27 @@ class InstanceScorer:
         )
 
 
+def supporting_rate(context: InstanceContext, failed: MetricValue | None) -> MetricValue:
+    """tau of one instance from its prediction alone (100 answered, else 0).
+
+    The semantic family gives tau itself; this stands in where that family did not run or
+    raised, so that no instance drops out of tau.
+    """
+    prediction = context.prediction
+    details: dict[str, Any] = {
+        "status": prediction.status if prediction is not None else "no prediction",
+        "note": "from the prediction's status: the semantic family gave no tau here",
+    }
+    if failed is not None and failed.details.get("error"):
+        details["family_error"] = failed.details["error"]
+    return MetricValue(SUPPORTING_RATE, 100.0 if context.answered else 0.0, "status", details)
+
+
 __all__ = [
     "DEFAULT_FAMILIES",
     "FamilyStatus",
     "InstanceScorer",
     "evaluate",
     "load_families",
+    "supporting_rate",
 ]
