@@ -14,6 +14,7 @@ import pytest
 
 from unima.errors import MissingExtraError
 from unima.eval import semantic
+from unima.eval.compare import compare_reports
 from unima.eval.judges import proxy
 from unima.eval.judges.base import JudgeVerdict
 from unima.eval.report import load_report
@@ -132,8 +133,11 @@ def test_a_partly_computed_metric_states_n_of_n_and_has_no_overall_value(
     assert "| SC | partly computed | 2 of 3 |" in markdown
     assert (
         "- **SC**: not computed for 1 of 3 instances; the mean over the other 2 would be 50.0"
-        in (markdown)
+        in markdown
     )
+    report = load_report(tmp_path / "report")
+    comparison = compare_reports(report, report)
+    assert next(row for row in comparison.rows if row.metric == "SC").first is None
 
 
 def test_a_complete_run_keeps_plain_numbers(
@@ -148,6 +152,5 @@ def test_a_complete_run_keeps_plain_numbers(
     assert data["overall"]["SC"] == 100.0 and data["overall_counts"]["SC"] == 3
     assert data["overall_of"]["SC"] == 3
     assert set(data["not_computed"]) == {"GQ", "HC", "SH", "ICS_abs", "ICS_rel"}
-    assert data["overall"]["SQCS_abs"] is not None  # GQ is read as 0 by sqcs.py (see report)
     markdown = (tmp_path / "report" / "report.md").read_text()
     assert "| SC | 100.0 | 3 |" in markdown
