@@ -100,7 +100,10 @@ def test_report_files_exist_and_follow_the_schema(tmp_path: Path, extra_metrics:
     assert data["overall"]["StS_rel"] == pytest.approx(100 * 27 / 30, abs=0.01)
     # HC = 40 + StS/2: 90 on the 27 answered, 40 on the 3 without prediction (StS 0)
     assert data["overall"]["HC"] == pytest.approx((27 * 90 + 3 * 40) / 30, abs=0.01)
-    assert data["overall"]["SC"] == 50.0 and data["overall_counts"]["SC"] == 29
+    # SC failed on one instance: no mean over the other 29, the gap and its reason instead.
+    assert data["overall"]["SC"] is None and data["overall_counts"]["SC"] == 29
+    assert data["not_computed"]["SC"]["instances"] == 1 and data["not_computed"]["SC"]["of"] == 30
+    assert data["not_computed"]["SC"]["partial_value"] == 50.0
     assert data["overall"]["GQ"] is None and data["overall_counts"]["GQ"] == 0
     assert data["judges"]["HC"] == ["fake:judge"] and data["judges"]["StS_abs"] == ["structure"]
     assert data["counts"]["missing_predictions"] == 3
