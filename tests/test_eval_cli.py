@@ -155,3 +155,30 @@ def test_eval_filters_and_errors(tmp_path: Path) -> None:
 
     bad = runner.invoke(app, ["eval", "compare", str(tmp_path / "R"), str(tmp_path / "none")])
     assert bad.exit_code == 1 and "no report here" in _flat(bad.output)
+
+
+def test_the_overall_table_says_which_metrics_were_not_computed_and_why() -> None:
+    from rich.console import Console
+
+    from unima.cli.eval import _overall_table
+    from unima.eval.records import METRIC_NAMES
+    from unima.eval.report import Report
+
+    overall = {name: 80.0 for name in METRIC_NAMES} | {"SC": None}
+    report = Report(
+        overall=overall,
+        overall_counts={name: 5 for name in METRIC_NAMES} | {"SC": 3},
+        judges={},
+        counts={},
+        families={},
+        groups={},
+        instances=[],
+        judge="fake",
+        overall_of={name: 5 for name in METRIC_NAMES},
+        not_computed={"SC": {"instances": 2, "of": 5, "reason": "semantic failed: \x1b[31mboom"}},
+    )
+    console = Console(width=200, record=True)
+    console.print(_overall_table(report))
+    text = console.export_text()
+    assert "not computed: semantic failed:" in text and "3 of 5" in text
+    assert "\x1b[31m" not in text  # a reason from an exception reaches the terminal inert

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from unima.cli.app import console, error_console, fail
 from unima.errors import UnimaError
+from unima.terminal import terminal_safe
 
 if TYPE_CHECKING:
     from unima.eval.report import Report
@@ -300,10 +302,20 @@ def _overall_table(report: Report) -> Table:
 
     table = Table("metric", "value", "instances", "judge", title="UniM evaluation")
     for name in METRIC_NAMES:
+        counted = report.overall_counts.get(name, 0)
+        gap = report.not_computed.get(name)
+        # A metric missing for some instances has no mean: say how many and why, as report.md.
+        value = (
+            Text(terminal_safe(f"not computed: {gap.get('reason', '')}"), style="yellow")
+            if gap
+            else format_value(report.overall.get(name))
+        )
         table.add_row(
             METRIC_LABELS[name],
-            format_value(report.overall.get(name)),
-            str(report.overall_counts.get(name, 0)),
+            value,
+            f"{counted} of {report.overall_of[name]}"
+            if name in report.overall_of
+            else str(counted),
             judge_summary(report.judges.get(name, [])),
         )
     return table
