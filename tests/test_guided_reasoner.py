@@ -431,3 +431,10 @@ def test_an_answer_that_loops_keeps_each_sentence_once() -> None:
         "Tides come from the pull of the moon. The moon pulls the oceans into a bulge. "
         "The sun adds a smaller pull."
     )
+
+
+def test_a_diagram_is_described_by_the_questions_subject() -> None:
+    plan = plan_with(
+        ScriptedChatModel(script=GOOD), ["image1"], text="Why is the leaf green? Include a diagram."
+    )
+    assert plan.content_specs["image1"].startswith("A diagram of why the leaf is green: ")

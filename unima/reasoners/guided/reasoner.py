@@ -53,6 +53,7 @@ from unima.reasoners.heuristic.text_tools import (
     shorten,
     split_sentences,
     strip_placeholders,
+    subject_phrase,
     subject_question,
 )
 from unima.tools.code import CodeArguments
@@ -262,8 +263,10 @@ class GuidedReasoner(Reasoner):
             notes=edge_notes(diagram),
             **({"caption": step.arguments["caption"]} if step.arguments.get("caption") else {}),
         )
+        # "a diagram of why the sky is blue", not "of Why is the sky blue".
+        subject = subject_phrase(core_question(view.request.text)) or topic
         return step_arguments(arguments), shorten(
-            f"A {kind} of {topic}: {' → '.join(diagram.labels)}.", 300
+            f"A {kind} of {subject}: {' → '.join(diagram.labels)}.", 300
         )
 
     def _answer_diagram(

@@ -43,6 +43,7 @@ from unima.reasoners.heuristic.text_tools import (
     shorten,
     split_sentences,
     strip_placeholders,
+    subject_phrase,
     topic_of,
 )
 from unima.reasoners.heuristic.word_problems import word_problem_answer
@@ -64,16 +65,6 @@ NO_ANSWER_ADVICE = (
 )
 
 
-# Questions reworded as the phrase after "about": "What is X" -> "X", "Why is the sky blue" ->
-# "why the sky is blue". Other questions ("What happened in 1969") get no phrase.
-SUBJECT_FORMS = (
-    (re.compile(r"(?i)^(?:what|who) (?:is|are|was|were) (.+)$"), r"\1"),
-    (re.compile(r"(?i)^why (is|are|was|were) (the \w+|\w+) (.+)$"), r"why \2 \1 \3"),
-)
-QUESTION_START = re.compile(
-    r"(?i)^(what|who|whom|whose|why|when|where|which|how|is|are|was|were|do|does|did|can|could|"
-    r"should|would|will)\b"
-)
 TREND_QUESTION = re.compile(
     r"\b(trend\w*|growth|grow\w*|over time|increas\w*|decreas\w*|forecast\w*|predict\w*)\b", re.I
 )
@@ -383,7 +374,7 @@ class HeuristicReasoner(Reasoner):
             if view.request.parts
             else "it knows no facts beyond a request's inputs"
         )
-        subject = _subject(core_question(view.request.text))
+        subject = subject_phrase(core_question(view.request.text))
         about = f" question about {subject}" if subject else ""
         return f"{NO_ANSWER_START}{about} without a language model: {why}; {NO_ANSWER_ADVICE}"
 
@@ -454,20 +445,3 @@ def analysis_sentence(values: dict[str, Any], question: str = "") -> str:
     count = report.get("count", len(values.get("values", [])))
     of = f" of {name}" if name and name != "value" else ""
     return f"The analysis computed, over the {format_number(count)} values{of}: {', '.join(shown)}."
-
-
-def _subject(question: str) -> str:
-    """What a question is about as a short phrase (``the capital of Australia``, ``why the sky
-    is blue``, ``how a rainbow forms``), or empty when no simple rewording fits."""
-    topic = strip_placeholders(topic_of(question)).strip()
-    for pattern, replacement in SUBJECT_FORMS:
-        match = pattern.match(topic)
-        if match:
-            topic = match.expand(replacement)
-            break
-    else:
-        # "how a rainbow forms" (from "Explain how ...") reads as a subject; "What happened
-        # in 1969" does not.
-        if "?" in question and QUESTION_START.match(topic):
-            return ""
-    return topic if 0 < len(topic.split()) <= 10 and not re.search(r"[;:]", topic) else ""

@@ -223,3 +223,32 @@ def year_events(text: str, limit: int = 8) -> list[tuple[str, float]]:
     return sorted(((label, year) for year, label in unique.items()), key=lambda item: item[1])[
         :limit
     ]
+
+
+# Questions reworded as the phrase after "about": "What is X" -> "X", "Why is the sky blue" ->
+# "why the sky is blue". Other questions ("What happened in 1969") get no phrase.
+SUBJECT_FORMS = (
+    (re.compile(r"(?i)^(?:what|who) (?:is|are|was|were) (.+)$"), r"\1"),
+    (re.compile(r"(?i)^why (is|are|was|were) (the \w+|\w+) (.+)$"), r"why \2 \1 \3"),
+)
+QUESTION_START = re.compile(
+    r"(?i)^(what|who|whom|whose|why|when|where|which|how|is|are|was|were|do|does|did|can|could|"
+    r"should|would|will)\b"
+)
+
+
+def subject_phrase(question: str) -> str:
+    """What a question is about as a short phrase (``the capital of Australia``, ``why the sky
+    is blue``, ``how a rainbow forms``), or empty when no simple rewording fits."""
+    topic = strip_placeholders(topic_of(question)).strip()
+    for pattern, replacement in SUBJECT_FORMS:
+        match = pattern.match(topic)
+        if match:
+            topic = match.expand(replacement)
+            break
+    else:
+        # "how a rainbow forms" (from "Explain how ...") reads as a subject; "What happened
+        # in 1969" does not.
+        if "?" in question and QUESTION_START.match(topic):
+            return ""
+    return topic if 0 < len(topic.split()) <= 10 and not re.search(r"[;:]", topic) else ""
