@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.tiny_models.autoencoder import tiny_vae
 from tests.tiny_models.clip_text import HIDDEN_SIZE, tiny_clip_text
 
 
@@ -11,7 +12,6 @@ def save_tiny_stable_diffusion(folder: Path, seed: int = 0) -> Path:
     """Write a random ~1 MB ``StableDiffusionPipeline`` to ``folder`` and return the folder."""
     import torch
     from diffusers import (
-        AutoencoderKL,
         EulerDiscreteScheduler,
         StableDiffusionPipeline,
         UNet2DConditionModel,
@@ -30,16 +30,7 @@ def save_tiny_stable_diffusion(folder: Path, seed: int = 0) -> Path:
         attention_head_dim=2,
         norm_num_groups=4,
     )
-    vae = AutoencoderKL(
-        in_channels=3,
-        out_channels=3,
-        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
-        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
-        block_out_channels=(8, 16),
-        latent_channels=4,
-        norm_num_groups=4,
-        sample_size=16,
-    )
+    vae = tiny_vae()
     text_encoder, tokenizer = tiny_clip_text(folder.with_name(folder.name + "-tokenizer"))
     pipeline = StableDiffusionPipeline(
         unet=unet,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.tiny_models.autoencoder import tiny_vae
 from tests.tiny_models.clip_text import HIDDEN_SIZE, tiny_clip_text
 
-# Latent side; the VAE below upsamples once (x2), so clips are 16 x 16 pixels by default.
+# Latent side; the shared tiny VAE upsamples once (x2), so clips are 16 x 16 pixels by default.
 LATENT_SIZE = 8
 
 
@@ -19,7 +20,6 @@ def save_tiny_text_to_video(folder: Path, seed: int = 0) -> Path:
     """Write a random ~1 MB ``TextToVideoSDPipeline`` to ``folder`` and return the folder."""
     import torch
     from diffusers import (
-        AutoencoderKL,
         DDIMScheduler,
         TextToVideoSDPipeline,
         UNet3DConditionModel,
@@ -38,16 +38,7 @@ def save_tiny_text_to_video(folder: Path, seed: int = 0) -> Path:
         attention_head_dim=4,
         norm_num_groups=4,
     )
-    vae = AutoencoderKL(
-        in_channels=3,
-        out_channels=3,
-        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
-        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
-        block_out_channels=(8, 16),
-        latent_channels=4,
-        norm_num_groups=4,
-        sample_size=LATENT_SIZE * 2,
-    )
+    vae = tiny_vae()
     text_encoder, tokenizer = tiny_clip_text(folder.with_name(folder.name + "-tokenizer"))
     pipeline = TextToVideoSDPipeline(
         unet=unet,
