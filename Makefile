@@ -17,7 +17,7 @@ install: $(BIN)/python
 
 install-dev: $(BIN)/python
 	@bash scripts/system-packages.sh
-	$(BIN)/python -m pip install --quiet -e ".[dev,eval,embedded,diffusers,openai,coqui]" torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev,eval,embedded,diffusers,openai,coqui,train]" torch==2.13.0
 
 system-packages:
 	@bash scripts/system-packages.sh

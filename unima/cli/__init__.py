@@ -1,4 +1,5 @@
-"""The ``unima`` command: ``run`` a request, ``perceive`` files, read ``trace``s, manage the ``cache``.
+"""The ``unima`` command: ``run`` a request, ``perceive`` files, read ``trace``s, manage the ``cache``,
+``bench``, ``eval`` and ``train``.
 
 One module per command group; this module only assembles them. Each command imports its
 machinery (the agent and LangGraph, the harness, the evaluation suite, the trace viewers) when
@@ -15,6 +16,7 @@ from unima.cli.eval import eval_app
 from unima.cli.perceive import perceive
 from unima.cli.run import run
 from unima.cli.trace import trace_app
+from unima.cli.train import train_app
 
 app.command()(run)
 app.command()(perceive)
@@ -22,6 +24,7 @@ app.add_typer(trace_app, name="trace")
 app.add_typer(cache_app, name="cache")
 app.add_typer(bench_app, name="bench")
 app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
 
 
 def main() -> None:
