@@ -77,20 +77,32 @@ def _context(tmp_path: Path, prediction: Prediction | None) -> InstanceContext:
     return InstanceContext(instance.key, instance, prediction, tmp_path, tmp_path)
 
 
-def _prediction(status: str = "ok", content: str = "It began in <image1>.") -> Prediction:
+def _prediction(
+    status: str = "ok", content: str = "It began in <image1>.", modal: dict[str, str] | None = None
+) -> Prediction:
     return Prediction(
-        domain="social_science", subdomain="history", id="3", content=content, status=status
+        domain="social_science",
+        subdomain="history",
+        id="3",
+        content=content,
+        modal=modal or {},
+        status=status,
     )
 
 
 def test_abs_and_rel_follow_the_suite_convention(tmp_path: Path) -> None:
     semantic = MetricValue("SC", 80.0, "proxy:all-MiniLM-L6-v2")
     quality = MetricValue("GQ", 40.0, "gq:image/nr-iqa+text/well-formedness")
-    answered = sqcs_values(semantic, quality, _context(tmp_path, _prediction()))
+    (tmp_path / "story.png").write_bytes(b"not checked here")
+    with_image = _prediction(modal={"image1": "story.png"})
+    answered = sqcs_values(semantic, quality, _context(tmp_path, with_image))
     assert [(value.name, value.value) for value in answered] == [
         ("SQCS_abs", 68.0),
         ("SQCS_rel", 68.0),
     ]
+    # The same answer without its image supports none of the reference's items: tau_i = 0.
+    without_image = sqcs_values(semantic, quality, _context(tmp_path, _prediction()))
+    assert [value.value for value in without_image] == [68.0, 0.0]
     assert answered[0].judge == "proxy:all-MiniLM-L6-v2+gq:image/nr-iqa+text/well-formedness"
     assert answered[0].details["SC"] == 80.0 and answered[0].details["GQ"] == 40.0
     declined = sqcs_values(None, None, _context(tmp_path, _prediction(status="failed")))

@@ -190,7 +190,44 @@ def test_abs_rel_convention(tmp_path: Path) -> None:
     )
     assert abs_rel(80.0, missing) == (0.0, 0.0)
     assert abs_rel(80.0, declined) == (None, 0.0)
-    assert abs_rel(80.0, answered) == (80.0, 80.0)
+    # Answered in text only: none of the reference's one image is supported (tau_i = 0).
+    assert answered.supporting_rate == 0.0
+    assert abs_rel(80.0, answered) == (80.0, 0.0)
+    assert abs_rel(None, answered) == (None, None)
+
+
+def test_rel_is_weighted_by_the_share_of_supported_items(tmp_path: Path) -> None:
+    """tau_i counts usable items per modality up to the reference's count (docs/metrics.md)."""
+    outputs = {"image2": "image/a.png", "image3": "image/b.png", "audio1": "audio/c.mp3"}
+    instance = UnimInstance.model_validate(_instance("1", outputs))
+    for name in ("mine.png", "other.png", "extra.png"):
+        (tmp_path / name).write_bytes(b"media")
+
+    def answered(modal: dict[str, str]) -> InstanceContext:
+        prediction = Prediction(
+            domain="natural_science", subdomain="math", id="1", content="x", modal=modal
+        )
+        return InstanceContext(instance.key, instance, prediction, tmp_path, tmp_path)
+
+    one_image = answered({"image2": "mine.png"})
+    assert one_image.supporting_rate == 1 / 3
+    assert abs_rel(90.0, one_image) == (90.0, 30.0)
+    # Three images still support only the two the reference asks for; a missing file supports none.
+    images = answered({"image2": "mine.png", "image3": "other.png", "image4": "extra.png"})
+    assert images.supporting_rate == 2 / 3
+    assert answered({"image2": "mine.png", "audio1": "gone.mp3"}).supporting_rate == 1 / 3
+    everything = answered({"image2": "mine.png", "image3": "other.png", "audio1": "extra.png"})
+    assert everything.supporting_rate == 1.0
+    assert abs_rel(90.0, everything) == (90.0, 90.0)
+    text_only = UnimInstance.model_validate(_instance("2", {}))
+    plain = InstanceContext(
+        text_only.key,
+        text_only,
+        Prediction(domain="natural_science", subdomain="math", id="2", content="x"),
+        tmp_path,
+        tmp_path,
+    )
+    assert plain.supporting_rate == 1.0
 
 
 # --- the metric on real files and the runner's aggregation ----------------------------------
@@ -302,12 +339,13 @@ def test_planted_errors_end_to_end(tmp_path: Path) -> None:
     by_id = {scores.key[2]: scores.values for scores in report.instances}
     expected = {  # id: (StS_abs, StS_rel, LeS_abs, LeS_rel)
         "1": (100, 100, 100, 100),
-        "2": (0, 0, 50, 50),
+        # rel is abs weighted by the share of the reference's items the answer supports.
+        "2": (0, 0, 50, 25),
         "3": (0, 0, 100, 100),
-        "4": (0, 0, 100, 100),
-        "5": (0, 0, 50, 50),
-        "6": (0, 0, 50, 50),
-        "7": (0, 0, 50, 50),
+        "4": (0, 0, 100, 50),
+        "5": (0, 0, 50, 25),
+        "6": (0, 0, 50, 25),
+        "7": (0, 0, 50, 25),
         "8": (0, 0, 0, 0),
         "9": (None, 0, None, 0),
     }
@@ -320,7 +358,7 @@ def test_planted_errors_end_to_end(tmp_path: Path) -> None:
     assert report.overall["StS_abs"] == pytest.approx(100 / 8, abs=0.01)
     assert report.overall["StS_rel"] == pytest.approx(100 / 9, abs=0.01)
     assert report.overall["LeS_abs"] == pytest.approx((100 + 50 + 100 + 100 + 50 * 3) / 8, abs=0.01)
-    assert report.overall["LeS_rel"] == pytest.approx(500 / 9, abs=0.01)
+    assert report.overall["LeS_rel"] == pytest.approx((100 + 25 + 100 + 50 + 25 * 3) / 9, abs=0.01)
     assert report.counts["missing_predictions"] == 1
     assert report.counts["declined_predictions"] == 1
     assert report.counts["unusable_prediction_files"] == 2  # the missing file and the link out

@@ -9,11 +9,13 @@ where its value is not ``None``.
 
 The abs / rel convention (docs/metrics.md, "abs and rel"; use ``abs_rel``): for an instance the
 model declined (its prediction is ``failed`` or empty: ``InstanceContext.answered`` is false), the
-``*_abs`` value is ``None`` (left out of the average) and the ``*_rel`` value is 0, so ``abs``
-averages over what the model answered and ``rel`` over every instance. Hence ``rel <= abs``, with
-equality when the model answered everything (tau = 100), as in the paper's Tables 3-5. An instance
-with no prediction line at all is a failure of the run, not a choice of the model: it scores 0
-in both.
+``*_abs`` value is ``None`` (left out of the average) and the ``*_rel`` value is 0; for an
+answered instance ``*_rel`` is ``*_abs`` weighted by the instance's supporting rate tau_i (the
+share of the reference's generated items the answer supports: ``supporting_rate``). Hence
+``rel <= abs``, with equality when the model supported everything (tau = 100), as in the paper's
+Tables 3-5, and ``rel / abs`` differs by metric (``unima.eval.paper_tables`` tests the rule on
+every published row). An instance with no prediction line at all is a failure of the run, not a
+choice of the model: it scores 0 in both.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import tempfile
 import threading
 import warnings
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +43,7 @@ from unima.bench.records import InstanceKey
 from unima.errors import InputError
 from unima.inputs.paths import check_relative_path_text, resolve_media_path
 from unima.registry import Registry
-from unima.types import MEDIA_MODALITIES, PLACEHOLDER_PATTERN, placeholder_tags
+from unima.types import MEDIA_MODALITIES, PLACEHOLDER_PATTERN, placeholder_tags, tag_modality
 
 if TYPE_CHECKING:
     from unima.bench.datasets.unim import Prediction, UnimInstance
@@ -141,6 +144,33 @@ class InstanceContext:
         if prediction is None or prediction.status == "failed":
             return False
         return bool(prediction.content.strip() or prediction.modal)
+
+    @property
+    def supporting_rate(self) -> float:
+        """tau_i on 0-1: the share of the reference's generated items the answer supports.
+
+        For each media modality the reference output asks for (``R_m`` items), the prediction
+        supports ``min(P_m, R_m)`` of them, ``P_m`` being its usable items of that modality (files
+        that resolve, inline code); tau_i = sum_m min(P_m, R_m) / sum_m R_m. A reference with no
+        media items is supported by any answer (1). A declined instance or one without a
+        prediction line supports nothing (0). It weights every ``*_rel`` value
+        (``abs_rel``) and, times 100, is the instance's ``tau`` (docs/metrics.md, "abs and rel").
+        """
+        if not self.answered:
+            return 0.0
+        reference = self.instance.output
+        required = Counter(
+            tag_modality(tag)
+            for tag in (reference.modal if reference is not None else {})
+            if _is_media_tag(tag)
+        )
+        if not required:
+            return 1.0
+        usable = Counter(
+            tag_modality(tag) for tag, path in self.predicted_items().items() if path is not None
+        )
+        supported = sum(min(usable[modality], count) for modality, count in required.items())
+        return supported / sum(required.values())
 
     def reference_items(self) -> dict[str, Path]:
         """The reference output's media items: tag to the absolute path of its file.
@@ -378,13 +408,37 @@ def abs_rel(value: float | None, context: InstanceContext) -> tuple[float | None
 
     Returns:
         ``(0, 0)`` without a prediction; ``(None, 0)`` when the model declined (failed or empty
-        prediction); ``(value, value)`` otherwise.
+        prediction); otherwise ``(value, value * tau_i)``, ``tau_i`` being the instance's
+        supporting rate (``InstanceContext.supporting_rate``), and ``(None, None)`` when
+        ``value`` is ``None``.
     """
     if context.prediction is None:
         return 0.0, 0.0
     if not context.answered:
         return None, 0.0
-    return value, value
+    if value is None:
+        return None, None
+    return value, round(value * context.supporting_rate, 4)
+
+
+def supporting_rate_value(context: InstanceContext, note: str = "") -> MetricValue:
+    """The instance's ``tau`` (0-100) with what it counted, for the semantic family and the runner."""
+    prediction = context.prediction
+    reference = context.instance.output
+    details: dict[str, Any] = {
+        "status": prediction.status if prediction is not None else "no prediction",
+        "required_items": sorted(
+            tag for tag in (reference.modal if reference is not None else {}) if _is_media_tag(tag)
+        ),
+        "usable_items": sorted(
+            tag for tag, path in context.predicted_items().items() if path is not None
+        )
+        if context.answered
+        else [],
+    }
+    if note:
+        details["note"] = note
+    return MetricValue("tau", round(100.0 * context.supporting_rate, 4), "supporting-rate", details)
 
 
 def _is_media_tag(tag: str) -> bool:

@@ -5,10 +5,10 @@ released SC script's bug: ids repeat across subdomains). An instance without a p
 scored (as a failure) and counted, a prediction without an instance is counted, and a metric
 family that cannot be loaded is reported with its reason instead of being skipped silently.
 
-The supporting rate tau needs nothing but the prediction's status, so it is given to every
-instance whenever the semantic family was asked for, even where that family could not be loaded
-or raised: an instance whose SC failed stays in tau's denominator (docs/metrics.md, "Not
-computed").
+The supporting rate tau needs nothing but the prediction and the reference's item list, so it is
+given to every instance whenever the semantic family was asked for, even where that family could
+not be loaded or raised: an instance whose SC failed stays in tau's denominator
+(docs/metrics.md, "Not computed").
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from unima.eval.records import (
     Metric,
     MetricOptions,
     MetricValue,
+    supporting_rate_value,
 )
 from unima.eval.report import FamilyStatus, Report, build_report
 from unima.eval.report_writer import write_report
@@ -318,19 +319,16 @@ class InstanceScorer:
 
 
 def supporting_rate(context: InstanceContext, failed: MetricValue | None) -> MetricValue:
-    """tau of one instance from its prediction alone (100 answered, else 0).
+    """tau of one instance where the semantic family gave none (it did not run or raised).
 
-    The semantic family gives tau itself; this stands in where that family did not run or
-    raised, so that no instance drops out of tau.
+    tau needs only the prediction and the reference's item list, so no instance drops out of it.
     """
-    prediction = context.prediction
-    details: dict[str, Any] = {
-        "status": prediction.status if prediction is not None else "no prediction",
-        "note": "from the prediction's status: the semantic family gave no tau here",
-    }
+    value = supporting_rate_value(
+        context, note="computed by the runner: the semantic family gave no tau here"
+    )
     if failed is not None and failed.details.get("error"):
-        details["family_error"] = failed.details["error"]
-    return MetricValue(SUPPORTING_RATE, 100.0 if context.answered else 0.0, "status", details)
+        value.details["family_error"] = failed.details["error"]
+    return value
 
 
 __all__ = [

@@ -13,10 +13,12 @@ Per instance (definitions also in docs/metrics.md):
   reply gives ``None`` and is counted (``unparseable_replies``), never turned into a score.
 - **SQCS**: ``unima.eval.sqcs.sqcs_values`` couples this SC with the instance's GQ (from the
   quality family, which runs first): ``SC * (0.75 + 0.25 * GQ / 100)``.
-- **tau** (supporting rate): 100 when the model supported the instance with an answer (a
-  prediction that is neither ``failed`` nor empty: ``InstanceContext.answered``), else 0; its
-  mean is the share of supported instances. It is what separates ``abs`` from ``rel``: with
-  tau = 100 every ``*_abs`` equals its ``*_rel`` (UniMA's rows in Tables 3-5).
+- **tau** (supporting rate): 100 times the share of the reference's generated items that the
+  answer supports with a usable item of the same modality (``InstanceContext.supporting_rate``;
+  0 for a declined instance or one without a prediction line, 100 for an answered instance
+  whose reference has no media items). It weights every ``*_rel`` value per instance
+  (``rel_i = abs_i * tau_i / 100``), so with tau = 100 every ``*_abs`` equals its ``*_rel``
+  (UniMA's rows in Tables 3-5), and ``rel / abs`` differs by metric, as in the paper.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from typing import Any
 from unima.eval.judges.base import Judge, JudgeVerdict, to_percent
 from unima.eval.judges.cache import JudgeCache
 from unima.eval.judges.resolve import resolve_judge
-from unima.eval.records import InstanceContext, Metric, MetricOptions, MetricValue, abs_rel
+from unima.eval.records import (
+    InstanceContext,
+    Metric,
+    MetricOptions,
+    MetricValue,
+    abs_rel,
+    supporting_rate_value,
+)
 from unima.eval.sqcs import sqcs_values
 from unima.eval.x2caption import Captioner, caption_items, expand_placeholders
 from unima.llm.chat_models import chat_model_from_spec
@@ -116,12 +125,7 @@ class SemanticMetric(JudgedMetric):
 
     def score(self, context: InstanceContext) -> list[MetricValue]:
         label = self.judge.label("semantic")
-        tau = MetricValue(
-            "tau",
-            100.0 if context.answered else 0.0,
-            "status",
-            {"status": context.prediction.status if context.prediction else "no prediction"},
-        )
+        tau = supporting_rate_value(context)
         semantic, details = self._semantic_value(context)
         semantic_abs, _ = abs_rel(semantic, context)
         if not context.answered:

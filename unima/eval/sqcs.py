@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from unima.eval.paper_tables import PAPER_ROWS
 from unima.eval.records import MetricValue, abs_rel
 
 if TYPE_CHECKING:
@@ -33,11 +34,9 @@ if TYPE_CHECKING:
 QUALITY_WEIGHT = 0.25
 
 # Table 4 of the paper, (SC, GQ, SQCS^abs) per (field, model) row, for ``table_error``.
-TABLE_4: tuple[tuple[float, float, float], ...] = (
-    (13.7, 37.9, 11.1), (8.4, 23.4, 6.2), (19.7, 29.1, 15.9), (59.8, 79.7, 57.3),
-    (18.0, 23.8, 15.5), (16.8, 31.9, 13.3), (25.2, 32.8, 21.4), (76.2, 81.0, 72.7),
-    (19.0, 30.1, 17.9), (5.4, 30.0, 4.4), (24.8, 37.5, 21.2), (64.7, 83.6, 62.2),
-)  # fmt: skip
+TABLE_4: tuple[tuple[float, float, float], ...] = tuple(
+    (row.semantic, row.quality, row.pairs["SQCS"][0]) for row in PAPER_ROWS
+)
 
 
 def quality_factor(quality: float | None, weight: float = QUALITY_WEIGHT) -> float:

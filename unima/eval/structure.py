@@ -22,7 +22,10 @@ text, except mentions of input items the prediction does not bind to a file):
 
 ``abs`` and ``rel`` follow ``unima.eval.records.abs_rel``: an instance the model declined (failed
 or empty prediction) is left out of ``abs`` and scores 0 in ``rel``; an instance without any
-prediction scores 0 in both.
+prediction scores 0 in both; an answered instance's ``rel`` is its ``abs`` weighted by its
+supporting rate (the share of the reference's items it supports with usable ones), so a missing
+item costs LeS^rel more than LeS^abs, while a strict match (every item there) keeps StS^rel =
+StS^abs.
 """
 
 from __future__ import annotations
@@ -176,7 +179,15 @@ class StructureMetric(Metric):
         check = check_structure(
             output.modal.keys(), prediction.content, files, context.instance.input.modal.keys()
         )
-        return self._values(100.0 if check.strict else 0.0, 100.0 * check.coverage, check.details())
+        strict_abs, strict_rel = abs_rel(100.0 if check.strict else 0.0, context)
+        lenient_abs, lenient_rel = abs_rel(100.0 * check.coverage, context)
+        details = check.details()
+        return [
+            MetricValue("StS_abs", strict_abs, JUDGE_NAME, details),
+            MetricValue("StS_rel", strict_rel, JUDGE_NAME, details),
+            MetricValue("LeS_abs", lenient_abs, JUDGE_NAME, details),
+            MetricValue("LeS_rel", lenient_rel, JUDGE_NAME, details),
+        ]
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "judge": JUDGE_NAME}
