@@ -266,7 +266,7 @@ def training_item(
             raise
         except InputError as error:
             if require_media:
-                raise InputError(f"{name}: {error}; pass the media root that holds it") from None
+                raise InputError(f"{name}: {error}") from None
             absent.append(name)
     question = harness_instance(record, modal).input.content
     description = describe_media(question, modal, root, record.level, cache)
