@@ -23,21 +23,32 @@ from unima.train.items import (
     step_titles,
 )
 
-# Perceiving an item (OCR, speech recognition, prosody) costs about a second: four items.
-TASKS = ("MER", "EBIA", "DPTM", "SD")
+# Perceiving an item (OCR, speech recognition, prosody) costs about a second: three items
+# are perceived; SD (level 3) is written too and read with its media described as absent.
+TASKS = ("MER", "EBIA", "DPTM")
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     root = tmp_path_factory.mktemp("release")
-    data, media = build_release(root, TASKS, items=1)
+    data, media = build_release(root, (*TASKS, "SD"), items=1)
     return data, media, root / "cache"
 
 
 @pytest.fixture(scope="module")
 def read(release: tuple[Path, Path, Path]) -> items_module.ItemsRead:
     data, media, cache = release
-    return read_training_items(data, media_root=media, cache_dir=cache)
+    return read_training_items(data, media_root=media, cache_dir=cache, tasks=TASKS)
+
+
+@pytest.fixture(scope="module")
+def level3(release: tuple[Path, Path, Path]) -> TrainingItem:
+    data, _, cache = release
+    absent = cache.parent / "no-media"
+    read = read_training_items(
+        data, media_root=absent, cache_dir=cache, tasks=["SD"], require_media=False
+    )
+    return read.items[0]
 
 
 def by_key(read: items_module.ItemsRead) -> dict[str, TrainingItem]:
@@ -50,17 +61,16 @@ def test_every_item_becomes_a_training_item_with_its_canonical_label(
     items = by_key(read)
     assert len(items) == len(TASKS) and read.skipped == []
     assert items["MER/0"].label == "happy"
-    assert items["MER/0"].level == 1 and items["EBIA/0"].level == 2 and items["SD/0"].level == 3
+    assert items["MER/0"].level == 1 and items["EBIA/0"].level == 2
     assert items["EBIA/0"].label == ("anger", "questioning")
     assert items["DPTM/0"].label == frozenset(
         {"Loaded Language", "Name calling/Labeling", "Smears"}
     )
     assert "happy" in items["MER/0"].options and items["DPTM/0"].options == ()
-    assert items["SD/0"].options == ("true", "false")
 
 
 def test_the_prompt_holds_the_level_steps_the_question_and_perception(
-    read: items_module.ItemsRead,
+    read: items_module.ItemsRead, level3: TrainingItem
 ) -> None:
     item = by_key(read)["MER/0"]
     prompt = item.prompt
@@ -70,8 +80,9 @@ def test_the_prompt_holds_the_level_steps_the_question_and_perception(
     positions = [prompt.index(f"- {title}:") for title in step_titles(1)]
     assert positions == sorted(positions)
     assert "<think>" in prompt and "<answer>" in prompt
-    level3 = by_key(read)["SD/0"].prompt
-    assert "- Second-order reasoning:" in level3 and "- Perspective-taking:" not in level3
+    assert level3.key == "SD/0" and level3.level == 3 and level3.options == ("true", "false")
+    assert "- Second-order reasoning:" in level3.prompt
+    assert "- Perspective-taking:" not in level3.prompt
 
 
 def test_cues_are_the_concrete_evidence_of_the_input(read: items_module.ItemsRead) -> None:
@@ -145,8 +156,8 @@ def test_filters_limit_and_the_contract_loader(release: tuple[Path, Path, Path])
     assert {item.task for item in level2.items} == {"EBIA", "DPTM"}
     limited = read_training_items(data, media_root=media, cache_dir=cache, levels=[1, 3], limit=1)
     assert [item.key for item in limited.items] == ["MER/0"]
-    loaded = load_training_items(data, tasks=["sd"], media_root=media)
-    assert [item.key for item in loaded] == ["SD/0"]
+    loaded = load_training_items(data, tasks=["mer"], media_root=media, cache_dir=cache)
+    assert [item.key for item in loaded] == ["MER/0"]
     with pytest.raises(ConfigError, match="unknown HitEmotion task"):
         read_training_items(data, media_root=media, tasks=["NOPE"])
     with pytest.raises(InputError, match="1, 2 or 3"):
@@ -160,8 +171,8 @@ def test_missing_media_is_skipped_and_counted_or_described(
     partial = tmp_path / "media"
     shutil.copytree(media, partial)
     (partial / "MER2023" / "videos" / "0.mp4").unlink()
-    read = read_training_items(data, media_root=partial, cache_dir=cache, tasks=["MER", "SD"])
-    assert [item.key for item in read.items] == ["SD/0"]
+    read = read_training_items(data, media_root=partial, cache_dir=cache, tasks=["MER", "EBIA"])
+    assert [item.key for item in read.items] == ["EBIA/0"]
     assert [skipped.key for skipped in read.skipped] == ["MER/0"]
     assert "MER2023/videos/0.mp4: file not found" in read.skipped[0].reason
     kept = read_training_items(

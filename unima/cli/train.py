@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from unima.cli.app import console, fail
+from unima.cli.app import console, error_console, fail
 from unima.errors import UnimaError
 from unima.terminal import markup_safe
 
@@ -128,6 +128,12 @@ def chains(
             )
     except UnimaError as error:
         raise fail(str(error), error) from error
+    for key, problem in summary.failed.items():
+        error_console.print(
+            f"teacher failed on {key} (asked again on a re-run): {problem}",
+            markup=False,
+            highlight=False,
+        )
     counts = summary.manifest.get("counts", {})
     rejected = ", ".join(f"{name} {count}" for name, count in counts.get("rejected", {}).items())
     console.print(
@@ -144,3 +150,6 @@ def chains(
         markup=False,
         highlight=False,
     )
+    if summary.failed:
+        raise typer.Exit(1)  # the folder is consistent; a re-run asks for the failed items
+

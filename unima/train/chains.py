@@ -108,7 +108,11 @@ class Judgement:
 
 @dataclass
 class ChainsSummary:
-    """What a run did (this run's items) and what the folder holds (all items done)."""
+    """What a run did (this run's items) and what the folder holds (all items done).
+
+    ``failed`` names the items whose teacher call failed (a server down, a deadline): none of
+    their rows is written, and a re-run asks for them again.
+    """
 
     out: Path
     items: int = 0
@@ -117,6 +121,7 @@ class ChainsSummary:
     repaired: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
     teacher_calls: int = 0
     cached_calls: int = 0
     manifest: dict[str, Any] = field(default_factory=dict)
@@ -186,6 +191,11 @@ def run_chains(
             on_start(len(todo))
         for position, item in enumerate(todo, 1):
             record = _chains_of(item, teacher, settings, version)
+            if record.failure:
+                summary.failed[item.key] = record.failure
+                if on_item is not None:
+                    on_item(item.key, position, len(todo))
+                continue
             _append(out / CHAINS_FILE, record.kept_rows)
             _append(out / REJECTED_FILE, record.rejected_rows)
             _append(out / DONE_FILE, [record.done_row])
@@ -206,6 +216,7 @@ class _ItemRecord:
     kept_rows: list[dict[str, Any]]
     rejected_rows: list[dict[str, Any]]
     done_row: dict[str, Any]
+    failure: str = ""
 
 
 def _chains_of(
@@ -219,30 +230,22 @@ def _chains_of(
     for sample in range(settings.samples):
         try:
             reply = teacher.ask(chat_messages(system, [("user", item.prompt)]), sample).text.strip()
-        except ModelError as error:
-            logger.warning("teacher failed on %s sample %d: %s", item.key, sample, error)
-            rejected.append(_rejected_row(item, sample, "teacher_error", {}, str(error)))
-            continue
-        judgement = judge(item, reply)
-        repaired = False
-        if judgement.outcome in NEAR_MISSES:
-            first = judgement
-            try:
-                reply = teacher.ask(_repair_messages(item, reply, first), sample).text.strip()
+            judgement = judge(item, reply)
+            repaired = False
+            if judgement.outcome in NEAR_MISSES:
+                repair = _repair_messages(item, reply, judgement)
+                reply = teacher.ask(repair, sample).text.strip()
                 judgement = judge(item, reply)
-            except ModelError as error:
-                judgement = Judgement("teacher_error", {"error": str(error)})
-            if not judgement.kept:
-                outcome = f"repair_{judgement.outcome}"
-                rejected.append(_rejected_row(item, sample, outcome, judgement.verdicts, reply))
-                continue
-            repaired = True
+                repaired = True
+        except ModelError as error:
+            # Nothing of the item is written: a re-run asks again (answered replies are cached).
+            logger.warning("teacher failed on %s sample %d: %s", item.key, sample, error)
+            return _ItemRecord([], [], {}, failure=str(error))
         if judgement.kept and reply in texts:
             judgement = Judgement("duplicate", judgement.verdicts)
         if not judgement.kept:
-            rejected.append(
-                _rejected_row(item, sample, judgement.outcome, judgement.verdicts, reply)
-            )
+            outcome = f"repair_{judgement.outcome}" if repaired else judgement.outcome
+            rejected.append(_rejected_row(item, sample, outcome, judgement.verdicts, reply))
             continue
         texts.add(reply)
         kept.append(

@@ -177,6 +177,7 @@ def load_training_items(
     tasks: Sequence[str] = (),
     levels: Sequence[int] = (),
     media_root: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> list[TrainingItem]:
     """The labelled items of a HitEmotion release as training items (missing media skipped).
 
@@ -184,7 +185,9 @@ def load_training_items(
         InputError: the data folder holds no ``with_prompt`` files.
         ConfigError: an unknown task code.
     """
-    return read_training_items(data, tasks=tasks, levels=levels, media_root=media_root).items
+    return read_training_items(
+        data, tasks=tasks, levels=levels, media_root=media_root, cache_dir=cache_dir
+    ).items
 
 
 def read_training_items(
