@@ -257,6 +257,16 @@ def check_generators(report: dict[str, Any]) -> None:
     assert positive(parallel["wall_over_critical_path"]) and positive(parallel["wall_over_serial"])
 
 
+def check_fidelity(report: dict[str, Any]) -> None:
+    require(report, "machine", "official_commit", "official_rows", "audio_calibration", "synthetic")
+    assert report["official_rows"] == [] and report["official_folder_reason"]  # --smoke alone
+    synthetic = report["synthetic"]
+    judges = {result["judge"] for result in synthetic["scores"].values()}
+    assert {"gq:image/brisque-lite", "gq:threeD/nr3dq-v3"} <= judges, judges
+    assert all(isinstance(holds, bool) for holds in synthetic["checks"].values())
+    assert synthetic["checks"]["threeD: surface cloud > random cloud"] is True
+
+
 CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
     "answers": check_answers,
     "generators": check_generators,
@@ -265,6 +275,7 @@ CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
     "cache": check_cache,
     "harness": check_harness,
     "eval": check_eval,
+    "fidelity": check_fidelity,
 }
 
 

@@ -6,13 +6,14 @@ docstrings give the formulas, weights and citations; ``docs/metrics.md`` collect
 ==========  ===================================  =============================================
 modality    judge                                measures
 ==========  ===================================  =============================================
-image       ``gq:image/nr-iqa``                  Laplacian variance, Immerkaer noise, tonal
-                                                 range, Hasler-Suesstrunk colourfulness
+image       ``gq:image/brisque-lite``            the released code's simplified BRISQUE
+                                                 (MSCN shape features at 2 scales), 100 - score
 audio       ``gq:audio/signal``                  STNR-style SNR, clipping, BS.1770 loudness,
                                                  silence, whisper confidence for speech
 video       ``gq:video/frames-temporal``         frame NR-IQA, luminance flicker, decodability,
                                                  sound track
-threeD      ``gq:threeD/topo-geo``               topology, geometry, sampling (NR3D-Q weights)
+threeD      ``gq:threeD/nr3dq-v3``               the released NR3D-Q v3: topology, geometry,
+                                                 sampling of a mesh or a point cloud (PLY)
 text        ``gq:text/well-formedness``          length, distinct-3, sentences, Flesch, charset
 document    ``gq:document/reopen``               reopens, text, pages, writing, structure
 code        ``gq:code/static-run``               parses, runs in the sandbox, style
@@ -22,8 +23,11 @@ An instance's GQ is the mean over its scored items: every media item of the pred
 ``text*`` items, plus its text content (the "Text" entry of the paper's Quality Eval). Inline code
 (``"code1": "def f(): ..."``) is scored exactly like the same code in a file
 (``InstanceContext.predicted_items``). A missing file, a file of the
-wrong kind, or one that does not decode scores 0 with the reason in the details; the metric
-never raises for a bad file. GQ follows the ``abs`` convention of ``unima.eval.records.abs_rel``:
+wrong kind, or one that does not decode or cannot be scored is a failed item: its GQ is ``None``
+with the reason in the details (the released code writes ``null`` for it), and it is left out of
+the mean; the metric never raises for a bad file. When no item of an answered instance could be
+scored, the instance's GQ is ``None`` with a reason naming the failed items, which the report
+shows as not computed. GQ follows the ``abs`` convention of ``unima.eval.records.abs_rel``:
 an instance without a prediction line scores 0, one the model declined (failed or empty) has
 GQ ``None`` (left out of the mean; tau and the ``rel`` variants account for it).
 """
@@ -91,7 +95,7 @@ def score_item(
         )
     try:
         return _dispatch(modality, path, sniffed.format, sniffed.language, listen, run_code)
-    except Exception as error:  # a hostile file must cost a 0, never the whole evaluation
+    except Exception as error:  # a hostile file is a failed item, never a failed evaluation
         logger.exception("quality scoring of %s failed", path)
         return failed_value(
             modality, "error", f"the scorer failed: {type(error).__name__}: {error}"
@@ -116,7 +120,11 @@ def _dispatch(
 
 
 def aggregate(items: dict[str, MetricValue]) -> MetricValue:
-    """An instance's GQ: the mean of its items' values, with every item in the details."""
+    """An instance's GQ: the mean over its scored items, with every item in the details.
+
+    Failed items (value ``None``) are left out of the mean and listed in ``failed_items``; with
+    no scored item the GQ is ``None`` and ``reason`` says which items failed and why.
+    """
     scored = {tag: value for tag, value in items.items() if value.value is not None}
     methods = sorted({value.judge.removeprefix("gq:") for value in items.values()})
     details: dict[str, Any] = {
@@ -124,7 +132,10 @@ def aggregate(items: dict[str, MetricValue]) -> MetricValue:
         "failed_items": sorted(tag for tag, value in items.items() if value.details.get("failed")),
     }
     if not scored:
-        details["reason"] = "no item could be scored"
+        failures = "; ".join(
+            f"{tag}: {value.details.get('reason', 'no value')}" for tag, value in items.items()
+        )
+        details["reason"] = f"no item could be scored ({failures})" if failures else "no items"
         return MetricValue("GQ", None, GQ_JUDGE, details)
     mean = sum(value.value or 0.0 for value in scored.values()) / len(scored)
     return MetricValue("GQ", round(mean, 2), f"{GQ_JUDGE}:{'+'.join(methods)}", details)
@@ -162,10 +173,10 @@ class QualityMetric(Metric):
         return {
             **super().describe(),
             "judges": {
-                "image": "gq:image/nr-iqa",
+                "image": "gq:image/brisque-lite",
                 "audio": "gq:audio/signal",
                 "video": "gq:video/frames-temporal",
-                "threeD": "gq:threeD/topo-geo",
+                "threeD": "gq:threeD/nr3dq-v3",
                 "text": "gq:text/well-formedness",
                 "document": "gq:document/reopen",
                 "code": "gq:code/static-run",

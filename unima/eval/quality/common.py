@@ -101,10 +101,15 @@ def quality_value(
 
 
 def failed_value(modality: str, method: str, reason: str) -> MetricValue:
-    """A GQ of 0 for an item that could not be read or decoded: a failure, never a crash."""
+    """A GQ of ``None`` for an item that could not be read, decoded or scored.
+
+    The released GQ code writes ``null`` for such an item (its README: "null: evaluation
+    failed"), and the instance mean leaves it out; unima does the same, keeping the reason in
+    the details, so a failure is never a crash and never a silent 0.
+    """
     return MetricValue(
         name=GQ_NAME,
-        value=0.0,
+        value=None,
         judge=f"gq:{modality}/{method}",
         details={"modality": modality, "failed": True, "reason": reason[:500]},
     )

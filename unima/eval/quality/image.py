@@ -1,10 +1,37 @@
-"""No-reference image quality from published, parameter-free measures (method ``nr-iqa``).
+"""Image GQ: the released code's simplified BRISQUE (``brisque-lite``), and a frame NR-IQA.
 
-The paper's figure names NIQE for images; the released code scores a self-described placeholder
-"BRISQUE" instead (unim.md §2.1, §5). Real BRISQUE needs a trained SVR model and NIQE a
-pristine-image model fitted on a corpus; no installable package ships either for offline use
-(``pyiqa`` and ``piq`` download their weights at run time), so this scorer combines measures
-that need no trained parameters, each from its paper:
+**Image items** (``score_image``, judge ``gq:image/brisque-lite``) are scored as the released UniM
+GQ code scores them (``generate_quality/image.py`` and ``evaluate_image`` of
+liyanlin06/UniM and Shize-ZHANG/Any2Any-Evaluation-Suite), ported from its description. It is
+BRISQUE's feature extraction (Mittal, Moorthy & Bovik, "No-reference image quality assessment in
+the spatial domain", IEEE TIP 21(12), 2012) without BRISQUE's trained regressor, so it needs no
+weights:
+
+1. The file is decoded as OpenCV decodes it (8-bit BGR, alpha dropped, EXIF orientation
+   applied) and turned grey with OpenCV's BT.601 weights.
+2. MSCN coefficients ``(I - mu) / sigma``: ``mu`` and ``sigma`` are the local mean and standard
+   deviation under a 7x7 Gaussian window of sigma 1.16; ``sigma`` below 1 is raised to 1.
+3. A shape fit ``(alpha, beta)`` of a sample: ``alpha`` is the grid value (0.2 to 10 by 0.001)
+   whose ``Gamma(1/a)^2 / (Gamma(2/a) Gamma(1/a))`` is nearest to ``mean|x| / sqrt(mean x^2)``,
+   and ``beta = sqrt(Gamma(1/alpha) / Gamma(3/alpha))``; an all-zero sample (or an empty tail)
+   gives ``(1, 0.1)``. These are the released code's definitions, not the textbook GGD/AGGD
+   moment matching: the grid ratio is not the GGD's, so the fit is a fixed statistic of the
+   sample rather than an estimate of a distribution.
+4. Features of one scale (30): the fit of the MSCN map; then for each neighbour direction
+   (right, down, down-right, up-right; the map is rolled, so it wraps at the edges) the fit of
+   the products of neighbouring coefficients, the fits of their negative and positive parts, and
+   their mean.
+5. The same at half size (OpenCV's bilinear resize of the colour image to ``(w // 2, h // 2)``),
+   60 features in all; the "BRISQUE score" is ``20 * mean(|feature - 1|)`` clipped to 0-100
+   (lower is better) and GQ is ``100 - score``, rounded to 0.01.
+
+An image that OpenCV cannot decode, or one under 2 pixels on a side (no half scale), is a failed
+item (GQ ``None``), as in the released code, whose GQ is ``null`` then. The released code also
+computes a simplified NIQE whose value it discards (only its failure would null the item); unima
+does not compute it.
+
+**Video frames** keep a separate no-reference measure (``score_pixels``, used by
+``unima.eval.quality.video``), built from published parameter-free measures:
 
 - sharpness: the variance of the Laplacian (Pech-Pacheco et al., "Diatom autofocusing in
   brightfield microscopy: a comparative study", ICPR 2000), on a 512-pixel working size so the
@@ -19,18 +46,18 @@ that need no trained parameters, each from its paper:
   5007, 2003); mapped ``M / (M + 15)`` (15 is their "slightly colourful"), with a small weight
   because a black-and-white diagram is not a defect.
 
-Weights: sharpness 0.35, noise 0.25, exposure 0.30, colourfulness 0.10. A blank image (luminance
+Weights: sharpness 0.35, noise 0.25, exposure 0.30, colourfulness 0.10. A blank frame (luminance
 standard deviation under one grey level) has no measurable noise and scores 0 on the others.
-Images whose short side is under 128 pixels are scaled down by ``sqrt(short / 128)``.
+Frames whose short side is under 128 pixels are scaled down by ``sqrt(short / 128)``.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -43,11 +70,130 @@ from unima.eval.quality.common import (
 )
 from unima.eval.records import MetricValue
 
-if TYPE_CHECKING:
-    import numpy as np
+METHOD = "brisque-lite"
 
-METHOD = "nr-iqa"
-WEIGHTS = {"sharpness": 0.35, "noise": 0.25, "exposure": 0.30, "colourfulness": 0.10}
+# --- the released simplified BRISQUE -----------------------------------------------------------
+
+# The shape grid and its ratio, as the released code defines them (computed once).
+SHAPE_GRID = np.arange(0.2, 10.001, 0.001)
+
+
+def _gamma(values: np.ndarray) -> np.ndarray:
+    return np.array([math.gamma(float(value)) for value in values])
+
+
+GRID_RATIO = _gamma(1.0 / SHAPE_GRID) ** 2 / (_gamma(2.0 / SHAPE_GRID) * _gamma(1.0 / SHAPE_GRID))
+EMPTY_FIT = (1.0, 0.1)  # the released code's fit of an all-zero sample or an empty tail
+BLUR_SIZE = (7, 7)
+BLUR_SIGMA = 1.16
+SIGMA_FLOOR = 1.0
+# (rows, columns) the MSCN map is rolled by: right, down, down-right, up-right neighbours.
+NEIGHBOUR_SHIFTS = ((0, 1), (1, 0), (1, 1), (-1, 1))
+FEATURE_SCALE = 20.0
+FEATURES_PER_SCALE = 2 + 7 * len(NEIGHBOUR_SHIFTS)
+
+
+def fit_shape(values: np.ndarray) -> tuple[float, float]:
+    """The released code's ``(alpha, beta)`` of a sample (module docstring, step 3)."""
+
+    flat = np.ravel(values).astype(np.float64, copy=False)
+    mean_absolute = float(np.mean(np.abs(flat)))
+    root_mean_square = float(np.sqrt(np.mean(flat**2)))
+    if root_mean_square == 0.0:
+        return EMPTY_FIT
+    ratio = mean_absolute / root_mean_square
+    alpha = float(SHAPE_GRID[int(np.argmin(np.abs(ratio - GRID_RATIO)))])
+    return alpha, math.sqrt(math.gamma(1.0 / alpha) / math.gamma(3.0 / alpha))
+
+
+def mscn_coefficients(grey: np.ndarray) -> np.ndarray:
+    """Mean-subtracted contrast-normalised coefficients of a float64 grey picture."""
+
+    local_mean = cv2.GaussianBlur(grey, BLUR_SIZE, BLUR_SIGMA)
+    local_square = cv2.GaussianBlur(grey * grey, BLUR_SIZE, BLUR_SIGMA)
+    local_deviation = np.sqrt(np.abs(local_square - local_mean * local_mean))
+    local_deviation[local_deviation < SIGMA_FLOOR] = SIGMA_FLOOR
+    return np.asarray((grey - local_mean) / local_deviation)
+
+
+def scale_features(bgr: np.ndarray) -> list[float]:
+    """The 30 features of one scale of an 8-bit BGR (or grey) picture (docstring, step 4)."""
+
+    grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
+    mscn = mscn_coefficients(grey.astype(np.float64))
+    features = list(fit_shape(mscn))
+    for rows, columns in NEIGHBOUR_SHIFTS:
+        products = mscn * np.roll(np.roll(mscn, rows, axis=0), columns, axis=1)
+        negative = products[products < 0]
+        positive = products[products > 0]
+        features.extend(fit_shape(products))
+        features.extend(fit_shape(negative) if negative.size else EMPTY_FIT)
+        features.extend(fit_shape(positive) if positive.size else EMPTY_FIT)
+        features.append(float(np.mean(products)))
+    return features
+
+
+def brisque_lite(bgr: np.ndarray) -> tuple[float, list[float]]:
+    """The released "BRISQUE score" (0-100, lower is better) of a picture, and its 60 features.
+
+    Raises:
+        ValueError: when the picture has no half scale (a side under 2 pixels).
+    """
+
+    height, width = bgr.shape[:2]
+    if width < 2 or height < 2:
+        raise ValueError(f"a {width}x{height} picture has no half scale")
+    half = cv2.resize(bgr, (width // 2, height // 2))
+    features = scale_features(bgr) + scale_features(half)
+    score = float(np.mean(np.abs(np.asarray(features) - 1.0))) * FEATURE_SCALE
+    return clamp(score, 0.0, 100.0), features
+
+
+def load_bgr(path: Path) -> np.ndarray | None:
+    """The image as OpenCV decodes it for the released code (8-bit BGR), or ``None``."""
+
+    data = np.fromfile(path, dtype=np.uint8)
+    if data.size == 0:
+        return None
+    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    return None if decoded is None else np.asarray(decoded)
+
+
+def score_image(path: Path) -> MetricValue:
+    """GQ of an image file, ``gq:image/brisque-lite``; an undecodable image is ``None``."""
+
+    try:
+        bgr = load_bgr(path)
+    except (OSError, cv2.error) as error:
+        return failed_value("image", METHOD, f"the image cannot be read: {error}")
+    if bgr is None:
+        return failed_value("image", METHOD, "OpenCV cannot decode the image")
+    height, width = bgr.shape[:2]
+    try:
+        brisque, features = brisque_lite(bgr)
+    except (ValueError, cv2.error) as error:
+        return failed_value("image", METHOD, f"the image cannot be scored: {error}")
+    score = 100.0 - brisque
+    return quality_value(
+        "image",
+        METHOD,
+        score,
+        subscores={"brisque_lite": score / 100.0},
+        weights={"brisque_lite": 1.0},
+        measurements={
+            "width": int(width),
+            "height": int(height),
+            "brisque_score": brisque,
+            "mscn_alpha": features[0],
+            "mscn_beta": features[1],
+            "half_scale_mscn_alpha": features[FEATURES_PER_SCALE],
+        },
+    )
+
+
+# --- the frame NR-IQA of the video scorer ------------------------------------------------------
+
+FRAME_WEIGHTS = {"sharpness": 0.35, "noise": 0.25, "exposure": 0.30, "colourfulness": 0.10}
 WORKING_SIDE = 512
 SHARPNESS_HALF = 100.0  # Laplacian variance of a just-acceptable 8-bit photo at 512 px
 NOISE_SIGMA_HALF = 5.0  # noise standard deviation (grey levels) that halves the score
@@ -160,39 +306,4 @@ def score_pixels(rgb: np.ndarray) -> tuple[float, dict[str, float | None], dict[
     subscores, measurements = assess_pixels(rgb)
     factor = resolution_factor(measurements["width"], measurements["height"])
     measurements["resolution_factor"] = factor
-    return combine(subscores, WEIGHTS) * factor, subscores, measurements
-
-
-def load_rgb(path: Path) -> np.ndarray:
-    """The first frame of an image file as uint8 RGB (transparency composited on white).
-
-    Raises:
-        OSError, ValueError: when Pillow cannot decode it (the caller turns that into a 0).
-    """
-
-    with warnings.catch_warnings():
-        # A decompression bomb is a failure of the item, not a warning to print.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(path) as opened:
-            opened.seek(0)
-            picture = opened.convert("RGBA")
-    background = Image.new("RGBA", picture.size, (255, 255, 255, 255))
-    return np.asarray(Image.alpha_composite(background, picture).convert("RGB"))
-
-
-def score_image(path: Path) -> MetricValue:
-    """GQ of an image file: ``gq:image/nr-iqa``; an undecodable file scores 0."""
-
-    try:
-        rgb = load_rgb(path)
-    except (
-        OSError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as error:
-        return failed_value("image", METHOD, f"the image cannot be decoded: {error}")
-    score, subscores, measurements = score_pixels(rgb)
-    return quality_value(
-        "image", METHOD, score, subscores=subscores, weights=WEIGHTS, measurements=measurements
-    )
+    return combine(subscores, FRAME_WEIGHTS) * factor, subscores, measurements
