@@ -11,7 +11,7 @@ from unima.bench.datasets.unim.predictions import Prediction
 from unima.eval.coherence import CoherenceMetric, composite_score
 from unima.eval.judges.cues import coherence_cues, style_cues
 from unima.eval.judges.llm import LlmJudge
-from unima.eval.judges.proxy import ProxyJudge
+from unima.eval.judges.proxy import CUES_LABEL, ProxyJudge
 from unima.eval.records import InstanceContext, MetricOptions, MetricValue
 from unima.testing import ScriptedChatModel
 
@@ -22,6 +22,7 @@ GOOD = (
     "The narration <audio1> walks through the same cycle step by step."
 )
 DANGLING = "Plants make food. <image1> <image2> <audio1>"
+UNIMA_PROTOCOL = MetricOptions(extra={"protocol": "unima"})
 
 
 def item(tag: str, caption: str, present: bool = True) -> dict[str, object]:
@@ -166,7 +167,8 @@ def test_metric_scores_good_above_dangling_with_the_proxy(media: dict[str, Path]
         )
     )
     assert good["HC"].value > bad["HC"].value and good["SH"].value > bad["SH"].value
-    assert good["HC"].judge == "proxy:cues-v1" and good["ICS_abs"].judge == "proxy:cues-v1"
+    assert good["HC"].judge == CUES_LABEL and good["ICS_abs"].judge == CUES_LABEL
+    assert CUES_LABEL == "proxy:cues-v1 (structural only)"
     assert "dangling" not in good["HC"].details  # <image1> is the request's own image
     assert bad["HC"].details["dangling"] == ["image2", "image3"]
     assert (
@@ -176,7 +178,7 @@ def test_metric_scores_good_above_dangling_with_the_proxy(media: dict[str, Path]
     )
     again = by_name(metric.score(context_for(media, good_text, {"image2": "media/diagram.png"})))
     assert again["HC"].value == good["HC"].value and again["HC"].details["cached"] is True
-    assert metric.counters()["cache_hits"] == 2  # HC and SH both came from the cache
+    assert metric.counters()["cache_hits"] == 1  # HC and SH came from one cached verdict
 
 
 def test_llm_judge_drives_hc_sh_and_ics(media: dict[str, Path]) -> None:
@@ -186,7 +188,7 @@ def test_llm_judge_drives_hc_sh_and_ics(media: dict[str, Path]) -> None:
             "judge_sh": '{"style_consistency": 5}',
         }
     )
-    metric = CoherenceMetric(judge=LlmJudge(model, model_name="fake"))
+    metric = CoherenceMetric(UNIMA_PROTOCOL, judge=LlmJudge(model, model_name="fake"))
     scored = by_name(
         metric.score(context_for(media, "See <image2>.", {"image2": "media/diagram.png"}))
     )
@@ -198,7 +200,7 @@ def test_llm_judge_drives_hc_sh_and_ics(media: dict[str, Path]) -> None:
 
 def test_unparseable_coherence_reply_leaves_ics_unscored(media: dict[str, Path]) -> None:
     model = ScriptedChatModel(script={"judge_hc": "coherent enough", "judge_sh": '{"score": 3}'})
-    metric = CoherenceMetric(judge=LlmJudge(model, model_name="fake"))
+    metric = CoherenceMetric(UNIMA_PROTOCOL, judge=LlmJudge(model, model_name="fake"))
     scored = by_name(
         metric.score(context_for(media, "See <image2>.", {"image2": "media/diagram.png"}))
     )

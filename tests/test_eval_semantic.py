@@ -13,13 +13,14 @@ from unima.errors import InputError
 from unima.eval.embeddings import FakeEmbedder
 from unima.eval.judges.llm import LlmJudge
 from unima.eval.judges.proxy import ProxyJudge
-from unima.eval.records import InstanceContext, MetricValue
+from unima.eval.records import InstanceContext, MetricOptions, MetricValue
 from unima.eval.semantic import SemanticMetric
 from unima.eval.sqcs import coupled_score
 from unima.eval.x2caption import ChatCaptioner, caption_items, expand_placeholders, x2caption
 from unima.testing import ScriptedChatModel
 
 REQUEST = "Explain how the plant in <image1> makes its food. Include one diagram."
+UNIMA_PROTOCOL = MetricOptions(extra={"protocol": "unima"})
 REFERENCE = (
     "Plants capture sunlight in their chloroplasts and turn carbon dioxide and water into glucose "
     "and oxygen. The diagram <image2> labels each stage of the photosynthesis cycle."
@@ -213,7 +214,7 @@ def test_sqcs_couples_sc_with_the_instance_gq(instance_files: dict[str, Path]) -
     assert coupled_score(80.0, 100.0) == 80.0
     assert coupled_score(80.0, 0.0) == 60.0
     assert coupled_score(80.0, None) == 60.0 and coupled_score(None, 50.0) is None
-    model = ScriptedChatModel(script={"judge_sc": '{"score": 4, "reason": "minor gap"}'})
+    model = ScriptedChatModel(script={"judge_sc_unim": '{"score": 4, "reason": "minor gap"}'})
     metric = SemanticMetric(judge=LlmJudge(model, model_name="fake"))
     context = make_context(instance_files, REFERENCE, {"image2": "media/same.png"})
     context.previous["GQ"] = MetricValue("GQ", 40.0, "gq:image/brisque")
@@ -225,7 +226,7 @@ def test_sqcs_couples_sc_with_the_instance_gq(instance_files: dict[str, Path]) -
 
 def test_unparseable_llm_reply_gives_no_sc_and_is_counted(instance_files: dict[str, Path]) -> None:
     model = ScriptedChatModel(script={"judge_sc": "Score: excellent"})
-    metric = SemanticMetric(judge=LlmJudge(model, model_name="fake"))
+    metric = SemanticMetric(UNIMA_PROTOCOL, judge=LlmJudge(model, model_name="fake"))
     scored = values(
         metric.score(make_context(instance_files, REFERENCE, {"image2": "media/same.png"}))
     )

@@ -73,6 +73,22 @@ def evaluate_unim(
         int | None, typer.Option("--limit", min=1, help="At most N instances.")
     ] = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the PNG plots.")] = False,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="What the judges see: unim (default; the released code: SC without the "
+            "request, HC and SH from one call on the response) or unima (unima's variant).",
+        ),
+    ] = "unim",
+    caption_model: Annotated[
+        str | None,
+        typer.Option(
+            "--caption-model",
+            help="A vision chat model spec (openai:MODEL, openai-compatible:URL:MODEL, ...) that "
+            "captions every item for the judges; default: offline perception captions.",
+        ),
+    ] = None,
 ) -> None:
     """Score predictions on StS/LeS, SC/GQ/SQCS/tau and HC/SH/ICS; write REPORT_DIR."""
     from unima.bench.records import Selection
@@ -109,6 +125,8 @@ def evaluate_unim(
                 cache_path=cache,
                 plots=not no_plots,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
+                protocol=protocol,
+                caption_model=caption_model,
             )
     except UnimaError as error:
         raise fail(str(error), error) from None
@@ -297,19 +315,33 @@ def _report_name(path: Path) -> str:
 
 
 def _overall_table(report: Report) -> Table:
-    from unima.eval.labels import METRIC_LABELS, format_value, judge_summary
+    from unima.eval.labels import (
+        METRIC_LABELS,
+        STRUCTURAL_ONLY,
+        format_value,
+        judge_summary,
+        structural_only,
+    )
     from unima.eval.records import METRIC_NAMES
 
-    table = Table("metric", "value", "instances", "judge", title="UniM evaluation")
+    source = report.source
+    title = (
+        f"UniM evaluation (protocol {source.get('protocol', '?')}, "
+        f"captions: {source.get('captions', '?')})"
+    )
+    table = Table("metric", "value", "instances", "judge", title=terminal_safe(title))
     for name in METRIC_NAMES:
         counted = report.overall_counts.get(name, 0)
         gap = report.not_computed.get(name)
         # A metric missing for some instances has no mean: say how many and why, as report.md.
-        value = (
-            Text(terminal_safe(f"not computed: {gap.get('reason', '')}"), style="yellow")
-            if gap
-            else format_value(report.overall.get(name))
-        )
+        # A structural-only proxy value is no judged score: it stays in report.json only.
+        value: Text | str
+        if gap:
+            value = Text(terminal_safe(f"not computed: {gap.get('reason', '')}"), style="yellow")
+        elif structural_only(report.judges.get(name, [])):
+            value = Text(f"{STRUCTURAL_ONLY}: see report.md", style="yellow")
+        else:
+            value = format_value(report.overall.get(name))
         table.add_row(
             METRIC_LABELS[name],
             value,

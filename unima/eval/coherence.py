@@ -2,14 +2,19 @@
 
 Per instance (definitions also in docs/metrics.md):
 
-- The prediction's items are captioned (``unima.eval.x2caption``); the judge sees the request,
-  the raw text with placeholders, the dense text (``<tagN: caption>``, ``[missing]`` for a
-  dangling or unreadable item) and the item list. Like the paper's judge it sees no reference:
-  coherence is a property of the response itself.
-- **HC** and **SH**: one judge call each (rubrics ``coherence`` and ``style``, 1-5, with few-shot
-  anchors in ``unima/prompts/judge_hc.j2`` / ``judge_sh.j2``), mapped to ``(s - 1) / 4 * 100``.
-  They follow the abs side of ``unima.eval.records.abs_rel``: ``None`` for a declined instance,
-  0 without a prediction line. An unparseable reply gives ``None`` and is counted.
+- The prediction's items are captioned (``unima.eval.x2caption``). Like the paper's judge, the
+  judge sees no reference: coherence is a property of the response itself.
+- Protocol ``unim`` (default, the released code's): **one** judge call on the dense text alone
+  (``<tagN: caption>``, ``[missing]`` for a dangling or unreadable item; bare ``<image>`` tags
+  bound to items first), rubric ``unim_interleaved`` (``judge_ics_unim.j2``), which returns HC
+  and SH together. Protocol ``unima``: one call each (rubrics ``coherence`` and ``style``,
+  ``judge_hc.j2`` / ``judge_sh.j2``) that also see the request and the item list.
+- **HC** and **SH** are 1-5, mapped to ``(s - 1) / 4 * 100``. They follow the abs side of
+  ``unima.eval.records.abs_rel``: ``None`` for a declined instance, 0 without a prediction line.
+  An unparseable reply gives ``None`` (both, for the one ``unim`` call) and is counted.
+- The offline proxy judge's HC and SH are **structural only** (label ``proxy:cues-v1
+  (structural only)``): they hardly correlate with the released judged scores, so reports keep
+  them (and their ICS) out of the headline tables (docs/metrics.md, "HC / SH / ICS").
 - **ICS** = ``(2 * HC + SH) / 3``: HC counts twice because it covers both the semantic and the
   structural side of interleaving, SH only the stylistic one. ``ICS_abs`` / ``ICS_rel`` follow
   ``abs_rel``; ICS is ``None`` when either judge reply was unparseable.
@@ -19,10 +24,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from unima.eval.judges.base import to_percent
+from unima.eval.judges.base import paired_scores, to_percent
 from unima.eval.records import InstanceContext, MetricValue, abs_rel
 from unima.eval.semantic import JudgedMetric, verdict_details
-from unima.eval.x2caption import MISSING_CAPTION, caption_items, expand_placeholders
+from unima.eval.x2caption import MISSING_CAPTION, expand_placeholders, number_bare_placeholders
 from unima.types import PLACEHOLDER_PATTERN
 
 HC_WEIGHT, SH_WEIGHT = 2.0, 1.0
@@ -43,20 +48,31 @@ class CoherenceMetric(JudgedMetric):
     produces = ("HC", "SH", "ICS_abs", "ICS_rel")
 
     def score(self, context: InstanceContext) -> list[MetricValue]:
-        coherence_label = self.judge.label("coherence")
-        style_label = self.judge.label("style")
+        if self.protocol == "unim":
+            coherence_label = style_label = self.judge.label("unim_interleaved")
+        else:
+            coherence_label = self.judge.label("coherence")
+            style_label = self.judge.label("style")
         coherence: float | None = None
         style: float | None = None
         coherence_details: dict[str, Any] = {}
         style_details: dict[str, Any] = {}
         if context.answered and context.prediction is not None:
             payload = self.payload(context)
-            coherence_verdict = self.judge.score("coherence", payload)
-            style_verdict = self.judge.score("style", payload)
-            coherence = to_percent(coherence_verdict.score)
-            style = to_percent(style_verdict.score)
-            coherence_details = verdict_details(coherence_verdict)
-            style_details = verdict_details(style_verdict)
+            if self.protocol == "unim":
+                verdict = self.judge.score("unim_interleaved", payload)
+                scores = paired_scores(verdict, "unim_interleaved")
+                coherence, style = to_percent(scores["coherence"]), to_percent(scores["style"])
+                coherence_details = verdict_details(verdict)
+                style_details = {**coherence_details, "raw_score": scores["style"]}
+                coherence_details["raw_score"] = scores["coherence"]
+            else:
+                coherence_verdict = self.judge.score("coherence", payload)
+                style_verdict = self.judge.score("style", payload)
+                coherence = to_percent(coherence_verdict.score)
+                style = to_percent(style_verdict.score)
+                coherence_details = verdict_details(coherence_verdict)
+                style_details = verdict_details(style_verdict)
             dangling = [item["tag"] for item in payload["items"] if not item["present"]]
             if dangling:
                 coherence_details["dangling"] = dangling
@@ -79,9 +95,11 @@ class CoherenceMetric(JudgedMetric):
         ]
 
     def payload(self, context: InstanceContext) -> dict[str, Any]:
-        """The ``coherence`` / ``style`` judge payload of an answered instance."""
+        """The judge payload of an answered instance (see the module docstring)."""
         assert context.prediction is not None  # callers check context.answered
         content = context.prediction.content
+        if self.protocol == "unim":
+            content = number_bare_placeholders(content, tuple(context.prediction.modal))
         captions, problems = self.predicted_captions(context)
         items = [
             {
@@ -95,9 +113,8 @@ class CoherenceMetric(JudgedMetric):
         listed = {item["tag"] for item in items}
         # A mention of an input item (``<image1>`` when the request gave image1) refers to a real
         # file: caption it from the input side. Any other unbound placeholder is dangling.
-        input_captions, input_problems = caption_items(
-            context.input_references(content, context.prediction.modal.keys()),
-            captioner=self.captioner,
+        input_captions, input_problems = self.caption(
+            context.input_references(content, context.prediction.modal.keys())
         )
         for tag in dict.fromkeys(_placed(content)):
             if tag in listed:
@@ -111,12 +128,14 @@ class CoherenceMetric(JudgedMetric):
                 }
             )
         items.sort(key=lambda item: str(item["tag"]))
-        return {
-            "request": context.instance.input.content,
+        payload = {
             "content": content,
             "response": expand_placeholders(content, captions, input_captions),
             "items": items,
         }
+        if self.protocol == "unima":
+            payload["request"] = context.instance.input.content
+        return payload
 
 
 def _placed(content: str) -> list[str]:

@@ -32,6 +32,17 @@ METRIC_LABELS = {
 }
 
 
+# The mark a judge label carries when its scores measure structure only and are not comparable
+# with the paper's judged numbers (the offline HC/SH proxy; docs/metrics.md, "HC / SH / ICS").
+STRUCTURAL_ONLY = "structural only"
+
+
+def structural_only(labels: Iterable[str]) -> bool:
+    """Whether every judge behind a metric is marked ``structural only`` (and there is one)."""
+    names = list(labels)
+    return bool(names) and all(STRUCTURAL_ONLY in name for name in names)
+
+
 def format_value(value: float | None) -> str:
     """A metric value as the tables print it (``-`` for none)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

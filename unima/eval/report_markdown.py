@@ -7,6 +7,10 @@ follow by domain, difficulty, input and output modality, and output-modality com
 A metric not computed for every instance it applies to prints ``-`` in every table, and the
 "Not computed" section says in words for how many instances, why, and what the mean over the
 others would be (never shown as the metric's value).
+
+A metric whose every judge is marked ``structural only`` (the offline HC/SH proxy, which hardly
+correlates with the judged scores) prints ``structural only`` in every table (Overall, Tables 3-5,
+the groups); its overall values are in the "Structural proxy" section, all in ``report.json``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from unima.eval.labels import FIELD_LABELS, METRIC_LABELS, format_value, judge_summary
+from unima.eval.labels import (
+    FIELD_LABELS,
+    METRIC_LABELS,
+    STRUCTURAL_ONLY,
+    format_value,
+    judge_summary,
+    structural_only,
+)
 from unima.eval.records import METRIC_NAMES
 from unima.eval.report import Report
 
@@ -39,6 +50,10 @@ def render_markdown(report: Report) -> str:
     """The whole ``report.md``."""
     lines = ["# UniM evaluation report", ""]
     lines += [f"- judge: `{report.judge}`", f"- created: {report.created_at}"]
+    if report.source.get("protocol"):
+        lines.append(f"- protocol: `{report.source['protocol']}`")
+    if report.source.get("captions"):
+        lines.append(f"- captions: {report.source['captions']}")
     if report.source.get("fingerprint"):
         lines.append(f"- dataset fingerprint: `{report.source['fingerprint'][:16]}`")
     lines.append("")
@@ -76,6 +91,7 @@ def render_markdown(report: Report) -> str:
     )
     lines.append("")
     lines += _not_computed_section(report)
+    lines += _structural_section(report)
 
     by_field = report.groups.get("field", {})
     field_order = [name for name in FIELD_LABELS if name in by_field]
@@ -85,7 +101,10 @@ def render_markdown(report: Report) -> str:
             [
                 FIELD_LABELS.get(name, name),
                 str(by_field[name]["instances"]),
-                *(format_value(by_field[name]["metrics"].get(metric)) for metric in names),
+                *(
+                    _headline(report, metric, by_field[name]["metrics"].get(metric))
+                    for metric in names
+                ),
             ]
             for name in field_order
         ]
@@ -93,7 +112,7 @@ def render_markdown(report: Report) -> str:
             [
                 "All",
                 str(report.counts.get("instances", 0)),
-                *(format_value(report.overall.get(metric)) for metric in names),
+                *(_headline(report, metric, report.overall.get(metric)) for metric in names),
             ]
         )
         lines += [
@@ -108,25 +127,64 @@ def render_markdown(report: Report) -> str:
         if not groups:
             continue
         lines += [f"## {title}", ""]
-        lines += _group_table(groups, grouping)
+        lines += _group_table(report, groups, grouping)
         lines.append("")
     return "\n".join(lines)
 
 
-def _group_table(groups: dict[str, dict[str, Any]], grouping: str) -> list[str]:
+def _group_table(report: Report, groups: dict[str, dict[str, Any]], grouping: str) -> list[str]:
     label = grouping.replace("_", " ")
     rows = [
         [
             name,
             str(group["instances"]),
-            *(format_value(group["metrics"].get(metric)) for metric in METRIC_NAMES),
+            *(_headline(report, metric, group["metrics"].get(metric)) for metric in METRIC_NAMES),
         ]
         for name, group in groups.items()
     ]
     return _table([label, "n", *(METRIC_LABELS[name] for name in METRIC_NAMES)], rows)
 
 
+def _headline(report: Report, name: str, value: float | None) -> str:
+    """A headline-table cell: ``structural only`` for a structural proxy's metric."""
+    if structural_only(report.judges.get(name, [])):
+        return STRUCTURAL_ONLY
+    return format_value(value)
+
+
+def _structural_section(report: Report) -> list[str]:
+    """The values the headline tables leave out because their judge is structural only."""
+    names = [name for name in METRIC_NAMES if structural_only(report.judges.get(name, []))]
+    if not names:
+        return []
+    return [
+        "## Structural proxy (not in the headline tables)",
+        "",
+        "The offline proxy's HC and SH score structure only (bound placeholders, prose around "
+        "each item, sentence rhythm, register): on the 58 released judged HC/SH responses "
+        "their Spearman correlation with the judge is 0.21 (HC) and 0.05 (SH) "
+        '(docs/metrics.md, "HC / SH / ICS"). They are not comparable with the paper\'s '
+        "judged numbers; run with `--judge` for those.",
+        "",
+        *_table(
+            ["metric", "structural value", "instances"],
+            [
+                [
+                    METRIC_LABELS[name],
+                    format_value(report.overall.get(name)),
+                    _instances(report, name),
+                ]
+                for name in names
+            ],
+            "lrr",
+        ),
+        "",
+    ]
+
+
 def _overall_value(report: Report, name: str) -> str:
+    if structural_only(report.judges.get(name, [])):
+        return STRUCTURAL_ONLY
     entry = report.not_computed.get(name)
     if entry is None:
         return format_value(report.overall.get(name))

@@ -24,6 +24,7 @@ from unima.bench.datasets.unim import Prediction, UnimInstance, UnimLoader, load
 from unima.bench.records import Selection
 from unima.config import load_settings
 from unima.errors import ConfigError, MissingExtraError
+from unima.eval.protocols import DEFAULT_PROTOCOL, OFFLINE_CAPTIONS, check_protocol
 from unima.eval.records import (
     METRICS,
     InstanceContext,
@@ -69,6 +70,8 @@ def evaluate(
     cache_path: Path | None = None,
     plots: bool = True,
     progress: ProgressCallback | None = None,
+    protocol: str = DEFAULT_PROTOCOL,
+    caption_model: str | None = None,
 ) -> Report:
     """Score ``predictions`` against the dataset at ``data`` and write the report under ``out``.
 
@@ -86,6 +89,10 @@ def evaluate(
             artifact store, ``UNIMA_JUDGE_CACHE_PATH``).
         plots: whether to draw the PNG plots (needs matplotlib).
         progress: called with ``(done, total)`` after each instance.
+        protocol: what the judges see: ``unim`` (the released code's protocol) or ``unima``
+            (unima's variant); docs/metrics.md, "Judges and provenance".
+        caption_model: a chat model spec that captions every item for the judges (X2Caption,
+            seeing the media); ``None``: offline perception captions, labelled as such.
 
     Returns:
         The report, also written to ``out``.
@@ -96,6 +103,7 @@ def evaluate(
     """
     if workers < 1:
         raise ConfigError(f"workers must be at least 1, got {workers}")
+    protocol = check_protocol(protocol)
     selection = selection or Selection()
     loader = UnimLoader()
     load = loader.load(Path(data), media_root=media_root, on_invalid="skip", check_files=False)
@@ -110,7 +118,12 @@ def evaluate(
     if cache_path is None:
         # Persistent by default, so a rerun with the same judge costs no judge calls.
         cache_path = load_settings().resolved_judge_cache_path()
-    families, statuses = load_families(metrics, MetricOptions(judge=judge, cache_path=cache_path))
+    options = MetricOptions(
+        judge=judge,
+        cache_path=cache_path,
+        extra={"protocol": protocol, "caption_model": caption_model or None},
+    )
+    families, statuses = load_families(metrics, options)
     scorer = InstanceScorer(families, statuses, Path(predictions_load.root).resolve(), load.root)
     try:
         scores = scorer.score_all(instances, predicted, workers=workers, progress=progress)
@@ -144,6 +157,8 @@ def evaluate(
             "predictions_lines": len(predicted),
             "predictions_problems": list(predictions_load.problems),
             "unmatched_predictions": [list(key) for key in unmatched],
+            "protocol": protocol,
+            "captions": caption_model or OFFLINE_CAPTIONS,
         },
     )
     write_report(report, Path(out), plots=plots)

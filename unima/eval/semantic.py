@@ -3,11 +3,16 @@
 Per instance (definitions also in docs/metrics.md):
 
 - **SC**: every reference item and every predicted item is turned into dense text
-  (``unima.eval.x2caption``) and spliced into its text as ``<tagN: caption>``; a missing or
-  unreadable predicted item becomes ``<tagN: [missing]>``. The judge compares the whole
-  prediction with the whole reference (one call per instance, not per item: the rubric is
-  intent-aware, and an item may answer the request under another tag number) and scores
-  agreement 1-5, mapped to ``(s - 1) / 4 * 100``. Following the abs convention of
+  (``unima.eval.x2caption``: a ``--caption-model`` that sees the media, or offline perception
+  captions) and spliced into its text as ``<tagN: caption>``; a missing or unreadable predicted
+  item becomes ``<tagN: [missing]>``. The judge compares the whole prediction with the whole
+  reference (one call per instance, not per item: the rubric is intent-aware, and an item may
+  answer the request under another tag number) and scores agreement 1-5, mapped to
+  ``(s - 1) / 4 * 100``. Protocol ``unim`` (default, the released code's): the judge sees the
+  captioned reference and prediction only, **not the request** (rubric ``unim_semantic``,
+  ``judge_sc_unim.j2``), and bare ``<image>`` tags are bound to items
+  (``number_bare_placeholders``). Protocol ``unima``: the judge also sees the request
+  (rubric ``semantic``, ``judge_sc.j2``). Following the abs convention of
   ``unima.eval.records.abs_rel``: a declined instance (failed or empty prediction) has no SC
   (``None``, left out of the mean), one without a prediction line scores 0. An unparseable judge
   reply gives ``None`` and is counted (``unparseable_replies``), never turned into a score.
@@ -24,11 +29,13 @@ Per instance (definitions also in docs/metrics.md):
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 from unima.eval.judges.base import Judge, JudgeVerdict, to_percent
 from unima.eval.judges.cache import JudgeCache
 from unima.eval.judges.resolve import resolve_judge
+from unima.eval.protocols import check_protocol
 from unima.eval.records import (
     InstanceContext,
     Metric,
@@ -38,7 +45,14 @@ from unima.eval.records import (
     supporting_rate_value,
 )
 from unima.eval.sqcs import sqcs_values
-from unima.eval.x2caption import Captioner, caption_items, expand_placeholders
+from unima.eval.x2caption import (
+    Captioner,
+    VisionCaptioner,
+    caption_items,
+    captioner_label,
+    expand_placeholders,
+    number_bare_placeholders,
+)
 from unima.llm.chat_models import chat_model_from_spec
 
 
@@ -46,49 +60,73 @@ class JudgedMetric(Metric):
     """A metric family that builds its judge (and optional captioner) lazily, once, from options.
 
     ``options.judge`` is the judge spec, ``options.cache_path`` the judge cache database
-    (``None``: an in-memory cache for this run), ``options.extra["captioner"]`` an optional
-    chat model spec for X2Caption.
+    (``None``: an in-memory cache for this run; it also keeps model captions),
+    ``options.extra["caption_model"]`` an optional chat model spec for X2Caption (a
+    ``VisionCaptioner``; ``None``: offline perception captions), ``options.extra["protocol"]``
+    the judging protocol (``unima.eval.protocols``; default ``unim``, the released code's).
+    ``judge`` and ``captioner`` given here (tests, library callers) replace the specs.
     """
 
-    def __init__(self, options: MetricOptions | None = None, *, judge: Judge | None = None) -> None:
+    def __init__(
+        self,
+        options: MetricOptions | None = None,
+        *,
+        judge: Judge | None = None,
+        captioner: Captioner | None = None,
+    ) -> None:
         super().__init__(options)
         self._judge = judge
-        self._captioner: Captioner | None = None
-        self._captioner_ready = False
+        self._cache: JudgeCache | None = None
+        self._captioner = captioner
+        self._captioner_ready = captioner is not None
         self._lock = threading.Lock()
+        self.protocol = check_protocol(self.options.extra.get("protocol"))
+
+    def _shared_cache(self) -> JudgeCache:
+        # Called under self._lock: one database for verdicts and captions.
+        if self._cache is None:
+            self._cache = JudgeCache(self.options.cache_path)
+        return self._cache
 
     @property
     def judge(self) -> Judge:
         with self._lock:
             if self._judge is None:
-                self._judge = resolve_judge(
-                    self.options.judge, cache=JudgeCache(self.options.cache_path)
-                )
+                self._judge = resolve_judge(self.options.judge, cache=self._shared_cache())
             return self._judge
+
+    @property
+    def caption_cache(self) -> JudgeCache | None:
+        """Where model captions persist (the judge cache database), once a captioner is set."""
+        with self._lock:
+            return self._shared_cache() if self._captioner is not None else None
 
     @property
     def captioner(self) -> Captioner | None:
         with self._lock:
             if not self._captioner_ready:
-                spec = self.options.extra.get("captioner")
+                spec = self.options.extra.get("caption_model")
                 if spec:
-                    # langchain_core (~0.1 s to import) comes with it; only a caption model needs it.
-                    from unima.eval.x2caption import ChatCaptioner
-
-                    self._captioner = ChatCaptioner(chat_model_from_spec(str(spec)))
+                    self._captioner = VisionCaptioner(chat_model_from_spec(str(spec)))
                 self._captioner_ready = True
             return self._captioner
 
+    def caption(
+        self, items: dict[str, Path | None] | dict[str, Path]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Captions of ``items`` (tag to file) and the problems, with this family's captioner."""
+        return caption_items(dict(items), captioner=self.captioner, cache=self.caption_cache)
+
     def predicted_captions(self, context: InstanceContext) -> tuple[dict[str, str], dict[str, str]]:
         """Captions of the prediction's items (``[missing]`` for unusable ones) and problems."""
-        return caption_items(context.predicted_items(), captioner=self.captioner)
+        return self.caption(context.predicted_items())
 
     def describe(self) -> dict[str, Any]:
-        captioner = self.captioner
         return {
             **super().describe(),
             "judge": self.judge.describe(),
-            "captioner": captioner.name if captioner else "perception",
+            "captioner": captioner_label(self.captioner),
+            "protocol": self.protocol,
         }
 
     def counters(self) -> dict[str, int]:
@@ -97,7 +135,9 @@ class JudgedMetric(Metric):
     def close(self) -> None:
         with self._lock:
             if self._judge is not None:
-                self._judge.close()
+                self._judge.close()  # a cached judge closes the shared database
+            elif self._cache is not None:
+                self._cache.close()
 
 
 def verdict_details(verdict: JudgeVerdict) -> dict[str, Any]:
@@ -123,8 +163,13 @@ class SemanticMetric(JudgedMetric):
     dimension = "semantic"
     produces = ("SC", "SQCS_abs", "SQCS_rel", "tau")
 
+    @property
+    def rubric(self) -> str:
+        """The judge rubric of this protocol: ``unim_semantic`` (no request) or ``semantic``."""
+        return "unim_semantic" if self.protocol == "unim" else "semantic"
+
     def score(self, context: InstanceContext) -> list[MetricValue]:
-        label = self.judge.label("semantic")
+        label = self.judge.label(self.rubric)
         tau = supporting_rate_value(context)
         semantic, details = self._semantic_value(context)
         semantic_abs, _ = abs_rel(semantic, context)
@@ -146,25 +191,31 @@ class SemanticMetric(JudgedMetric):
         reference = context.instance.output
         if reference is None:
             return None, {"reason": "the instance has no reference output"}
-        reference_captions, reference_problems = caption_items(
-            dict(context.reference_items()), captioner=self.captioner
-        )
+        reference_captions, reference_problems = self.caption(context.reference_items())
         predicted_captions, predicted_problems = self.predicted_captions(context)
+        predicted_content = context.prediction.content
+        reference_content = reference.content
+        if self.protocol == "unim":
+            # The released judges accept unnumbered tags (``<image>``): bind each to an item.
+            predicted_content = number_bare_placeholders(
+                predicted_content, tuple(context.prediction.modal)
+            )
+            reference_content = number_bare_placeholders(reference_content, tuple(reference.modal))
         # A mention of one of the request's items ("as <image1> shows") is a reference to that
         # input, captioned from its file, never a missing generated item. (A reference output
         # cannot mention an input: ``Side`` refuses a placeholder its own modal does not bind.)
-        input_captions, input_problems = caption_items(
-            context.input_references(context.prediction.content, context.prediction.modal.keys()),
-            captioner=self.captioner,
+        input_captions, input_problems = self.caption(
+            context.input_references(predicted_content, context.prediction.modal.keys())
         )
         payload = {
-            "request": context.instance.input.content,
-            "reference": expand_placeholders(reference.content, reference_captions, input_captions),
+            "reference": expand_placeholders(reference_content, reference_captions, input_captions),
             "prediction": expand_placeholders(
-                context.prediction.content, predicted_captions, input_captions
+                predicted_content, predicted_captions, input_captions
             ),
         }
-        verdict = self.judge.score("semantic", payload)
+        if self.protocol == "unima":
+            payload["request"] = context.instance.input.content
+        verdict = self.judge.score(self.rubric, payload)
         details = verdict_details(verdict)
         if input_captions:
             details["input_references"] = sorted(input_captions)

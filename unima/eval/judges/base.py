@@ -1,7 +1,7 @@
 """The judge interface: one rubric, one payload, one verdict.
 
-A judge scores a payload (texts the evaluation suite built from an instance) under one of three
-rubrics:
+A judge scores a payload (texts the evaluation suite built from an instance) under a rubric.
+The ``unima`` protocol (``--protocol unima``) uses three:
 
 - ``semantic`` (SC): intent-aware agreement of a prediction with the reference, 1-5;
   payload ``{"request", "reference", "prediction"}`` (dense texts: placeholders expanded to
@@ -11,6 +11,16 @@ rubrics:
   payload ``{"request", "content", "response", "items"}`` where ``content`` is the raw text with
   placeholders, ``response`` the dense text and ``items`` a list of
   ``{"tag", "modality", "caption", "present"}`` (``present`` false: the file is missing).
+
+The official protocol (``--protocol unim``, the default; the released UniM code) uses two:
+
+- ``unim_semantic`` (SC): the captioned prediction against the captioned reference, **without
+  the request**, 1-5; payload ``{"reference", "prediction"}``.
+- ``unim_interleaved`` (HC and SH): **one** call on the captioned response alone (no request, no
+  reference, no item list), two 1-5 scores; payload ``{"response", "content", "items"}``
+  (``content`` and ``items`` feed the offline proxy's cues; an LLM judge sees ``response``
+  only). The verdict's ``score`` is the coherence score, and ``details["scores"]`` holds both
+  (``{"coherence": c, "style": s}``; ``paired_scores``).
 
 Every judge is deterministic for a given payload or says why not (an LLM at temperature 0 is
 as close as a remote model gets; the cache in ``unima.eval.judges.cache`` makes reruns exact).
@@ -27,14 +37,18 @@ from typing import Any, Literal
 
 from unima.errors import ConfigError
 
-Rubric = Literal["semantic", "coherence", "style"]
-RUBRICS: tuple[str, ...] = ("semantic", "coherence", "style")
+Rubric = Literal["semantic", "coherence", "style", "unim_semantic", "unim_interleaved"]
+RUBRICS: tuple[str, ...] = ("semantic", "coherence", "style", "unim_semantic", "unim_interleaved")
+# A rubric whose one verdict carries several scores, and their names (``details["scores"]``).
+PAIRED_RUBRICS: dict[str, tuple[str, ...]] = {"unim_interleaved": ("coherence", "style")}
 
 # The template (unima/prompts/<name>.j2) that carries each rubric for LLM judges.
 RUBRIC_TEMPLATES: dict[str, str] = {
     "semantic": "judge_sc",
     "coherence": "judge_hc",
     "style": "judge_sh",
+    "unim_semantic": "judge_sc_unim",
+    "unim_interleaved": "judge_ics_unim",
 }
 
 SCALE_LOW, SCALE_HIGH = 1.0, 5.0
@@ -70,6 +84,21 @@ def to_percent(score: float | None) -> float | None:
         return None
     clipped = min(SCALE_HIGH, max(SCALE_LOW, float(score)))
     return round((clipped - SCALE_LOW) / (SCALE_HIGH - SCALE_LOW) * 100.0, 2)
+
+
+def paired_scores(verdict: JudgeVerdict, rubric: str) -> dict[str, float | None]:
+    """The named scores of a paired rubric's verdict (``None`` each when there are none).
+
+    Raises:
+        ConfigError: When ``rubric`` is not a paired rubric.
+    """
+    if rubric not in PAIRED_RUBRICS:
+        raise ConfigError(f"rubric {rubric!r} gives one score; paired: {', '.join(PAIRED_RUBRICS)}")
+    stored = verdict.details.get("scores") or {}
+    return {
+        name: (float(stored[name]) if stored.get(name) is not None else None)
+        for name in PAIRED_RUBRICS[rubric]
+    }
 
 
 def canonical_payload(payload: dict[str, Any]) -> str:

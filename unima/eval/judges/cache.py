@@ -5,6 +5,10 @@ Entries are keyed by (judge name, prompt hash, input hash): the judge name names
 version), and the input hash is the sha256 of the canonical payload JSON. Unparseable replies are
 cached too (a rerun must reproduce the same count of them); ``purge_unparseable`` removes them
 when a fresh try is wanted. Transport failures (no reply at all) are never cached.
+
+The same database keeps X2Caption's model captions (table ``captions``), keyed by captioner name,
+caption prompt version and item key (file sha256, modality, bound): a rerun with the same
+``--caption-model`` sends no media again.
 """
 
 from __future__ import annotations
@@ -32,6 +36,16 @@ CREATE TABLE IF NOT EXISTS verdicts (
     details TEXT NOT NULL,
     created REAL NOT NULL,
     PRIMARY KEY (judge, prompt_hash, input_hash)
+)
+"""
+CAPTIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS captions (
+    captioner TEXT NOT NULL,
+    version TEXT NOT NULL,
+    item TEXT NOT NULL,
+    caption TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (captioner, version, item)
 )
 """
 
@@ -66,6 +80,7 @@ class JudgeCache:
             if path is not None:
                 self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute(SCHEMA)
+            self._connection.execute(CAPTIONS_SCHEMA)
             self._connection.commit()
         except sqlite3.Error as error:
             raise ConfigError(
@@ -122,6 +137,24 @@ class JudgeCache:
                     json.dumps(verdict.details, sort_keys=True, default=str),
                     time.time(),
                 ),
+            )
+            self._connection.commit()
+
+    def get_caption(self, captioner: str, version: str, key: str) -> str | None:
+        """A stored X2Caption caption, or ``None`` on a miss."""
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT caption FROM captions WHERE captioner = ? AND version = ? AND item = ?",
+                (captioner, version, key),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_caption(self, captioner: str, version: str, key: str, caption: str) -> None:
+        """Store an X2Caption caption of ``captioner`` for the item ``key``."""
+        with self._lock:
+            self._connection.execute(
+                "INSERT OR REPLACE INTO captions VALUES (?, ?, ?, ?, ?)",
+                (captioner, version, key, caption, time.time()),
             )
             self._connection.commit()
 

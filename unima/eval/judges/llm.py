@@ -1,7 +1,9 @@
 """``LlmJudge``: any LangChain chat model as a judge, with templated rubrics and checked replies.
 
-The rubric text lives in ``unima/prompts/judge_{sc,hc,sh}.j2`` (``unima-step:`` header, ``---``
-between system and user parts). A reply must be a JSON object with an integer ``score`` from 1
+The rubric text lives in ``unima/prompts/judge_{sc,hc,sh}.j2`` (protocol ``unima``) and
+``judge_sc_unim.j2`` / ``judge_ics_unim.j2`` (protocol ``unim``) (``unima-step:`` header, ``---``
+between system and user parts). The ``unim_interleaved`` reply carries two scores,
+``coherence`` and ``style_consistency`` (as the released ICS judge's), both required. A reply must be a JSON object with an integer ``score`` from 1
 to 5 (the keys ``coherence`` / ``style_consistency`` of the released UniM judge are accepted as
 aliases) and optionally a ``reason``. Anything else is an unparseable reply: the verdict has
 ``score=None`` and ``parse_ok=False``, the judge counts it, and the metric reports the instance
@@ -26,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from unima.errors import ReasonerError
 from unima.eval.judges.base import (
+    PAIRED_RUBRICS,
     RUBRIC_TEMPLATES,
     Judge,
     JudgeVerdict,
@@ -44,6 +47,12 @@ SCORE_ALIASES: dict[str, tuple[str, ...]] = {
     "semantic": ("score",),
     "coherence": ("score", "coherence"),
     "style": ("score", "style_consistency", "style"),
+    "unim_semantic": ("score",),
+}
+# The keys of each score of a paired rubric's reply (the released ICS judge's own names first).
+PAIRED_ALIASES: dict[str, tuple[str, ...]] = {
+    "coherence": ("coherence", "holistic_coherence", "HC"),
+    "style": ("style_consistency", "stylistic_harmony", "style", "SH"),
 }
 
 
@@ -70,16 +79,44 @@ def parse_reply(rubric: str, reply: str) -> JudgeReply:
         ReasonerError: When the reply holds no JSON object or its score is not 1-5.
     """
 
+    data = _reply_object(reply)
+    return _checked(
+        next((data[key] for key in SCORE_ALIASES[rubric] if key in data), None),
+        str(data.get("reason", "")),
+        reply,
+    )
+
+
+def parse_paired_reply(rubric: str, reply: str) -> dict[str, JudgeReply]:
+    """Validate a reply of a paired rubric (``unim_interleaved``): every named score 1-5.
+
+    Raises:
+        ReasonerError: When the reply holds no JSON object or a score is missing or not 1-5.
+    """
+    data = _reply_object(reply)
+    reason = str(data.get("reason", ""))
+    return {
+        name: _checked(
+            next((data[key] for key in PAIRED_ALIASES[name] if key in data), None), reason, reply
+        )
+        for name in PAIRED_RUBRICS[rubric]
+    }
+
+
+def _reply_object(reply: str) -> dict[str, Any]:
     data = extract_json(reply)
     if not isinstance(data, dict):
         raise ReasonerError(f"the judge reply is JSON but not an object: {reply[:200]!r}")
-    score = next((data[key] for key in SCORE_ALIASES[rubric] if key in data), None)
+    return data
+
+
+def _checked(score: Any, reason: str, reply: str) -> JudgeReply:
     if isinstance(score, float) and score.is_integer():
         score = int(score)
     if isinstance(score, bool) or not isinstance(score, int):
         raise ReasonerError(f"the judge reply has no integer score 1-5: {reply[:200]!r}")
     try:
-        return JudgeReply(score=score, reason=str(data.get("reason", "")))
+        return JudgeReply(score=score, reason=reason)
     except ValidationError as error:
         raise ReasonerError(f"the judge score {score!r} is outside 1-5: {reply[:200]!r}") from error
 
@@ -137,6 +174,15 @@ class LlmJudge(Judge):
             )
         raw = _message_text(message)
         try:
+            if rubric in PAIRED_RUBRICS:
+                replies = parse_paired_reply(rubric, raw)
+                first = replies[PAIRED_RUBRICS[rubric][0]]
+                return JudgeVerdict(
+                    score=float(first.score),
+                    reason=first.reason,
+                    raw=raw[:MAX_RAW_CHARS],
+                    details={"scores": {name: float(r.score) for name, r in replies.items()}},
+                )
             reply = parse_reply(rubric, raw)
         except ReasonerError as error:
             self.counters.add("unparseable_replies")

@@ -13,7 +13,12 @@ label starting with ``proxy:``.
   above 1, in proportion: ``s - (s - 1) * 0.5 * missing share``. A prediction without any word
   scores 1.
 - ``coherence`` (HC) and ``style`` (SH): the weighted structural and lexical cues of
-  ``unima.eval.judges.cues``, mapped to ``1 + 4 * weighted cue mean``.
+  ``unima.eval.judges.cues``, mapped to ``1 + 4 * weighted cue mean``. Their label says
+  ``structural only``: on the 58 released judged HC/SH responses their Spearman correlation with
+  the judge is 0.21 (HC) and 0.05 (SH) (``docs/measurements/hcsh_proxy_correlation.py``,
+  docs/metrics.md "HC / SH / ICS"), so reports keep them out of the headline tables.
+- ``unim_semantic`` is scored like ``semantic`` (the proxy never reads the request), and
+  ``unim_interleaved`` gives both cue scores in one verdict (``details["scores"]``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from unima.eval.judges.cues import (
     weighted,
     words,
 )
+from unima.eval.labels import STRUCTURAL_ONLY
 from unima.eval.x2caption import MISSING_CAPTION
 
 PROXY_VERSION = "proxy-1"
@@ -44,7 +50,7 @@ PROXY_VERSION = "proxy-1"
 # describes its media must not pass as one that delivers them.
 MISSING_ITEM_PENALTY = 0.5
 EXPANDED_ITEM = re.compile(r"<(?:image|audio|video|document|code|threeD)\d+: (.*?)>")
-CUES_LABEL = "proxy:cues-v1"
+CUES_LABEL = f"proxy:cues-v1 ({STRUCTURAL_ONLY})"
 CHUNK_WORDS = 160  # all-MiniLM-L6-v2 reads 256 word pieces; 160 words stay inside it
 # (cosine similarity, 1-5 score) anchors of the SC mapping; linear between them.
 SC_ANCHORS: tuple[tuple[float, float], ...] = (
@@ -88,7 +94,7 @@ class ProxyJudge(Judge):
             return self._embedder
 
     def label(self, rubric: str) -> str:
-        if check_rubric(rubric) == "semantic":
+        if check_rubric(rubric) in ("semantic", "unim_semantic"):
             return f"proxy:{getattr(self._embedder, 'name', 'all-MiniLM-L6-v2')}"
         return CUES_LABEL
 
@@ -108,8 +114,29 @@ class ProxyJudge(Judge):
     def score(self, rubric: str, payload: dict[str, Any]) -> JudgeVerdict:
         check_rubric(rubric)
         self.counters.add("judge_calls")
-        if rubric == "semantic":
+        if rubric in ("semantic", "unim_semantic"):
             return self._semantic(payload)
+        if rubric == "unim_interleaved":
+            coherence = self._cues_verdict("coherence", payload)
+            style = self._cues_verdict("style", payload)
+            return JudgeVerdict(
+                score=coherence.score,
+                reason=f"coherence: {coherence.reason}; style: {style.reason}",
+                raw=json.dumps(
+                    {"coherence": coherence.details["cues"], "style": style.details["cues"]},
+                    sort_keys=True,
+                ),
+                details={
+                    "scores": {"coherence": coherence.score, "style": style.score},
+                    "cues": {
+                        "coherence": coherence.details["cues"],
+                        "style": style.details["cues"],
+                    },
+                },
+            )
+        return self._cues_verdict(rubric, payload)
+
+    def _cues_verdict(self, rubric: str, payload: dict[str, Any]) -> JudgeVerdict:
         cues = coherence_cues(payload) if rubric == "coherence" else style_cues(payload)
         weights = HC_WEIGHTS if rubric == "coherence" else SH_WEIGHTS
         score = round(1.0 + 4.0 * weighted(cues, weights), 4)
