@@ -153,3 +153,59 @@ def chains(
     if summary.failed:
         raise typer.Exit(1)  # the folder is consistent; a re-run asks for the failed items
 
+
+@train_app.command("tmpo")
+def tmpo(
+    stage: Annotated[
+        str,
+        typer.Option("--stage", help="sft (gold chains) or grpo (rewards, from the SFT model)."),
+    ],
+    config: Annotated[
+        Path, typer.Option("--config", help="The training CONFIG.yaml (docs/tmpo.md).")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Run folder (default: the config's output_dir); <out>/<stage>."),
+    ] = None,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart", help="Delete the stage's checkpoints and start anew instead of resuming."
+        ),
+    ] = False,
+) -> None:
+    """Fine-tune with TMPO: SFT on gold chains, then GRPO; a re-run resumes its last checkpoint."""
+    from rich.table import Table
+
+    from unima.train.trainers.config import load_config
+    from unima.train.trainers.grpo import train_grpo
+    from unima.train.trainers.runs import STAGES
+    from unima.train.trainers.sft import train_sft
+
+    if stage not in STAGES:
+        raise fail(f"--stage takes sft or grpo, not {stage!r}")
+    try:
+        settings = load_config(config)
+        if out is not None:
+            settings = settings.model_copy(update={"output_dir": out.expanduser().resolve()})
+        train = train_sft if stage == "sft" else train_grpo
+        result = train(settings, config_path=config, restart=restart)
+    except UnimaError as error:
+        raise fail(str(error), error) from error
+    table = Table(title=f"TMPO {stage}", show_header=False, box=None)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    resumed = f" (resumed from {result.resumed_from.name})" if result.resumed_from else ""
+    table.add_row("steps", f"{result.steps}{resumed} on {result.examples} example(s)")
+    table.add_row("loss", f"{result.loss:.4f} mean, {result.last_loss:.4f} last step")
+    for name, mean in result.reward_means.items():
+        table.add_row(f"reward {markup_safe(name)}", f"{mean:.3f} mean over steps")
+    table.add_row("time", f"{result.seconds:.1f} s")
+    console.print(table)
+    # Paths on their own lines, never cut or folded: they are what the user copies next.
+    for label, path in (
+        ("checkpoints", result.stage_dir),
+        ("model", result.final_dir),
+        ("run record", result.record_path),
+    ):
+        console.print(f"{label}: {path}", markup=False, highlight=False, soft_wrap=True)
