@@ -273,3 +273,28 @@ def test_final_model_loads_through_the_transformers_spec(workspace: dict[str, Pa
     prompt = json.loads(workspace["chains"].read_text().splitlines()[0])["prompt"]
     reply = chat.invoke([HumanMessage(prompt)])
     assert "<think>" in str(reply.content) and "Perceptual simulation" in str(reply.content)
+
+
+def test_a_missing_library_names_the_train_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unima.errors import MissingExtraError
+    from unima.train.trainers.sft import train_sft
+
+    chains = write_chains(tmp_path / "chains")
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text("{}")
+    config = load_config(write_config(tmp_path, tmp_path / "model", chains))
+    monkeypatch.setitem(__import__("sys").modules, "peft", None)
+    with pytest.raises(MissingExtraError, match=r'pip install "unima\[train\]"'):
+        train_sft(config)
+
+
+def test_half_precision_on_the_cpu_is_refused(tmp_path: Path) -> None:
+    from unima.train.trainers.models import precision
+
+    chains = write_chains(tmp_path / "chains")
+    config = load_config(write_config(tmp_path, tmp_path / "model", chains, dtype="bfloat16"))
+    with pytest.raises(ConfigError, match="dtype bfloat16 needs a GPU"):
+        precision(config)
+    assert precision(config.model_copy(update={"dtype": "auto"})).dtype_name == "float32"
