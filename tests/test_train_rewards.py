@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 
 from unima.errors import ConfigError
+from unima.reasoners.tom.chain import ToMChain, format_answer
+from unima.reasoners.tom.questions import read_question
+from unima.trace.schema import MentalState
 from unima.train.items import encode_label
 from unima.train.rewards import (
     RewardWeights,
@@ -312,3 +315,42 @@ def test_trl_reward_functions_decode_structured_labels() -> None:
     answer = "<think>x</think><answer>{'techniques': ['Smears', 'Doubt']}</answer>"
     label = encode_label(frozenset({"Smears", "Slogans"}))
     assert content(["p"], [answer], task=["DPTM"], label_json=[label], options=[[]]) == [0.5]
+
+
+def test_the_tom_reasoners_own_chain_format_scores_full_structure() -> None:
+    # The ToM reasoning mode writes its plans with ``format_answer``: the same format.
+    question = read_question(
+        "The person in video says: I feel so lonely. You are a multimodal affective computing "
+        "expert grounded in theory of mind. Provide your reasoning following the steps above, "
+        "then choose exactly one label from: happy, sad, neutral, and output exactly "
+        "{'emotion': 'label'}."
+    )
+    assert question is not None and question.level == 1
+    states = tuple(
+        MentalState(level=1, step=step, cue=cue, modality="text", state=state, confidence=0.5)
+        for step, cue, state in (
+            ("perceptual_simulation", 'affect word "so lonely"', "'lonely' signals sadness"),
+            ("mental_state_hypothesis", "1 cue", "an unpleasant state; words name sadness"),
+            ("perspective_taking", "the subject's view", "she feels sad now"),
+            ("label", "the options", "sad"),
+        )
+    )
+    text = format_answer(question, ToMChain(1, states, {"emotion": "sad"}, 0.5, "perception"))
+    assert structure_reward(text, 1) == 1.0
+    assert content_reward(text, "MER", "sad") == 1.0
+    assert consistency_reward(text, "MER") == 1.0
+
+
+def test_true_false_tasks_read_the_concept_the_chain_argues() -> None:
+    sarcastic = chain(
+        "Perceptual simulation: 'oh great, another meeting' with a flat voice.",
+        "Second-order reasoning: she does not mean it; she is being sarcastic.",
+        "Label: true",
+        answer="true",
+    )
+    assert consistency_reward(sarcastic, "SD") == 1.0
+    assert consistency_reward(sarcastic.replace("<answer>true", "<answer>false"), "SD") == 0.0
+    sincere = sarcastic.replace("she is being sarcastic", "she isn't sarcastic at all")
+    assert consistency_reward(sincere.replace("<answer>true", "<answer>false"), "SD") == 1.0
+    funny = chain("Perceptual simulation: the punchline is not funny.", answer="false")
+    assert consistency_reward(funny, "HU") == 1.0

@@ -10,7 +10,8 @@ What the process and consistency rewards read in a chain:
 - ``grounded(sentence, cues)``: whether a sentence refers to a cue of the input (the phrase,
   or one of its distinctive words, as whole words).
 - ``last_label(text, labels)``: the last label of a set a text names, skipping negated ones
-  ("not happy" argues for no label).
+  ("not happy" argues for no label); ``argued_truth`` reads a true/false task's concept
+  ("sarcastic", "not funny").
 """
 
 from __future__ import annotations
@@ -79,6 +80,16 @@ GENERIC_WORDS = frozenset(
     "the and that this with from have what when your you are was were they them their there "
     "then than very really just like delivery colours colors pitch voice tone words says".split()
 )
+# What a true/false task's "true" means, so a chain arguing "she is being sarcastic" argues
+# "true" (and "not sarcastic" "false") without writing the label word.
+YES_NO_CONCEPTS: dict[str, frozenset[str]] = {
+    "SD": frozenset(
+        "sarcastic sarcasm sarcastically ironic irony ironically mocking mockery".split()
+    ),
+    "HU": frozenset(
+        "humorous humour humor funny joke jokes joking punchline laughable amusing witty".split()
+    ),
+}
 MIN_GROUNDING_WORD = 4
 MAX_LABEL_WORDS = 5
 
@@ -132,6 +143,19 @@ def last_label(text: str, labels: Sequence[str]) -> str | None:
                 best = candidate
             break
     return best[2] if best else None
+
+
+def argued_truth(text: str, concept: frozenset[str]) -> str | None:
+    """``"true"`` when the last word of ``concept`` in ``text`` is affirmed, ``"false"`` when a
+    negator ("not", "no", "n't" ...) up to three words before negates it, ``None`` when the
+    text never names the concept."""
+    tokens = normalise_text(text).split()
+    for position in range(len(tokens) - 1, -1, -1):
+        if tokens[position] in concept:
+            scope = tokens[max(0, position - NEGATION_SCOPE) : position]
+            negated = any(word in NEGATORS or word == "t" for word in scope)
+            return "false" if negated else "true"
+    return None
 
 
 def mentions(text: str, phrase: str) -> bool:

@@ -20,7 +20,8 @@ These are unima's definitions, each a plain function with hand-computed tests:
   attributes. A chain attributing nothing, or only ungrounded states, gets 0.
 - ``consistency_reward``: whether the reasoning (the think block before its label line) argues
   for the answer it gives: for a label task, 1 when the last label it names equals the
-  answered one, else 0 (EBIA: the mean over emotion and intent); for set, tuple and free-text
+  answered one, else 0 (SD and HU: what its last mention of sarcasm or humour affirms, "not
+  sarcastic" arguing "false"; EBIA: the mean over emotion and intent); for set, tuple and free-text
   answers, the share of the answer's parts that the reasoning names. With an NLI model
   (``EntailmentModel``), the probability that the reasoning entails "The answer is X." instead.
 
@@ -50,6 +51,8 @@ from unima.train.completions import (
 from unima.train.items import decode_label
 from unima.train.mental_states import (
     REQUIRED_KINDS,
+    YES_NO_CONCEPTS,
+    argued_truth,
     grounded,
     last_label,
     mentions,
@@ -178,19 +181,22 @@ def consistency_reward(
         probability = float(nli.entail(reasoning, f"The answer is {_spoken(answered)}."))
         return min(1.0, max(0.0, probability))
     if spec.kind == "label":
-        return 1.0 if last_label(reasoning, options or spec.labels) == answered else 0.0
+        argued = None
+        if spec.code in YES_NO_CONCEPTS:
+            argued = argued_truth(reasoning, YES_NO_CONCEPTS[spec.code])
+        if argued is None:
+            argued = last_label(reasoning, options or spec.labels)
+        return 1.0 if argued == answered else 0.0
     if spec.kind == "emotion_intent":
-        argued = (
+        pair = (
             last_label(reasoning, spec.labels),
             last_label(reasoning, spec.secondary_labels),
         )
-        return (
-            sum(
-                value is not None and value == guess
-                for value, guess in zip(argued, answered, strict=True)
-            )
-            / 2
-        )
+        right = [
+            value is not None and value == guess
+            for value, guess in zip(pair, answered, strict=True)
+        ]
+        return sum(right) / 2
     parts = _answer_parts(spec, answered)
     if not parts:
         return 1.0 if spec.kind in SET_KINDS else 0.0  # "none" needs no argument
