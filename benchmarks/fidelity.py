@@ -81,6 +81,10 @@ OFFICIAL_SAMPLES: tuple[OfficialSample, ...] = (
     OfficialSample("audio", "sample_data/aud1-cut-22sec_HH5V2nGG.mp3", 49.4, ISSUE_RUN, "cut"),
 )
 CALIBRATION_ORDER = ("clean", "noisy", "noisier", "cut")
+# The read-only mirror stores some large binary files cut to a multiple of 256 KiB (the sample
+# video no longer decodes to its end); a sample of exactly such a size may be such a copy, and
+# its score need not match one computed on the released file.
+SUSPECT_BLOCK = 256 * 1024
 
 
 def export_mirror(target: Path) -> Path | None:
@@ -138,6 +142,8 @@ def official_rows(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             row.update(unima=None, judge=None, failed_reason=f"{sample.path} is not in {folder}")
         else:
             row.update(score(sample.modality, path))
+            row["size_bytes"] = path.stat().st_size
+            row["maybe_truncated"] = row["size_bytes"] % SUSPECT_BLOCK == 0
         unima = row["unima"]
         official = sample.official
         row["difference"] = (
@@ -262,10 +268,15 @@ def print_report(results: dict[str, Any]) -> None:
             shown = f"{unima:.2f}" if unima is not None else f"null ({row['failed_reason']})"
             official = "-" if row["official"] is None else f"{row['official']:.2f}"
             difference = "-" if row["difference"] is None else f"{row['difference']:+.2f}"
-            table.add_row(
-                row["file"], row["modality"], shown, official, difference, row["provenance"]
-            )
+            name = row["file"] + (" (*)" if row.get("maybe_truncated") else "")
+            table.add_row(name, row["modality"], shown, official, difference, row["provenance"])
         console.print(table)
+        if any(row.get("maybe_truncated") for row in results["official_rows"]):
+            console.print(
+                "(*) the file's size is an exact multiple of 256 KiB: this copy may be cut short "
+                "(the read-only mirror stores some large files so); its score may not be the "
+                "released file's"
+            )
         calibration = results["audio_calibration"]
         pairs = ", ".join(
             f"{role} {unima if unima is not None else 'null'} (official {official})"
@@ -320,7 +331,10 @@ def main() -> None:
         calibration: dict[str, Any] = {}
         if official is not None:
             if not official.is_dir():
-                parser.error(f"--official {official} is not a folder")
+                parser.error(
+                    f"the official folder {official} (--official or "
+                    "UNIMA_OFFICIAL_SAMPLES) is not a folder"
+                )
             rows, calibration = official_rows(official)
         synthetic_folder = folder / "synthetic"
         synthetic_folder.mkdir()
