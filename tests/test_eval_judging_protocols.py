@@ -22,6 +22,7 @@ from unima.eval.judges.llm import LlmJudge
 from unima.eval.judges.proxy import ProxyJudge
 from unima.eval.protocols import OFFLINE_CAPTIONS, check_protocol
 from unima.eval.records import InstanceContext, MetricOptions, MetricValue
+from unima.eval.reference_captions import ReferenceCaptions, reference_captions_folder
 from unima.eval.semantic import SemanticMetric
 from unima.eval.x2caption import (
     CAPTION_PROMPT_VERSION,
@@ -333,3 +334,63 @@ def test_the_command_takes_a_protocol_and_refuses_an_unknown_one(tmp_path: Path)
     assert written["families"]["coherence"]["description"]["captioner"] == OFFLINE_CAPTIONS
     bad = CliRunner().invoke(app, [*common, "--out", str(tmp_path / "B"), "--protocol", "paper"])
     assert bad.exit_code == 1 and "unknown judging protocol 'paper'" in " ".join(bad.output.split())
+
+
+def test_the_official_sc_reads_the_released_pre_captioned_reference(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    captioned = tmp_path / "release" / "qapairs_caption"
+    captioned.mkdir(parents=True)
+    released_text = "RELEASED: lighthouses flash <image1:a white tower with a beam at night>."
+    record = {"domain": "Natural Science", "subdomain": "Physics", "id": "7"}  # other spellings
+    record["output"] = {"content": released_text, "modal": {"image1": "image/ref.png"}}
+    (captioned / "all.jsonl").write_text(json.dumps(record) + "\n" + "not json\n")
+    assert reference_captions_folder(tmp_path / "release") == captioned
+    assert reference_captions_folder(captioned) == captioned
+    assert reference_captions_folder(tmp_path) is None
+    loaded = ReferenceCaptions(captioned)
+    assert len(loaded) == 1 and loaded.problem_count == 1
+    assert loaded.content(("natural_science", "physics", "7")) == released_text
+
+    content = "Lighthouses flash. <image1> shows it."
+    options = {"reference_captions": str(captioned)}
+    official = ScriptedChatModel(script={"judge_sc_unim": '{"score": 5}'})
+    metric = SemanticMetric(MetricOptions(extra=options), judge=LlmJudge(official, model_name="j"))
+    scored = by_name(metric.score(context_for(files, content, {"image1": "media/beam.png"})))
+    assert scored["SC"].details["reference_text"] == "released captions (qapairs_caption)"
+    assert f"REFERENCE:\n{released_text}" in sent_text(official)
+    assert "1 answers" in metric.describe()["reference_text"]
+    variant = ScriptedChatModel(script={"judge_sc": '{"score": 5}'})
+    SemanticMetric(
+        MetricOptions(extra={**options, "protocol": "unima"}),
+        judge=LlmJudge(variant, model_name="j"),
+    ).score(context_for(files, content, {"image1": "media/beam.png"}))
+    assert "RELEASED" not in sent_text(variant)  # unima's variant captions the reference itself
+
+
+def test_the_runner_finds_the_release_s_captions_and_names_them(tmp_path: Path) -> None:
+    from unima.eval.runner import evaluate
+    from unima.eval.synthetic import write_predictions, write_synthetic_dataset
+
+    release = tmp_path / "release"
+    instances_file = write_synthetic_dataset(release, 2, seed=5)
+    predictions = write_predictions(instances_file, tmp_path / "run")
+    (release / "qapairs_placeholder").mkdir()
+    instances_file.rename(release / "qapairs_placeholder" / "all.jsonl")
+    (release / "qapairs_caption").mkdir()
+    (release / "qapairs_caption" / "all.jsonl").write_text("")
+    common = {"metrics": ["structure"], "cache_path": tmp_path / "c.db", "plots": False}
+    report = evaluate(release, predictions, tmp_path / "A", **common)
+    folder = (release / "qapairs_caption").resolve()
+    assert report.source["reference_text"] == f"released captions: {folder}"
+    assert report.counts["instances"] == 2
+    variant = evaluate(release, predictions, tmp_path / "B", protocol="unima", **common)
+    assert variant.source["reference_text"] == "captioned by unima"
+    with pytest.raises(ConfigError, match="reference captions folder"):
+        evaluate(
+            release,
+            predictions,
+            tmp_path / "C",
+            reference_captions=tmp_path / "absent",
+            **common,
+        )

@@ -89,6 +89,14 @@ def evaluate_unim(
             "captions every item for the judges; default: offline perception captions.",
         ),
     ] = None,
+    reference_captions: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference-captions",
+            help="The release's pre-captioned answers (qapairs_caption/) the official SC judge "
+            "reads as the reference; default: the one inside --data, if any.",
+        ),
+    ] = None,
 ) -> None:
     """Score predictions on StS/LeS, SC/GQ/SQCS/tau and HC/SH/ICS; write REPORT_DIR."""
     from unima.bench.records import Selection
@@ -127,6 +135,7 @@ def evaluate_unim(
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
                 protocol=protocol,
                 caption_model=caption_model,
+                reference_captions=reference_captions,
             )
     except UnimaError as error:
         raise fail(str(error), error) from None

@@ -54,6 +54,8 @@ def render_markdown(report: Report) -> str:
         lines.append(f"- protocol: `{report.source['protocol']}`")
     if report.source.get("captions"):
         lines.append(f"- captions: {report.source['captions']}")
+    if report.source.get("reference_text"):
+        lines.append(f"- SC reference text: {report.source['reference_text']}")
     if report.source.get("fingerprint"):
         lines.append(f"- dataset fingerprint: `{report.source['fingerprint'][:16]}`")
     lines.append("")

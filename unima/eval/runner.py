@@ -35,6 +35,7 @@ from unima.eval.records import (
     MetricValue,
     supporting_rate_value,
 )
+from unima.eval.reference_captions import CAPTION_FOLDER, reference_captions_folder
 from unima.eval.report import FamilyStatus, Report, build_report
 from unima.eval.report_writer import write_report
 
@@ -72,6 +73,7 @@ def evaluate(
     progress: ProgressCallback | None = None,
     protocol: str = DEFAULT_PROTOCOL,
     caption_model: str | None = None,
+    reference_captions: Path | None = None,
 ) -> Report:
     """Score ``predictions`` against the dataset at ``data`` and write the report under ``out``.
 
@@ -93,6 +95,10 @@ def evaluate(
             (unima's variant); docs/metrics.md, "Judges and provenance".
         caption_model: a chat model spec that captions every item for the judges (X2Caption,
             seeing the media); ``None``: offline perception captions, labelled as such.
+        reference_captions: the release's pre-captioned answers (a ``qapairs_caption/`` folder)
+            that the official protocol's SC judge reads as the reference text; ``None``: the
+            one inside ``data`` when ``data`` is a release folder, else unima captions the
+            references. Ignored under ``protocol="unima"``.
 
     Returns:
         The report, also written to ``out``.
@@ -104,6 +110,15 @@ def evaluate(
     if workers < 1:
         raise ConfigError(f"workers must be at least 1, got {workers}")
     protocol = check_protocol(protocol)
+    if reference_captions is not None and not Path(reference_captions).exists():
+        raise ConfigError(
+            f"the reference captions folder {reference_captions} does not exist; give the "
+            f"release's {CAPTION_FOLDER}/ folder or leave the option out"
+        )
+    if reference_captions is None:
+        reference_captions = reference_captions_folder(Path(data))
+    if protocol != "unim":
+        reference_captions = None
     selection = selection or Selection()
     loader = UnimLoader()
     load = loader.load(Path(data), media_root=media_root, on_invalid="skip", check_files=False)
@@ -121,7 +136,11 @@ def evaluate(
     options = MetricOptions(
         judge=judge,
         cache_path=cache_path,
-        extra={"protocol": protocol, "caption_model": caption_model or None},
+        extra={
+            "protocol": protocol,
+            "caption_model": caption_model or None,
+            "reference_captions": str(reference_captions) if reference_captions else None,
+        },
     )
     families, statuses = load_families(metrics, options)
     scorer = InstanceScorer(families, statuses, Path(predictions_load.root).resolve(), load.root)
@@ -159,6 +178,11 @@ def evaluate(
             "unmatched_predictions": [list(key) for key in unmatched],
             "protocol": protocol,
             "captions": caption_model or OFFLINE_CAPTIONS,
+            "reference_text": (
+                f"released captions: {Path(reference_captions).resolve()}"
+                if reference_captions
+                else "captioned by unima"
+            ),
         },
     )
     write_report(report, Path(out), plots=plots)

@@ -11,8 +11,11 @@ Per instance (definitions also in docs/metrics.md):
   ``(s - 1) / 4 * 100``. Protocol ``unim`` (default, the released code's): the judge sees the
   captioned reference and prediction only, **not the request** (rubric ``unim_semantic``,
   ``judge_sc_unim.j2``), and bare ``<image>`` tags are bound to items
-  (``number_bare_placeholders``). Protocol ``unima``: the judge also sees the request
-  (rubric ``semantic``, ``judge_sc.j2``). Following the abs convention of
+  (``number_bare_placeholders``); when the release's pre-captioned answers are at hand
+  (``options.extra["reference_captions"]``, a ``qapairs_caption/`` folder) the reference is
+  that captioned text, as the released pipeline has it (``unima.eval.reference_captions``).
+  Protocol ``unima``: the judge also sees the request (rubric ``semantic``, ``judge_sc.j2``),
+  and unima captions the reference itself. Following the abs convention of
   ``unima.eval.records.abs_rel``: a declined instance (failed or empty prediction) has no SC
   (``None``, left out of the mean), one without a prediction line scores 0. An unparseable judge
   reply gives ``None`` and is counted (``unparseable_replies``), never turned into a score.
@@ -44,6 +47,7 @@ from unima.eval.records import (
     abs_rel,
     supporting_rate_value,
 )
+from unima.eval.reference_captions import ReferenceCaptions
 from unima.eval.sqcs import sqcs_values
 from unima.eval.x2caption import (
     Captioner,
@@ -163,6 +167,43 @@ class SemanticMetric(JudgedMetric):
     dimension = "semantic"
     produces = ("SC", "SQCS_abs", "SQCS_rel", "tau")
 
+    def __init__(
+        self,
+        options: MetricOptions | None = None,
+        *,
+        judge: Judge | None = None,
+        captioner: Captioner | None = None,
+    ) -> None:
+        super().__init__(options, judge=judge, captioner=captioner)
+        self._released: ReferenceCaptions | None = None
+        self._released_ready = False
+
+    @property
+    def released_references(self) -> ReferenceCaptions | None:
+        """The pre-captioned references (``options.extra["reference_captions"]``), if given."""
+        with self._lock:
+            if not self._released_ready:
+                folder = self.options.extra.get("reference_captions")
+                self._released = ReferenceCaptions(Path(folder)) if folder else None
+                self._released_ready = True
+            return self._released
+
+    def released_reference(self, context: InstanceContext) -> str | None:
+        """The instance's pre-captioned reference answer, under ``--protocol unim`` only."""
+        released = self.released_references if self.protocol == "unim" else None
+        return released.content(context.instance.key) if released is not None else None
+
+    def describe(self) -> dict[str, Any]:
+        released = self.released_references
+        return {
+            **super().describe(),
+            "reference_text": (
+                f"released captions from {released.folder} ({len(released)} answers)"
+                if released is not None and self.protocol == "unim"
+                else "captioned by unima"
+            ),
+        }
+
     @property
     def rubric(self) -> str:
         """The judge rubric of this protocol: ``unim_semantic`` (no request) or ``semantic``."""
@@ -191,7 +232,10 @@ class SemanticMetric(JudgedMetric):
         reference = context.instance.output
         if reference is None:
             return None, {"reason": "the instance has no reference output"}
-        reference_captions, reference_problems = self.caption(context.reference_items())
+        released = self.released_reference(context)
+        reference_captions, reference_problems = (
+            ({}, {}) if released is not None else self.caption(context.reference_items())
+        )
         predicted_captions, predicted_problems = self.predicted_captions(context)
         predicted_content = context.prediction.content
         reference_content = reference.content
@@ -208,7 +252,9 @@ class SemanticMetric(JudgedMetric):
             context.input_references(predicted_content, context.prediction.modal.keys())
         )
         payload = {
-            "reference": expand_placeholders(reference_content, reference_captions, input_captions),
+            "reference": released
+            if released is not None
+            else expand_placeholders(reference_content, reference_captions, input_captions),
             "prediction": expand_placeholders(
                 predicted_content, predicted_captions, input_captions
             ),
@@ -217,6 +263,8 @@ class SemanticMetric(JudgedMetric):
             payload["request"] = context.instance.input.content
         verdict = self.judge.score(self.rubric, payload)
         details = verdict_details(verdict)
+        if released is not None:
+            details["reference_text"] = "released captions (qapairs_caption)"
         if input_captions:
             details["input_references"] = sorted(input_captions)
         if reference_problems or predicted_problems or input_problems:
