@@ -90,7 +90,7 @@ SHARP_DIHEDRAL = math.pi / 3.0
 RELEASED_CONSTANT_TERMS = 0.25 + 0.20
 SURFACE_SAMPLES = 5000
 SAMPLE_SEED = 0
-BRUTE_FORCE_ROWS = 512
+BRUTE_FORCE_CELLS = 4_000_000  # distances held at once by the search without SciPy (32 MB)
 TWO_THIRDS_PI = 2.09439510239319549  # Open3D's constant, kept for sign-exact normals
 
 
@@ -141,8 +141,9 @@ def _brute_force_neighbours(points: np.ndarray, count: int) -> tuple[np.ndarray,
     norms = (points**2).sum(axis=1)
     all_distances = np.empty((len(points), count))
     all_indices = np.empty((len(points), count), dtype=np.int64)
-    for start in range(0, len(points), BRUTE_FORCE_ROWS):
-        rows = np.arange(start, min(start + BRUTE_FORCE_ROWS, len(points)))
+    step = max(1, BRUTE_FORCE_CELLS // len(points))
+    for start in range(0, len(points), step):
+        rows = np.arange(start, min(start + step, len(points)))
         squared = np.maximum(norms[rows, None] + norms[None, :] - 2.0 * points[rows] @ points.T, 0)
         squared[np.arange(len(rows)), rows] = 0.0
         nearest = np.argpartition(squared, count - 1, axis=1)[:, :count]
