@@ -267,6 +267,26 @@ def check_fidelity(report: dict[str, Any]) -> None:
     assert synthetic["checks"]["threeD: surface cloud > random cloud"] is True
 
 
+def check_train(report: dict[str, Any]) -> None:
+    require(report, "machine", "sft_steps", "grpo_steps", "runs")
+    assert (report["sft_steps"], report["grpo_steps"]) == (3, 2)
+    assert [(run["model"], run["stage"]) for run in report["runs"]] == [
+        ("tiny", "sft"),
+        ("tiny", "grpo"),
+    ]
+    for run in report["runs"]:
+        require(run, "seconds_per_step", "tokens_per_second", "peak_rss_mib", "peak_gpu_mib")
+        assert run["device"] == "cpu" and run["peak_gpu_mib"] is None
+        assert all(positive(run[key]) for key in ("seconds_per_step", "tokens_per_second"))
+        assert positive(run["peak_rss_mib"]) and math.isfinite(run["loss"])
+    assert set(report["runs"][1]["reward_means"]) == {
+        "structure",
+        "content",
+        "process",
+        "consistency",
+    }
+
+
 CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
     "answers": check_answers,
     "generators": check_generators,
@@ -276,6 +296,7 @@ CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
     "harness": check_harness,
     "eval": check_eval,
     "fidelity": check_fidelity,
+    "train": check_train,
 }
 
 
