@@ -8,7 +8,9 @@ released sample (skipped with a reason where the read-only mirror is absent).
 from __future__ import annotations
 
 import math
+import struct
 import subprocess
+import zlib
 from pathlib import Path
 
 import cv2
@@ -279,3 +281,15 @@ def test_official_sample_clouds_keep_their_order(tmp_path: Path) -> None:
     bad = score_threed(_mirror_file("sample_data/bad_random.ply", tmp_path / "b.ply"), "ply")
     assert good.value is not None and bad.value is not None
     assert good.value > bad.value + 20
+
+
+def test_decompression_bombs_are_refused_before_decoding(tmp_path: Path) -> None:
+    # A PNG whose header promises 20000 x 20000 pixels (400 million) and holds no pixel data.
+    header = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + header
+    png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(header)) + chunk
+    png += struct.pack(">I", zlib.crc32(chunk)) + struct.pack(">I", 0) + b"IEND"
+    png += struct.pack(">I", zlib.crc32(b"IEND"))
+    (tmp_path / "bomb.png").write_bytes(png)
+    value = score_image(tmp_path / "bomb.png")
+    assert value.value is None and "too large" in value.details["reason"]

@@ -54,6 +54,7 @@ Frames whose short side is under 128 pixels are scaled down by ``sqrt(short / 12
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -149,9 +150,29 @@ def brisque_lite(bgr: np.ndarray) -> tuple[float, list[float]]:
     return clamp(score, 0.0, 100.0), features
 
 
+def refuse_bombs(path: Path) -> None:
+    """Raise when the header promises more pixels than Pillow's decompression-bomb limit.
+
+    OpenCV would decode up to 2^30 pixels, several gigabytes once the features are computed;
+    the header is read without decoding. A file Pillow cannot identify is left to OpenCV.
+
+    Raises:
+        Image.DecompressionBombError, Image.DecompressionBombWarning: for a bomb.
+    """
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path):
+                pass
+        except (Image.UnidentifiedImageError, OSError, ValueError):
+            return
+
+
 def load_bgr(path: Path) -> np.ndarray | None:
     """The image as OpenCV decodes it for the released code (8-bit BGR), or ``None``."""
 
+    refuse_bombs(path)
     data = np.fromfile(path, dtype=np.uint8)
     if data.size == 0:
         return None
@@ -164,6 +185,8 @@ def score_image(path: Path) -> MetricValue:
 
     try:
         bgr = load_bgr(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        return failed_value("image", METHOD, f"the image is too large to decode: {error}")
     except (OSError, cv2.error) as error:
         return failed_value("image", METHOD, f"the image cannot be read: {error}")
     if bgr is None:
