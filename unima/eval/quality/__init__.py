@@ -1,7 +1,8 @@
 """Generation Quality (GQ): no-reference quality of every generated item, on 0-100.
 
-One module per modality, each implementing a published no-reference measure (the module
-docstrings give the formulas, weights and citations; ``docs/metrics.md`` collects them):
+One module per modality: image and 3D port the released UniM GQ code's weight-free scorers, the
+others implement published no-reference measures (the module docstrings give the formulas,
+weights and citations; ``docs/metrics.md`` collects them):
 
 ==========  ===================================  =============================================
 modality    judge                                measures
