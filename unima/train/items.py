@@ -47,6 +47,7 @@ from unima.reasoners.tom.chain import LEVEL_STEPS, STEP_QUESTIONS, STEP_TITLES
 from unima.reasoners.tom.cues import perceived_cues, subject_text
 from unima.reasoners.tom.reasoner import measured_evidence
 from unima.types import Part, Perception, Request
+from unima.version import __version__
 
 logger = logging.getLogger(__name__)
 PROMPT_TEMPLATE = "tmpo_chain"
@@ -73,8 +74,9 @@ STOPWORDS = frozenset(
     "the and that this with from have what when where which while your you are was were "
     "they them their there then than been being into onto about just like very really also "
     "will would could should shall might must does did done doing here only some more most "
-    "much many such each other over under after before because these those said says says "
-    "person video image speaker text meme tweet utterance transcript".split()
+    "much many such each other over under after before because these those said says "
+    "that's it's there's what's person video image speaker text meme tweet utterance "
+    "transcript".split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
@@ -425,7 +427,9 @@ def _perceive(part: Part) -> Perception:
 
 
 def _description_key(request: Request, level: int) -> str:
-    digest = hashlib.sha256(f"tmpo-description/v{DESCRIPTION_VERSION}\n{level}\n".encode())
+    # unima's version is in the key: a release whose perception reads differently perceives anew.
+    header = f"tmpo-description/v{DESCRIPTION_VERSION}\n{__version__}\n{level}\n"
+    digest = hashlib.sha256(header.encode())
     digest.update(request.text.encode("utf-8"))
     for part in request.parts:
         digest.update(f"\n{part.tag}:{part.sha256 or part.path}".encode())
