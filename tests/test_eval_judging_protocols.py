@@ -7,9 +7,12 @@ sent (the picture, the request or its absence, one call or two) and where the re
 from __future__ import annotations
 
 import json
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
+from loopback import chat_completion, serve_on_loopback
 from PIL import Image, ImageDraw
 
 from unima.bench.datasets.unim.instance import Side, UnimInstance
@@ -394,3 +397,90 @@ def test_the_runner_finds_the_release_s_captions_and_names_them(tmp_path: Path) 
             reference_captions=tmp_path / "absent",
             **common,
         )
+
+
+class FakeModelServer(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint: model ``served-seer`` captions, model ``judge`` judges."""
+
+    seen: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).seen.append(body)
+        system = str(body["messages"][0]["content"])
+        if body["model"] == "served-seer":
+            reply = VISION_REPLY
+        elif "unima-step: judge_ics_unim" in system:
+            reply = '{"coherence": 5, "style_consistency": 4}'
+        else:
+            reply = '{"score": 4}'
+        data = chat_completion(body["model"], reply)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_command_captions_with_a_served_vision_model_and_judges_with_another(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from unima.cli import app
+
+    draw_picture(
+        tmp_path / "set" / "data" / "natural_science" / "physics" / "image" / "r.png", "white"
+    )
+    instance = {
+        "domain": "natural_science",
+        "subdomain": "physics",
+        "id": "1",
+        "input": {"content": REQUEST, "modal": {}},
+        "output": {"content": REFERENCE, "modal": {"image1": "image/r.png"}},
+        "difficulty_level": 1,
+    }
+    (tmp_path / "set" / "instances.jsonl").write_text(json.dumps(instance) + "\n")
+    draw_picture(tmp_path / "run" / "media" / "beam.png", "yellow")
+    answer = {
+        "domain": "natural_science",
+        "subdomain": "physics",
+        "id": "1",
+        "output": {
+            "content": "The beam <image1> guides boats.",
+            "modal": {"image1": "media/beam.png"},
+        },
+    }
+    (tmp_path / "run" / "predictions.jsonl").write_text(json.dumps(answer) + "\n")
+    FakeModelServer.seen = []
+    with serve_on_loopback(FakeModelServer) as address:
+        arguments = ["eval", "unim", "--data", str(tmp_path / "set" / "instances.jsonl")]
+        arguments += ["--pred", str(tmp_path / "run"), "--out", str(tmp_path / "R"), "--no-plots"]
+        arguments += ["--metrics", "semantic,coherence", "--cache", str(tmp_path / "c.db")]
+        arguments += ["--judge", f"openai-compatible:{address}/v1:judge"]
+        arguments += ["--caption-model", f"openai-compatible:{address}/v1:served-seer"]
+        result = CliRunner().invoke(app, arguments)
+        assert result.exit_code == 0, result.output
+        calls = len(FakeModelServer.seen)
+        again = CliRunner().invoke(app, [*arguments[:7], str(tmp_path / "R2"), *arguments[8:]])
+        assert again.exit_code == 0 and len(FakeModelServer.seen) == calls  # all cached
+    report = json.loads((tmp_path / "R" / "report.json").read_text())
+    assert report["overall"]["SC"] == 75.0
+    assert (report["overall"]["HC"], report["overall"]["SH"]) == (100.0, 75.0)
+    assert report["source"]["captions"] == f"openai-compatible:{address}/v1:served-seer"
+    assert report["families"]["semantic"]["description"]["captioner"] == "vision:served-seer"
+    captions = [body for body in FakeModelServer.seen if body["model"] == "served-seer"]
+    assert len(captions) == 2  # the reference picture and the predicted one
+    assert all(
+        any(part.get("type") == "image_url" for part in body["messages"][-1]["content"])
+        for body in captions
+    )
+    judged = [
+        str(body["messages"][-1]["content"])
+        for body in FakeModelServer.seen
+        if body["model"] == "judge"
+    ]
+    assert len(judged) == 2 and all(f"<image1: {VISION_REPLY}>" in text for text in judged)
+    assert all("warns ships at night" not in text for text in judged)
