@@ -315,6 +315,11 @@ def test_the_report_keeps_structural_hc_sh_out_of_the_headline_tables(tmp_path: 
     console.print(_overall_table(report))
     text = console.export_text()
     assert "structural only: see report.md" in text and "protocol unim" in text
+    from unima.eval.plots import _label
+
+    assert (
+        _label(report, "HC") == "HC\n(structural only)" and _label(report, "StS_abs") == "StS^abs"
+    )
     written = json.loads((tmp_path / "out" / "report.json").read_text())
     assert written["source"]["protocol"] == "unim"
 

@@ -18,7 +18,7 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from unima.eval.labels import FIELD_LABELS, METRIC_LABELS
+from unima.eval.labels import FIELD_LABELS, METRIC_LABELS, STRUCTURAL_ONLY, structural_only
 from unima.eval.records import METRIC_DIMENSIONS, METRIC_NAMES
 from unima.eval.report import Report
 from unima.files import atomic_write_bytes
@@ -74,7 +74,7 @@ def _dimensions_by_field(report: Report) -> Figure:
             values = [by_field[field]["metrics"].get(name) or 0.0 for name in shown]
             positions = [slot + index * width - 0.4 + width / 2 for slot in range(len(shown))]
             axis.bar(positions, values, width, label=FIELD_LABELS.get(field, field))
-        axis.set_xticks(range(len(shown)), [METRIC_LABELS[name] for name in shown])
+        axis.set_xticks(range(len(shown)), [_label(report, name) for name in shown])
         axis.set_ylim(0, 100)
         title = DIMENSION_TITLES[dimension]
         if missing:
@@ -102,6 +102,13 @@ def _dimensions_by_field(report: Report) -> Figure:
     return figure
 
 
+def _label(report: Report, name: str) -> str:
+    """A metric's axis label; a structural-only proxy's metric says so (docs/metrics.md)."""
+    if structural_only(report.judges.get(name, [])):
+        return f"{METRIC_LABELS[name]}\n({STRUCTURAL_ONLY})"
+    return METRIC_LABELS[name]
+
+
 def _radar(report: Report) -> Figure:
     shown = [name for name in RADAR_METRICS if report.overall.get(name) is not None]
     missing = [name for name in RADAR_METRICS if name not in shown]
@@ -122,7 +129,7 @@ def _radar(report: Report) -> Figure:
         axis.set_xticks(
             angles,
             [
-                f"{METRIC_LABELS[name]}\n{value:.1f}"
+                f"{_label(report, name)}\n{value:.1f}"
                 for name, value in zip(shown, values, strict=True)
             ],
         )
