@@ -115,8 +115,7 @@ def load_model(folder: Path, config: TmpoConfig, run_precision: Precision) -> tu
         )
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    if run_precision.device == "cuda":
-        model.to("cuda")
+    # No .to(device): the trainer places the model (on this process's GPU under accelerate).
     return model, processing
 
 

@@ -4,8 +4,8 @@ record around training, and the merged ``final`` model."""
 from __future__ import annotations
 
 import datetime
+import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,12 @@ class StagePlan:
 
 
 def plan_stage(config: TmpoConfig, stage: str, *, restart: bool = False) -> StagePlan:
-    """The stage folder, emptied of checkpoints with ``restart``, else its last checkpoint."""
+    """The stage folder, emptied of checkpoints with ``restart``, else its last checkpoint.
+
+    Under a distributed launch only the first process (``RANK`` 0) deletes.
+    """
     folder = stage_folder(config.output_dir, stage)
-    if restart:
+    if restart and os.environ.get("RANK", "0") == "0":
         clear_checkpoints(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return StagePlan(stage, folder, None if restart else last_checkpoint(folder))
@@ -96,7 +99,6 @@ def run_training(
     examples: int,
     run_precision: Precision,
     processing: Any,
-    on_saved: Callable[[Path], None] | None = None,
 ) -> StageResult:
     """Train (resuming if planned), save the merged model in ``final``, write the run record."""
     started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
@@ -116,15 +118,19 @@ def run_training(
             started=started,
         )
 
-    record("running")
+    # Under accelerate or DeepSpeed every process runs this; one writes the record and model.
+    main_process = bool(trainer.is_world_process_zero())
+    if main_process:
+        record("running")
     clock = time.perf_counter()
     output = trainer.train(
         resume_from_checkpoint=str(plan.resume_from) if plan.resume_from else None
     )
     seconds = time.perf_counter() - clock
-    final_dir = save_merged(trainer.model, processing, plan.stage_dir / FINAL_FOLDER)
-    if on_saved is not None:
-        on_saved(final_dir)
+    final_dir = plan.stage_dir / FINAL_FOLDER
+    if main_process:
+        save_merged(trainer.model, processing, final_dir)
+    trainer.accelerator.wait_for_everyone()
     history = list(trainer.state.log_history)
     result = StageResult(
         stage=plan.stage,
@@ -139,5 +145,6 @@ def run_training(
         resumed_from=plan.resume_from,
         reward_means=reward_means(history),
     )
-    record("finished", result)
+    if main_process:
+        record("finished", result)
     return result
