@@ -28,10 +28,10 @@ from unima.eval.records import InstanceContext, MetricOptions, MetricValue
 from unima.eval.reference_captions import ReferenceCaptions, reference_captions_folder
 from unima.eval.semantic import SemanticMetric
 from unima.eval.x2caption import (
-    CAPTION_PROMPT_VERSION,
     CODE_CAPTION_CHARS,
     MODEL_CAPTION_MAX_CHARS,
     VisionCaptioner,
+    caption_version,
     number_bare_placeholders,
     x2caption,
 )
@@ -135,14 +135,14 @@ def test_model_captions_persist_in_the_judge_cache(tmp_path: Path) -> None:
     other = draw_picture(tmp_path / "b.png", "green")
     digest = complete_part(Part(modality="image", path=str(other))).sha256
     key = f"{digest}:image:{MODEL_CAPTION_MAX_CHARS}"
-    cache.put_caption("vision:seer-cache", CAPTION_PROMPT_VERSION, key, "Stored: a green tower.")
+    cache.put_caption("vision:seer-cache", caption_version(), key, "Stored: a green tower.")
     assert x2caption(other, "image", captioner=VisionCaptioner(vision), cache=cache) == (
         "Stored: a green tower."
     )
     assert len(vision.calls) == 1
     cache.close()
     reopened = JudgeCache(tmp_path / "cache.sqlite")
-    assert reopened.get_caption("vision:seer-cache", CAPTION_PROMPT_VERSION, key) == (
+    assert reopened.get_caption("vision:seer-cache", caption_version(), key) == (
         "Stored: a green tower."
     )
     reopened.close()

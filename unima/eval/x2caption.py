@@ -17,12 +17,15 @@ captions an item one of two ways, and every report names which:
 
 Captions are memoised per process by (file sha256, modality, captioner, bound) and, when a
 ``CaptionCache`` is given (the judges' SQLite cache), kept on disk keyed by file hash, captioner
-and ``CAPTION_PROMPT_VERSION``: SC and the coherence judges caption the same files, and a model
-caption costs a call.
+and ``caption_version()`` (a version plus the caption templates' hash): SC and the coherence
+judges caption the same files, and a model caption costs a call.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.resources
 import logging
 import re
 import threading
@@ -50,8 +53,10 @@ MODEL_CAPTION_MAX_CHARS = 6_000
 # The released SC pipeline captions code as the first 6,000 characters of the file.
 CODE_CAPTION_CHARS = 6_000
 MAX_MEMO = 4096
-# Part of the disk cache key: bump it when what a captioner sends or keeps changes.
+# Part of the disk cache key (with the hash of the caption templates, ``caption_version``):
+# bump it when what a captioner sends or keeps changes in code.
 CAPTION_PROMPT_VERSION = "x2caption-2"
+CAPTION_TEMPLATES = ("perceive", "x2caption")
 BARE_PLACEHOLDER = re.compile(r"<(image|audio|video|document|code|threeD)>")
 
 _memo: OrderedDict[tuple[str, str, str, int], str] = OrderedDict()
@@ -163,6 +168,20 @@ class VisionCaptioner:
         return self.text.caption(part, perception, evidence)
 
 
+@functools.cache
+def caption_version() -> str:
+    """``CAPTION_PROMPT_VERSION`` plus a hash of the caption templates: the disk cache's version.
+
+    Editing ``perceive.j2`` or ``x2caption.j2`` changes it, so stale model captions are never
+    reused.
+    """
+    digest = hashlib.sha256()
+    for name in CAPTION_TEMPLATES:
+        source = importlib.resources.files("unima").joinpath("prompts", f"{name}.j2")
+        digest.update(source.read_text(encoding="utf-8").encode("utf-8"))
+    return f"{CAPTION_PROMPT_VERSION}:{digest.hexdigest()[:12]}"
+
+
 def captioner_label(captioner: Captioner | None) -> str:
     """What reports say made the captions: the captioner's name, or ``OFFLINE_CAPTIONS``."""
     return captioner.name if captioner is not None else OFFLINE_CAPTIONS
@@ -198,7 +217,7 @@ def x2caption(
         max_chars: the bound of an offline caption in characters (a model caption is kept up to
             ``MODEL_CAPTION_MAX_CHARS``).
         cache: where model captions persist (keyed by file hash, captioner and
-            ``CAPTION_PROMPT_VERSION``); ``None``: this process only.
+            ``caption_version()``); ``None``: this process only.
 
     Returns:
         The caption (never empty).
@@ -216,7 +235,7 @@ def x2caption(
         return cached
     disk_key = f"{digest}:{modality}:{bound}"
     if captioner is not None and cache is not None:
-        stored = cache.get_caption(captioner.name, CAPTION_PROMPT_VERSION, disk_key)
+        stored = cache.get_caption(captioner.name, caption_version(), disk_key)
         if stored is not None:
             _remember(key, stored)
             return stored
@@ -241,7 +260,7 @@ def x2caption(
     caption = _bounded(" ".join(made.split()), bound) or evidence
     _remember(key, caption)
     if cache is not None:
-        cache.put_caption(captioner.name, CAPTION_PROMPT_VERSION, disk_key, caption)
+        cache.put_caption(captioner.name, caption_version(), disk_key, caption)
     return caption
 
 
