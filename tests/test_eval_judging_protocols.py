@@ -169,6 +169,31 @@ def test_code_is_captioned_by_its_own_text_and_text_only_items_by_their_evidence
     assert step == "x2caption" and "High tide at six" in sent_text(vision)
 
 
+def test_a_mesh_is_captioned_from_its_rendered_projections(tmp_path: Path) -> None:
+    corners = [
+        (0, 0, 0),
+        (1, 0, 0),
+        (1, 1, 0),
+        (0, 1, 0),
+        (0, 0, 1),
+        (1, 0, 1),
+        (1, 1, 1),
+        (0, 1, 1),
+    ]
+    faces = [(1, 2, 3), (1, 3, 4), (5, 8, 7), (5, 7, 6), (1, 5, 6), (1, 6, 2)]
+    faces += [(2, 6, 7), (2, 7, 3), (3, 7, 8), (3, 8, 4), (4, 8, 5), (4, 5, 1)]
+    mesh = tmp_path / "cube.obj"
+    mesh.write_text(
+        "".join(f"v {x} {y} {z}\n" for x, y, z in corners)
+        + "".join(f"f {a} {b} {c}\n" for a, b, c in faces)
+    )
+    vision = ScriptedChatModel(script={"perceive": "A plain grey cube."}, model_name="seer-mesh")
+    assert x2caption(mesh, "threeD", captioner=VisionCaptioner(vision)) == "A plain grey cube."
+    parts = vision.calls[0][1][-1].content
+    assert sum(1 for part in parts if part.get("type") == "image_url") == 3  # front, top, side
+    assert "12 faces" in sent_text(vision)  # what offline perception measured goes along
+
+
 def test_offline_captions_are_labelled_as_perception_captions(files: dict[str, Path]) -> None:
     metric = SemanticMetric(judge=ProxyJudge())
     assert metric.describe()["captioner"] == OFFLINE_CAPTIONS == "perception captions (offline)"
