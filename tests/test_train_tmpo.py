@@ -298,3 +298,18 @@ def test_half_precision_on_the_cpu_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="dtype bfloat16 needs a GPU"):
         precision(config)
     assert precision(config.model_copy(update={"dtype": "auto"})).dtype_name == "float32"
+
+
+def test_the_documented_configs_are_valid() -> None:
+    import re
+
+    import yaml
+
+    from unima.train.trainers.config import config_from_mapping
+
+    guide = Path(__file__).resolve().parent.parent / "docs" / "tmpo.md"
+    blocks = re.findall(r"```yaml\n(.*?)```", guide.read_text(encoding="utf-8"), re.DOTALL)
+    assert len(blocks) >= 2
+    for block in blocks:
+        config = config_from_mapping(yaml.safe_load(block), base=Path("/"), source="docs")
+        assert config.grpo.num_generations == 8 and config.grpo.beta == 0.04
