@@ -313,3 +313,26 @@ def test_the_documented_configs_are_valid() -> None:
     for block in blocks:
         config = config_from_mapping(yaml.safe_load(block), base=Path("/"), source="docs")
         assert config.grpo.num_generations == 8 and config.grpo.beta == 0.04
+
+
+def test_a_vision_model_gets_each_items_images(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from unima.train.trainers.config import DataSettings
+    from unima.train.trainers.examples import grpo_examples, sft_examples
+
+    chains = write_chains(tmp_path / "chains")
+    rows = [json.loads(line) for line in chains.read_text().splitlines()]
+    Image.new("RGB", (8, 6), (200, 10, 10)).save(tmp_path / "face.png")
+    rows[0]["media_json"] = json.dumps(
+        {"image1": str(tmp_path / "face.png"), "video1": str(tmp_path / "clip.mp4")}
+    )
+    chains.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    data = DataSettings(chains=chains)
+    text_only = sft_examples(data)
+    assert "images" not in text_only.rows[0]
+    for examples in (sft_examples(data, vision=True), grpo_examples(data, vision=True)):
+        images = [row["images"] for row in examples.rows]
+        assert [len(found) for found in images] == [1, 0, 0, 0]  # the video stays words
+        assert images[0][0].size == (8, 6) and images[0][0].mode == "RGB"
+        assert examples.rows[0]["prompt"] == [{"role": "user", "content": rows[0]["prompt"]}]

@@ -5,7 +5,8 @@ applies the model's own chat template (the template the model will meet when
 ``unima bench run --model transformers:PATH`` asks it). SFT rows add the gold chain as the
 assistant turn (loss on it only); GRPO rows add the columns the reward functions read (``level``,
 ``task``, ``label_json``, ``options``, ``cues``). For a vision-language model an item's images
-go in an ``images`` column and the user turn gets one image slot per image.
+go in an ``images`` column; TRL puts one image slot per image before the user's text (its
+``prepare_multimodal_messages``), so the turn itself stays the same text.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def sft_examples(data: DataSettings, *, vision: bool = False) -> Examples:
     rows = []
     for chain in chains:
         row = {
-            "prompt": user_turn(chain.item, vision=vision),
+            "prompt": user_turn(chain.item),
             "completion": [{"role": "assistant", "content": chain.completion}],
         }
         if vision:
@@ -139,19 +140,16 @@ def grpo_examples(data: DataSettings, *, vision: bool = False) -> Examples:
     for item in items:
         row = item.to_row()
         row = {column: row[column] for column in REWARD_COLUMNS}
-        row["prompt"] = user_turn(item, vision=vision)
+        row["prompt"] = user_turn(item)
         if vision:
             row["images"] = item_images(item)
         rows.append(row)
     return Examples(rows, files, skipped)
 
 
-def user_turn(item: TrainingItem, *, vision: bool = False) -> list[dict[str, Any]]:
-    """The item's prompt as one user turn; with ``vision``, an image slot per image first."""
-    if not vision:
-        return [{"role": "user", "content": item.prompt}]
-    slots: list[dict[str, Any]] = [{"type": "image"} for _ in image_paths(item)]
-    return [{"role": "user", "content": [*slots, {"type": "text", "text": item.prompt}]}]
+def user_turn(item: TrainingItem) -> list[dict[str, Any]]:
+    """The item's prompt as one user turn."""
+    return [{"role": "user", "content": item.prompt}]
 
 
 def image_paths(item: TrainingItem) -> list[str]:

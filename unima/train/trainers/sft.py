@@ -61,7 +61,6 @@ def train_sft(
         completion_only_loss=True,
         # A vision model's images must reach the collator; text rows carry only their turns.
         remove_unused_columns=not config.vision,
-        dataset_kwargs={"skip_prepare_dataset": False},
     )
     trainer = SFTTrainer(
         model=model,
