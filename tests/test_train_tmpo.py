@@ -331,6 +331,9 @@ def test_a_vision_model_gets_each_items_images(tmp_path: Path) -> None:
     data = DataSettings(chains=chains)
     text_only = sft_examples(data)
     assert "images" not in text_only.rows[0]
+    assert len(sft_examples(DataSettings(chains=chains, tasks=["mer"])).rows) == 4
+    with pytest.raises(ConfigError, match="XYZ"):
+        sft_examples(DataSettings(chains=chains, tasks=["XYZ"]))
     for examples in (sft_examples(data, vision=True), grpo_examples(data, vision=True)):
         images = [row["images"] for row in examples.rows]
         assert [len(found) for found in images] == [1, 0, 0, 0]  # the video stays words

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from unima.errors import InputError
+from unima.eval.hitemotion.tasks import get_task
 from unima.files import file_sha256
 from unima.train.items import TrainingItem, read_training_items
 from unima.train.trainers.config import DataSettings
@@ -184,6 +185,6 @@ def to_dataset(rows: Sequence[dict[str, Any]]) -> Any:
 
 
 def _wanted(item: TrainingItem, data: DataSettings) -> bool:
-    return (not data.tasks or item.task in data.tasks) and (
-        not data.levels or item.level in data.levels
-    )
+    # get_task reads a code in any case and names an unknown one (ConfigError).
+    tasks = {get_task(code).code for code in data.tasks}
+    return (not tasks or item.task in tasks) and (not data.levels or item.level in data.levels)
