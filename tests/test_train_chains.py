@@ -28,30 +28,31 @@ SPEC = "openai-compatible:http://127.0.0.1:9/v1:teacher"
 runner = CliRunner()
 
 
-def chain_text(level: int, argued: str, answer: str, *, skip: str = "") -> str:
-    """A chain in the level's format whose steps argue ``argued`` and answer ``answer``."""
+def chain_text(level: int, argued: str, answer: str, *, cue: str, skip: str = "") -> str:
+    """A chain in the level's format whose steps cite ``cue`` and argue ``argued``."""
     lines = [
-        f"{title}: the quoted words and the voice show {argued}."
+        f'{title}: "{cue}" shows the speaker feels {argued}.'
         for title in step_titles(level)
         if title != skip
     ]
     return "<think>\n" + "\n".join(lines) + f"\n</think>\n<answer>{answer}</answer>"
 
 
-MER_HAPPY = chain_text(1, "happy", "{'emotion': 'happy'}")
-MER_SAD = chain_text(1, "sad", "{'emotion': 'sad'}")
-EBIA_WRONG = chain_text(2, "anger", "{'emotion': 'anger', 'intent': 'agreeing'}")
+GLAD, LONELY, DARE, PROUD = "so glad", "so lonely", "how dare you", "so proud"
+MER_HAPPY = chain_text(1, "happy", "{'emotion': 'happy'}", cue=GLAD)
+MER_SAD = chain_text(1, "sad", "{'emotion': 'sad'}", cue=LONELY)
+EBIA_WRONG = chain_text(2, "anger", "{'emotion': 'anger', 'intent': 'agreeing'}", cue=DARE)
 EBIA_NO_STEP = chain_text(
-    2, "anger", "{'emotion': 'anger', 'intent': 'questioning'}", skip="Directed at"
+    2, "anger", "{'emotion': 'anger', 'intent': 'questioning'}", cue=DARE, skip="Directed at"
 )
-EBIA_HAPPY = chain_text(2, "happy", "{'emotion': 'happy', 'intent': 'encouraging'}")
-EBIA_HAPPY_TOO = EBIA_HAPPY.replace("the quoted words", "the words")
+EBIA_HAPPY = chain_text(2, "happy", "{'emotion': 'happy', 'intent': 'encouraging'}", cue=PROUD)
+EBIA_HAPPY_TOO = EBIA_HAPPY.replace("shows the speaker", "shows that the speaker")
 
 # What the teacher answers, item by item: first asks in sample order, then repairs.
 REPLIES = {
     "MER/0": {"ask": [MER_HAPPY, MER_HAPPY]},  # the second is a duplicate
     "MER/1": {
-        "ask": [chain_text(1, "sad", "{'emotion': 'happy'}"), "sad, I think"],
+        "ask": [chain_text(1, "sad", "{'emotion': 'happy'}", cue=LONELY), "sad, I think"],
         "repair": [MER_SAD],  # the near-miss repaired; the second sample is malformed
     },
     "EBIA/0": {"ask": [EBIA_WRONG, EBIA_NO_STEP], "repair": [EBIA_WRONG]},
@@ -146,7 +147,9 @@ def test_right_chains_are_kept_near_misses_repaired_and_the_rest_rejected(
     assert len(repair_calls) == 2
     mer_repair = next(m for m in repair_calls if m[1].content == items["MER/1"].prompt)
     assert mer_repair[2].type == "ai" and "happy" in str(mer_repair[2].content)
-    assert "the correct answer is sad" in str(mer_repair[3].content)
+    assert str(mer_repair[3].content).startswith(
+        'Your answer "happy" is wrong. The correct answer is sad.'
+    )
     # Rows carry the item's columns; rejected replies keep their verdicts.
     assert TrainingItem.from_row(kept[0]) == items["MER/0"]
     rejected = rows(tmp_path / "out" / "rejected.jsonl")
@@ -260,8 +263,44 @@ def test_judge_outcomes(items: dict[str, TrainingItem]) -> None:
     assert judge(item, MER_SAD).outcome == "kept"
     assert judge(item, MER_HAPPY).outcome == "wrong"
     assert judge(item, "<think>x</think>").outcome == "malformed"
-    assert judge(item, chain_text(1, "sad", "no label here")).outcome == "unparsed"
+    assert judge(item, chain_text(1, "sad", "no label here", cue=LONELY)).outcome == "unparsed"
     assert judge(items["EBIA/0"], EBIA_WRONG).outcome == "partly_right"
+    # Right answers whose steps argue for another label, or rest on no cue of the input:
+    arguing_happy = chain_text(1, "happy", "{'emotion': 'sad'}", cue=LONELY)
+    judged = judge(item, arguing_happy)
+    assert judged.outcome == "inconsistent" and judged.verdicts["contradicts"] is True
+    invented = chain_text(1, "sad", "{'emotion': 'sad'}", cue="her tearful face")
+    assert judge(item, invented).outcome == "ungrounded"
+    assert judge(item, invented, require_grounding=False).outcome == "kept"
+    # A chain that names no label in its steps contradicts nothing.
+    unnamed = chain_text(1, "lonely", "{'emotion': 'sad'}", cue=LONELY)
+    assert judge(item, unnamed).outcome == "kept"
+
+
+def test_inconsistent_and_ungrounded_chains_are_repaired_with_what_was_wrong(
+    release: tuple[Path, Path], items: dict[str, TrainingItem], tmp_path: Path
+) -> None:
+    arguing_happy = chain_text(1, "happy", "{'emotion': 'sad'}", cue=LONELY)  # for MER/1
+    invented = chain_text(1, "happy", "{'emotion': 'happy'}", cue="her wide smile")  # MER/0
+    feedback: list[str] = []
+
+    def ask(messages: list[BaseMessage]) -> str:
+        return arguing_happy if "lonely" in str(messages[1].content) else invented
+
+    def repair(messages: list[BaseMessage]) -> str:
+        feedback.append(str(messages[3].content))
+        return MER_SAD if "lonely" in str(messages[1].content) else invented
+
+    model = ScriptedChatModel(script={"tmpo_chain": ask, "tmpo_repair": repair})
+    summary = run(release, tmp_path / "out", model, cache=tmp_path / "cache", samples=1, limit=2)
+    assert summary.kept == 1 and summary.repaired == 1
+    assert dict(summary.rejected) == {"repair_ungrounded": 1}  # MER/0 invented a smile twice
+    assert feedback[0].startswith("No mental state in your chain rests on a cue")
+    assert "The correct answer is happy" in feedback[0]
+    assert feedback[1].startswith("Your steps argue for another answer")
+    assert "The correct answer is sad" in feedback[1]
+    kept = rows(tmp_path / "out" / "chains.jsonl")
+    assert [(row["key"], row["provenance"]["repaired"]) for row in kept] == [("MER/1", True)]
 
 
 def test_the_chains_load_with_datasets(

@@ -72,6 +72,13 @@ def chains(
             "skipping them.",
         ),
     ] = False,
+    keep_ungrounded: Annotated[
+        bool,
+        typer.Option(
+            "--keep-ungrounded",
+            help="Keep right chains none of whose mental states names a cue of the input.",
+        ),
+    ] = False,
 ) -> None:
     """Ask a teacher for gold ToM chains on labelled HitEmotion items; keep the right ones."""
     from rich.progress import (
@@ -114,6 +121,7 @@ def chains(
             tasks=codes,
             levels=tuple(level or ()),
             limit=limit,
+            require_grounding=not keep_ungrounded,
         )
         with progress:
             summary = run_chains(

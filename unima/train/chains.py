@@ -4,16 +4,19 @@ For each training item the teacher (``teacher.Teacher``) is asked for ``samples`
 level's format (``items.build_prompt``). Each reply gets the filter's verdicts (the four
 rewards, ``rewards``) and one outcome:
 
-- ``kept``: the structure is exact (well-formed tags, one answer, every step in order) and
-  the answer is right by the task's own metric (content 1; for EI and LR, judged by a model in
-  the benchmark, a token F1 of at least ``FREE_TEXT_KEEP``);
+- ``kept``: the structure is exact (well-formed tags, one answer, every step in order), the
+  answer is right by the task's own metric (content 1; for EI and LR, judged by a model in the
+  benchmark, a token F1 of at least ``FREE_TEXT_KEEP``), the steps argue for no other label
+  than the answer, and some mental state rests on a cue of the input (process above 0, when
+  the item has cues and ``require_grounding``);
 - ``malformed``: the tags are not one think block then one answer block;
 - ``steps``: well formed, but a step is missing or out of order;
-- ``unparsed``: the answer does not parse for the task;
-- ``wrong`` / ``partly_right``: a near-miss, well formed with a wrong or partly right answer.
-  It is asked once more, with feedback naming the correct answer (the ``tmpo_repair`` step);
-  a right repaired chain is kept with ``repaired: true``, otherwise the repair's outcome is
-  recorded as ``repair_<outcome>``;
+- near-misses, well formed but ``unparsed`` (the answer does not parse for the task),
+  ``wrong``, ``partly_right``, ``inconsistent`` (right, but the steps argue for another label)
+  or ``ungrounded`` (right, but no mental state rests on a cue: a face the input never showed).
+  A near-miss is asked once more, with its reply and feedback saying what was wrong and naming
+  the correct answer (the ``tmpo_repair`` step); a repaired chain that passes is kept with
+  ``repaired: true``, otherwise the repair's outcome is recorded as ``repair_<outcome>``;
 - ``duplicate``: the same text as a chain already kept for the item.
 
 ``DIR/chains.jsonl`` holds one row per kept chain (the contract's columns, loadable with
@@ -54,6 +57,7 @@ from unima.train.rewards import (
     FREE_TEXT_KINDS,
     consistency_reward,
     content_reward,
+    contradicts,
     process_reward,
     structure_reward,
 )
@@ -67,10 +71,17 @@ REJECTED_FILE = "rejected.jsonl"
 DONE_FILE = "done.jsonl"
 MANIFEST_FILE = "manifest.json"
 FREE_TEXT_KEEP = 0.5
-NEAR_MISSES = ("wrong", "partly_right")
+NEAR_MISSES = ("unparsed", "wrong", "partly_right", "inconsistent", "ungrounded")
 SHOWN_SKIPPED = 50
 # Settings that must match for a re-run to add to an output folder.
-RESUME_SETTINGS = ("teacher", "prompt_version", "samples", "temperature", "seed")
+RESUME_SETTINGS = (
+    "teacher",
+    "prompt_version",
+    "samples",
+    "temperature",
+    "seed",
+    "require_grounding",
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class ChainSettings:
     tasks: tuple[str, ...] = ()
     levels: tuple[int, ...] = ()
     limit: int | None = None
+    require_grounding: bool = True
 
     def __post_init__(self) -> None:
         if self.samples < 1:
@@ -230,12 +242,12 @@ def _chains_of(
     for sample in range(settings.samples):
         try:
             reply = teacher.ask(chat_messages(system, [("user", item.prompt)]), sample).text.strip()
-            judgement = judge(item, reply)
+            judgement = judge(item, reply, require_grounding=settings.require_grounding)
             repaired = False
             if judgement.outcome in NEAR_MISSES:
                 repair = _repair_messages(item, reply, judgement)
                 reply = teacher.ask(repair, sample).text.strip()
-                judgement = judge(item, reply)
+                judgement = judge(item, reply, require_grounding=settings.require_grounding)
                 repaired = True
         except ModelError as error:
             # Nothing of the item is written: a re-run asks again (answered replies are cached).
@@ -270,18 +282,20 @@ def _chains_of(
     return _ItemRecord(kept, rejected, done)
 
 
-def judge(item: TrainingItem, reply: str) -> Judgement:
+def judge(item: TrainingItem, reply: str, *, require_grounding: bool = True) -> Judgement:
     """The filter's verdicts on one reply and its outcome (see the module docstring)."""
     task = get_task(item.task)
     structure = structure_reward(reply, item.level)
     content = content_reward(reply, item.task, item.label, item.options)
     answered = parse_answer(task, reply, options=item.options)
+    process = process_reward(reply, item.level, item.cues)
     verdicts: dict[str, Any] = {
         "well_formed": well_formed(reply),
         "structure": structure,
         "content": round(content, 6),
-        "process": process_reward(reply, item.level, item.cues),
+        "process": process,
         "consistency": consistency_reward(reply, item.task, item.options),
+        "contradicts": contradicts(reply, item.task, item.options),
         "answer_json": encode_label(answered) if answered is not None else "",
     }
     right = content >= FREE_TEXT_KEEP if task.kind in FREE_TEXT_KINDS else content >= 1.0
@@ -292,10 +306,14 @@ def judge(item: TrainingItem, reply: str) -> Judgement:
         outcome = "steps"
     elif answered is None:
         outcome = "unparsed"
-    elif right:
-        outcome = "kept"
-    else:
+    elif not right:
         outcome = "partly_right" if content > 0 else "wrong"
+    elif verdicts["contradicts"]:
+        outcome = "inconsistent"
+    elif require_grounding and item.cues and process == 0.0:
+        outcome = "ungrounded"
+    else:
+        outcome = "kept"
     return Judgement(outcome, verdicts)
 
 
@@ -304,17 +322,28 @@ def label_text(item: TrainingItem) -> str:
     return item.label if isinstance(item.label, str) else encode_label(item.label)
 
 
-def _repair_messages(item: TrainingItem, reply: str, judgement: Judgement) -> list[Any]:
+def repair_feedback(item: TrainingItem, judgement: Judgement) -> str:
+    """What the teacher is told about a near-miss: what was wrong, and the correct answer."""
     answered = judgement.verdicts.get("answer_json") or "no answer"
-    feedback = (
-        f"Your answer {answered} is {judgement.outcome.replace('_', ' ')}: the correct answer "
-        f"is {label_text(item)}. Write the chain again in the same format: reason from the "
-        "evidence in the question to that answer, step by step, and do not mention this "
-        "feedback."
+    problem = {
+        "unparsed": "your answer is not in the form the question asks for",
+        "wrong": f"your answer {answered} is wrong",
+        "partly_right": f"your answer {answered} is only partly right",
+        "inconsistent": f"your steps argue for another answer than your answer {answered}",
+        "ungrounded": "no mental state in your chain rests on a cue of the input (quote the "
+        "words, name the voice or picture readings perception gave)",
+    }[judgement.outcome]
+    return (
+        f"{problem[0].upper()}{problem[1:]}. The correct answer is {label_text(item)}. Write the "
+        "chain again in the same format: reason from the evidence in the question to that "
+        "answer, step by step, and do not mention this feedback."
     )
+
+
+def _repair_messages(item: TrainingItem, reply: str, judgement: Judgement) -> list[Any]:
     return chat_messages(
         teacher_system(repair=True),
-        [("user", item.prompt), ("assistant", reply), ("user", feedback)],
+        [("user", item.prompt), ("assistant", reply), ("user", repair_feedback(item, judgement))],
     )
 
 
@@ -404,6 +433,7 @@ def _settings_record(settings: ChainSettings) -> dict[str, Any]:
         "tasks": list(settings.tasks),
         "levels": list(settings.levels),
         "limit": settings.limit,
+        "require_grounding": settings.require_grounding,
     }
 
 

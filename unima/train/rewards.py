@@ -180,27 +180,54 @@ def consistency_reward(
     if nli is not None:
         probability = float(nli.entail(reasoning, f"The answer is {_spoken(answered)}."))
         return min(1.0, max(0.0, probability))
+    argued = argued_label(reasoning, spec, options)
     if spec.kind == "label":
-        argued = None
-        if spec.code in YES_NO_CONCEPTS:
-            argued = argued_truth(reasoning, YES_NO_CONCEPTS[spec.code])
-        if argued is None:
-            argued = last_label(reasoning, options or spec.labels)
         return 1.0 if argued == answered else 0.0
     if spec.kind == "emotion_intent":
-        pair = (
-            last_label(reasoning, spec.labels),
-            last_label(reasoning, spec.secondary_labels),
-        )
         right = [
             value is not None and value == guess
-            for value, guess in zip(pair, answered, strict=True)
+            for value, guess in zip(argued, answered, strict=True)
         ]
         return sum(right) / 2
     parts = _answer_parts(spec, answered)
     if not parts:
         return 1.0 if spec.kind in SET_KINDS else 0.0  # "none" needs no argument
     return sum(mentions(reasoning, part) for part in parts) / len(parts)
+
+
+def argued_label(reasoning: str, task: Task, options: Sequence[str] = ()) -> Any:
+    """The label ``reasoning`` argues for: for a label task the last label of the set it
+    names (SD and HU: what its last mention of sarcasm or humour affirms), ``None`` when it
+    names none; for EBIA the (emotion, intent) pair, each ``None`` when not named; ``None``
+    for the other kinds."""
+    if task.kind == "label":
+        argued = None
+        if task.code in YES_NO_CONCEPTS:
+            argued = argued_truth(reasoning, YES_NO_CONCEPTS[task.code])
+        return argued if argued is not None else last_label(reasoning, options or task.labels)
+    if task.kind == "emotion_intent":
+        return (last_label(reasoning, task.labels), last_label(reasoning, task.secondary_labels))
+    return None
+
+
+def contradicts(completion: Any, task: str, options: Sequence[str] = ()) -> bool:
+    """Whether the reasoning argues for a label other than the one answered (a label or an
+    EBIA field it names and the answer differs on); naming no label is no contradiction."""
+    spec = get_task(task)
+    text = completion_text(completion)
+    think = think_block(text)
+    answered = parse_answer(spec, text, options=options)
+    if think is None or answered is None:
+        return False
+    argued = argued_label(reasoning_text(think, spec.level), spec, options)
+    if spec.kind == "label":
+        return argued is not None and argued != answered
+    if spec.kind == "emotion_intent":
+        return any(
+            value is not None and value != guess
+            for value, guess in zip(argued, answered, strict=True)
+        )
+    return False
 
 
 def total_reward(
