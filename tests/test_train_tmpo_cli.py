@@ -35,7 +35,9 @@ runner = CliRunner()
 
 def gold_chain(item: TrainingItem) -> str:
     """A chain with every step of the item's level, answering its label."""
-    lines = [f"{title}: the cues point to {item.label}." for title in step_titles(item.level)]
+    # Each state cites a cue of the input: chains resting on none are filtered out.
+    cue = item.cues[0]
+    lines = [f'{title}: "{cue}" shows they feel {item.label}.' for title in step_titles(item.level)]
     lines[-1] = f"{step_titles(item.level)[-1]}: {item.label}"
     return "<think>" + "\n".join(lines) + f"</think><answer>{item.label}</answer>"
 
