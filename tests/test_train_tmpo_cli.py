@@ -29,17 +29,23 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.filterwarnings("ignore:`is_gradient_checkpointing` is deprecated:FutureWarning"),
 ]
-TASKS = ("MER", "SD")
+TASKS = ("MER", "EBIA")
 runner = CliRunner()
 
 
 def gold_chain(item: TrainingItem) -> str:
-    """A chain with every step of the item's level, answering its label."""
-    # Each state cites a cue of the input: chains resting on none are filtered out.
+    """A chain with every step of the item's level, each resting on a cue of the input and
+    arguing the item's emotion, then the item's label as the answer."""
+    if isinstance(item.label, tuple):  # EBIA: (emotion, intent)
+        emotion, intent = item.label
+        answer = f"{{'emotion': '{emotion}', 'intent': '{intent}'}}"
+    else:
+        emotion, answer = item.label, f"{{'emotion': '{item.label}'}}"
     cue = item.cues[0]
-    lines = [f'{title}: "{cue}" shows they feel {item.label}.' for title in step_titles(item.level)]
-    lines[-1] = f"{step_titles(item.level)[-1]}: {item.label}"
-    return "<think>" + "\n".join(lines) + f"</think><answer>{item.label}</answer>"
+    lines = [
+        f'{title}: "{cue}" shows the speaker feels {emotion}.' for title in step_titles(item.level)
+    ]
+    return "<think>\n" + "\n".join(lines) + f"\n</think>\n<answer>{answer}</answer>"
 
 
 class TeacherHandler(BaseHTTPRequestHandler):
@@ -106,7 +112,7 @@ def test_chains_then_sft_then_grpo(teacher: tuple[str, Path, Path, Path], tmp_pa
         ]
     )
     rows = [json.loads(line) for line in (chains_dir / "chains.jsonl").read_text().splitlines()]
-    assert sorted(row["key"] for row in rows) == ["MER/0", "SD/0"]
+    assert sorted(row["key"] for row in rows) == ["EBIA/0", "MER/0"]
     assert TeacherHandler.asked == len(TASKS)
 
     model = save_tiny_causal_lm(
