@@ -132,7 +132,8 @@ def content_reward(completion: Any, task: str, label: Any, options: Sequence[str
     if spec.kind == "label":
         return 1.0 if predicted == label else 0.0
     if spec.kind == "emotion_intent":
-        return sum(guess == truth for guess, truth in zip(predicted, label, strict=True)) / 2
+        matches = [bool(guess == truth) for guess, truth in zip(predicted, label, strict=True)]
+        return sum(matches) / 2
     if spec.kind in FREE_TEXT_KINDS:
         return _token_f1(judged_content(spec, str(predicted)), judged_content(spec, str(label)))
     return _set_f1(set(predicted), set(label))
@@ -185,7 +186,7 @@ def consistency_reward(
         return 1.0 if argued == answered else 0.0
     if spec.kind == "emotion_intent":
         right = [
-            value is not None and value == guess
+            bool(value is not None and value == guess)
             for value, guess in zip(argued, answered, strict=True)
         ]
         return sum(right) / 2
