@@ -13,6 +13,7 @@ from hitemotion_fixtures import build_release
 from unima.errors import ConfigError, InputError
 from unima.eval.hitemotion.answers import canonical_ground_truth
 from unima.eval.hitemotion.tasks import get_task
+from unima.testing import ScriptedChatModel
 from unima.train import items as items_module
 from unima.train.items import (
     TrainingItem,
@@ -181,3 +182,26 @@ def test_missing_media_is_skipped_and_counted_or_described(
     described = {item.key: item for item in kept.items}["MER/0"]
     assert "the video is not available" in described.prompt and described.media == {}
     assert "so glad" in described.cues  # the quoted words still ground the chain
+
+
+def test_a_perception_model_captions_the_inputs_for_the_prompt_and_the_cues(
+    release: tuple[Path, Path, Path], read: items_module.ItemsRead
+) -> None:
+    data, media, cache = release
+    vision = ScriptedChatModel(
+        script={"perceive": "A woman grinning widely at the camera."}, model_name="seer"
+    )
+    seen = read_training_items(
+        data, media_root=media, cache_dir=cache, tasks=["MER"], perception_llm=vision
+    )
+    item = seen.items[0]
+    assert "Model caption: A woman grinning widely at the camera." in item.prompt
+    assert "grinning" in item.cues and "widely" in item.cues
+    assert [step for step, _ in vision.calls] == ["perceive"]  # one input, one caption
+    plain = by_key(read)["MER/0"]
+    assert "grinning" not in plain.prompt and "grinning" not in plain.cues
+    # The caption is cached with the description, under the model's name.
+    again = read_training_items(
+        data, media_root=media, cache_dir=cache, tasks=["MER"], perception_llm=vision
+    )
+    assert again.items == seen.items and len(vision.calls) == 1

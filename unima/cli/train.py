@@ -72,6 +72,14 @@ def chains(
             "skipping them.",
         ),
     ] = False,
+    perception_llm: Annotated[
+        str | None,
+        typer.Option(
+            "--perception-llm",
+            help="Vision model that captions each input for the prompt (what a face or a scene "
+            "shows): openai:MODEL or openai-compatible:URL:MODEL.",
+        ),
+    ] = None,
     keep_ungrounded: Annotated[
         bool,
         typer.Option(
@@ -122,6 +130,7 @@ def chains(
             levels=tuple(level or ()),
             limit=limit,
             require_grounding=not keep_ungrounded,
+            perception_llm=perception_llm,
         )
         with progress:
             summary = run_chains(

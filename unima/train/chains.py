@@ -81,6 +81,7 @@ RESUME_SETTINGS = (
     "temperature",
     "seed",
     "require_grounding",
+    "perception_llm",
 )
 
 
@@ -96,6 +97,7 @@ class ChainSettings:
     levels: tuple[int, ...] = ()
     limit: int | None = None
     require_grounding: bool = True
+    perception_llm: str | None = None
 
     def __post_init__(self) -> None:
         if self.samples < 1:
@@ -159,7 +161,8 @@ def run_chains(
     Args:
         data: the HitEmotion folder (holding ``with_prompt/``).
         out: the output folder (created; a re-run resumes it).
-        settings: the teacher spec, samples, temperature, seed and the item filters.
+        settings: the teacher spec, samples, temperature, seed, the item filters and the
+            perception model.
         media_root: the folder media paths are relative to.
         cache_dir: where media descriptions and teacher replies are cached
             (default ``~/.cache/unima``).
@@ -194,6 +197,7 @@ def run_chains(
             cache_dir=cache,
             require_media=require_media,
             limit=settings.limit,
+            perception_llm=settings.perception_llm,
         )
         done = _recover(out)
         todo = [item for item in read.items if item.key not in done]
@@ -434,6 +438,7 @@ def _settings_record(settings: ChainSettings) -> dict[str, Any]:
         "levels": list(settings.levels),
         "limit": settings.limit,
         "require_grounding": settings.require_grounding,
+        "perception_llm": settings.perception_llm,
     }
 
 

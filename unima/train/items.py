@@ -7,9 +7,11 @@ numbered, perception's description of the media, and the level's steps as the li
 options, the grounding cues of the input and the media paths.
 
 The description of the media is what the ToM reasoner's offline path reads: each part's
-perception (transcript, on-screen text, OCR, summary) plus the measured cues (prosody, colour);
-it is cached per item (the media files' sha256, the question, the level) under the cache
-folder, because perceiving a video costs seconds and a training set is read many times.
+perception (transcript, on-screen text, OCR, summary) plus the measured cues (prosody, colour),
+and with a perception model (``perception_llm``) its caption of each input (what a face or a
+scene shows, which the embedded perceivers cannot read). It is cached per item (the media
+files' sha256, the question, the level, the perception model's name) under the cache folder,
+because perceiving a video costs seconds and a training set is read many times.
 
 An item whose media file is missing is skipped and counted (``ItemsRead.skipped``) unless
 ``require_media=False``, which keeps it and tells the model the channel is not available.
@@ -42,6 +44,8 @@ from unima.files import atomic_write_text
 from unima.inputs.request import build_request
 from unima.llm.prompts import render_prompt
 from unima.perception import perceive
+from unima.perception.configure import resolve_perception_model
+from unima.perception.vision_llm import PerceptionModel
 from unima.reasoners.base import RequestView
 from unima.reasoners.tom.chain import LEVEL_STEPS, STEP_QUESTIONS, STEP_TITLES
 from unima.reasoners.tom.cues import perceived_cues, subject_text
@@ -185,7 +189,7 @@ def load_training_items(
 
     Raises:
         InputError: the data folder holds no ``with_prompt`` files.
-        ConfigError: an unknown task code.
+        ConfigError: an unknown task code, or a perception model spec that does not parse.
     """
     return read_training_items(
         data, tasks=tasks, levels=levels, media_root=media_root, cache_dir=cache_dir
@@ -201,6 +205,7 @@ def read_training_items(
     cache_dir: Path | None = None,
     require_media: bool = True,
     limit: int | None = None,
+    perception_llm: Any = None,
 ) -> ItemsRead:
     """Training items with the skipped ones counted (see the module docstring).
 
@@ -212,12 +217,15 @@ def read_training_items(
         cache_dir: where media descriptions are cached (default ``~/.cache/unima``).
         require_media: skip an item whose media is missing (else keep it, described as absent).
         limit: at most this many items (after the filters, in the release's order).
+        perception_llm: a vision chat model spec (or model) that captions each input besides
+            the embedded perceivers (what a face or a scene shows); ``None``: embedded only.
 
     Raises:
         InputError: no released files, or a level outside 1-3.
-        ConfigError: an unknown task code.
+        ConfigError: an unknown task code, or a perception model spec that does not parse.
     """
     wanted_tasks = {get_task(code).code for code in tasks}
+    perception_model = resolve_perception_model(perception_llm)
     bad_levels = [level for level in levels if level not in LEVEL_STEPS]
     if bad_levels:
         raise InputError(f"levels are 1, 2 or 3, not {bad_levels}")
@@ -240,7 +248,9 @@ def read_training_items(
             break
         key = f"{record.task}/{record.id}"
         try:
-            item = training_item(record, root, cache, require_media=require_media)
+            item = training_item(
+                record, root, cache, require_media=require_media, perception_model=perception_model
+            )
         except UnimaError as error:
             logger.warning("TMPO item %s skipped: %s", key, error)
             skipped.append(SkippedItem(key, str(error)))
@@ -251,7 +261,12 @@ def read_training_items(
 
 
 def training_item(
-    record: HitEmotionRecord, root: Path, cache: Path, *, require_media: bool = True
+    record: HitEmotionRecord,
+    root: Path,
+    cache: Path,
+    *,
+    require_media: bool = True,
+    perception_model: PerceptionModel | None = None,
 ) -> TrainingItem:
     """One record as a training item.
 
@@ -274,7 +289,7 @@ def training_item(
                 raise InputError(f"{name}: {error}") from None
             absent.append(name)
     question = harness_instance(record, modal).input.content
-    description = describe_media(question, modal, root, record.level, cache)
+    description = describe_media(question, modal, root, record.level, cache, perception_model)
     evidence = list(description.evidence) + [
         f"the {name} is not available; reason from the words only" for name in absent
     ]
@@ -327,11 +342,18 @@ def step_titles(level: int) -> tuple[str, ...]:
 
 
 def describe_media(
-    question: str, modal: dict[str, str], root: Path, level: int, cache: Path
+    question: str,
+    modal: dict[str, str],
+    root: Path,
+    level: int,
+    cache: Path,
+    perception_model: PerceptionModel | None = None,
 ) -> MediaDescription:
-    """Evidence lines and cues of the question's words and media, cached (module docstring)."""
+    """Evidence lines and cues of the question's words and media, cached (module docstring);
+    with ``perception_model``, each input's caption joins its summary and its words the cues."""
     request = build_request({"input": {"content": question, "modal": modal}}, media_root=root)
-    cache_file = cache / f"{_description_key(request, level)}.json"
+    model_name = perception_model.name if perception_model is not None else ""
+    cache_file = cache / f"{_description_key(request, level, model_name)}.json"
     if cache_file.is_file():
         try:
             stored = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -340,7 +362,12 @@ def describe_media(
             logger.warning(
                 "unreadable description cache %s (%s); perceiving again", cache_file, error
             )
-    perceptions = {part.tag or "": _perceive(part) for part in request.parts}
+    perceptions = {}
+    for part in request.parts:
+        perception = _perceive(part)
+        if perception_model is not None:  # a failed caption is recorded, never raised
+            perception = perception_model.describe(perception, part, question)
+        perceptions[part.tag or ""] = perception
     view = RequestView(request, perceptions)
     evidence = view.evidence_lines() + measured_evidence(view, level)
     description = MediaDescription(tuple(evidence), grounding_cues(view, level))
@@ -354,7 +381,8 @@ def describe_media(
 def grounding_cues(view: RequestView, level: int) -> tuple[str, ...]:
     """The concrete cues of the input: the affect words as written ("not happy"), the measured
     prosody and colour readings ("loud delivery", "rising pitch", "dark, cool colours"), and
-    the content words of the subject's words, transcripts and on-screen text."""
+    the content words of the subject's words, transcripts, on-screen text and any model
+    caption."""
     found: list[str] = []
     for perceived in perceived_cues(view, level):
         state = perceived.state
@@ -367,7 +395,8 @@ def grounding_cues(view: RequestView, level: int) -> tuple[str, ...]:
         elif state.cue.startswith("colour"):
             found.append(state.state.split(" read ")[0])
     texts = [subject_text(view.request.text)]
-    texts += [perception.text for perception in view.perceptions.values()]
+    for perception in view.perceptions.values():
+        texts += [perception.text, str(perception.meta.get("model_caption") or "")]
     for text in texts:
         found += [
             word
@@ -426,9 +455,9 @@ def _perceive(part: Part) -> Perception:
         return Perception(modality=part.modality, tag=part.tag, failures=(str(error),))
 
 
-def _description_key(request: Request, level: int) -> str:
+def _description_key(request: Request, level: int, model_name: str = "") -> str:
     # unima's version is in the key: a release whose perception reads differently perceives anew.
-    header = f"tmpo-description/v{DESCRIPTION_VERSION}\n{__version__}\n{level}\n"
+    header = f"tmpo-description/v{DESCRIPTION_VERSION}\n{__version__}\n{level}\n{model_name}\n"
     digest = hashlib.sha256(header.encode())
     digest.update(request.text.encode("utf-8"))
     for part in request.parts:
