@@ -108,7 +108,7 @@ def openai_reply(content: str, media: dict[str, Any]) -> str:
 
 
 def test_resolve_model_names_the_known_adapters() -> None:
-    assert MODELS.names() == ["openai-compatible", "predictions", "unima"]
+    assert MODELS.names() == ["openai-compatible", "predictions", "transformers", "unima"]
     with pytest.raises(ConfigError, match="Did you mean 'unima'"):
         resolve_model("unimaa")
     with pytest.raises(ConfigError, match="non-empty"):

@@ -6,6 +6,8 @@ A model spec names the adapter before its first colon:
   zero-latency fake toolbox of ``unima.testing``);
 - ``openai-compatible:BASE_URL:MODEL``: any chat MLLM behind an OpenAI-compatible API (a
   ``ServerModelAdapter``: ``--concurrency N`` keeps N of its requests in flight);
+- ``transformers:PATH``: a local Hugging Face chat model folder run in-process, text only, every
+  input given as what perception says of it (``unima.bench.model_transformers``);
 - ``predictions:FILE``: outputs produced elsewhere, read from a ``predictions.jsonl``, validated
   and copied.
 
@@ -131,13 +133,15 @@ MODELS: Registry[type[ModelAdapter]] = Registry("benchmark model")
 MODELS.register("unima", "unima.bench.model_unima:UnimaModel")
 MODELS.register("openai-compatible", "unima.bench.model_openai:OpenAICompatibleModel")
 MODELS.register("predictions", "unima.bench.model_predictions:PredictionsModel")
+MODELS.register("transformers", "unima.bench.model_transformers:TransformersModel")
 
 
 def resolve_model(spec: str, **options: Any) -> ModelAdapter:
     """The adapter for a model spec.
 
     Args:
-        spec: ``unima``, ``openai-compatible:BASE_URL:MODEL`` or ``predictions:FILE``.
+        spec: ``unima``, ``openai-compatible:BASE_URL:MODEL``, ``transformers:PATH`` or
+            ``predictions:FILE``.
         **options: passed to the adapter (for ``unima``: ``reasoner``, ``perception_llm``,
             ``tools="fake"``, ``tool_backends`` and settings overrides).
 

@@ -56,6 +56,9 @@ class RequestLimits:
             Qwen2.5-Omni under vLLM); off by default because most endpoints reject them.
         max_audio_seconds: how much of a transcoded recording is sent.
         max_audio_bytes: a WAV or MP3 input larger than this is transcoded and cut.
+        attach_media: attach images, keyframes and projections as image parts; off for a
+            text-only model, which reads what perception says of every input instead
+            (``transformers:PATH``).
     """
 
     max_images_per_input: int = 4
@@ -65,6 +68,7 @@ class RequestLimits:
     send_audio: bool = False
     max_audio_seconds: float = 60.0
     max_audio_bytes: int = 10_000_000
+    attach_media: bool = True
 
 
 @dataclass
@@ -143,7 +147,7 @@ def _describe_input(
     path = resolve_media_path(folder, relative)
     part = part_from_file(path, tag=tag, hint=modality, shown=relative)
     name = Path(relative).name
-    if modality == "image":
+    if modality == "image" and limits.attach_media:
         return f"<{tag}>: an image ({name}), attached", [_image_part(path, limits)]
     if modality == "audio" and limits.send_audio:
         return f"<{tag}>: an audio recording ({name}), attached", [_audio_part(part, limits)]
@@ -153,16 +157,22 @@ def _describe_input(
 def _perceived_input(
     part: Part, name: str, limits: RequestLimits, scratch: Path
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Audio (as a transcript), video, document, code and 3D inputs, through ``perceive``."""
+    """Audio (as a transcript), video, document, code and 3D inputs, through ``perceive``;
+    images too when media are not attached (a text-only model)."""
 
     perception = perceive(part, scratch_dir=scratch)
     summary = " ".join(perception.summary.split())
     text = _clip(perception.text, limits)
-    parts = [
-        _image_part(source.path, limits)
-        for source in image_sources(perception, part, limits.max_images_per_input)
-    ]
+    parts = (
+        [
+            _image_part(source.path, limits)
+            for source in image_sources(perception, part, limits.max_images_per_input)
+        ]
+        if limits.attach_media
+        else []
+    )
     kind = {
+        "image": "an image",
         "audio": "an audio recording",
         "video": "a video",
         "document": "a document",

@@ -109,7 +109,8 @@ def bench_run(
         str,
         typer.Option(
             "--model",
-            help="unima, openai-compatible:BASE_URL:MODEL or predictions:FILE.",
+            help="unima, openai-compatible:BASE_URL:MODEL, transformers:PATH (a local chat "
+            "model folder, text only) or predictions:FILE.",
         ),
     ] = "unima",
     media_root: Annotated[
