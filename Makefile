@@ -48,6 +48,9 @@ bench: install-dev
 	$(BIN)/python benchmarks/harness.py
 	$(BIN)/python benchmarks/eval.py
 	$(BIN)/python benchmarks/answers.py
+	$(BIN)/python benchmarks/generators.py
+	$(BIN)/python benchmarks/fidelity.py
+	$(BIN)/python benchmarks/train.py
 
 clean:
 	rm -rf $(VENV) out .unima .pytest_cache

@@ -53,7 +53,7 @@ def format_value(value: float | None) -> str:
 def judge_summary(labels: Iterable[str]) -> str:
     """The distinct judges behind a metric, for tables: composite labels are split into parts.
 
-    ``proxy:all-MiniLM-L6-v2+gq:image/nr-iqa+text/well-formedness`` names three extractors;
+    ``proxy:all-MiniLM-L6-v2+gq:image/brisque-lite+text/well-formedness`` names three extractors;
     a part without a ``kind:`` prefix takes the prefix of the part before it.
     """
     parts: set[str] = set()

@@ -1,7 +1,7 @@
 """Generation Quality (GQ): no-reference quality of every generated item, on 0-100.
 
-One module per modality: image and 3D port the released UniM GQ code's weight-free scorers, the
-others implement published no-reference measures (the module docstrings give the formulas,
+One module per modality: image, audio and 3D port the released UniM GQ code's weight-free
+scorers, the others implement published no-reference measures (the module docstrings give the formulas,
 weights and citations; ``docs/metrics.md`` collects them):
 
 ==========  ===================================  =============================================
@@ -9,8 +9,8 @@ modality    judge                                measures
 ==========  ===================================  =============================================
 image       ``gq:image/brisque-lite``            the released code's simplified BRISQUE
                                                  (MSCN shape features at 2 scales), 100 - score
-audio       ``gq:audio/signal``                  STNR-style SNR, clipping, BS.1770 loudness,
-                                                 silence, whisper confidence for speech
+audio       ``gq:audio/signal-v4.7``             the released "v4.7" score at 48 kHz mono: SNR,
+                                                 structure, dynamics, BS.1770 loudness, ...
 video       ``gq:video/frames-temporal``         frame NR-IQA, luminance flicker, decodability,
                                                  sound track
 threeD      ``gq:threeD/nr3dq-v3``               the released NR3D-Q v3: topology, geometry,
@@ -175,7 +175,7 @@ class QualityMetric(Metric):
             **super().describe(),
             "judges": {
                 "image": "gq:image/brisque-lite",
-                "audio": "gq:audio/signal",
+                "audio": "gq:audio/signal-v4.7",
                 "video": "gq:video/frames-temporal",
                 "threeD": "gq:threeD/nr3dq-v3",
                 "text": "gq:text/well-formedness",
