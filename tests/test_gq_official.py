@@ -275,12 +275,13 @@ def test_official_sample_image_within_one_point(tmp_path: Path) -> None:
     assert value.value is not None and abs(value.value - official) <= 1.0, value.value
 
 
-def test_official_sample_clouds_keep_their_order(tmp_path: Path) -> None:
-    # No official score is recorded for these two files; their names say which is the good one.
+def test_official_sample_clouds_match_the_released_script(tmp_path: Path) -> None:
+    # No score is recorded for these two files; the released threeD.py, run on them outside the
+    # project (open3d 0.20.0, benchmarks/fidelity.py's provenance), gave 89.59 and 47.33.
     good = score_threed(_mirror_file("sample_data/thd_1101_01.ply", tmp_path / "a.ply"), "ply")
     bad = score_threed(_mirror_file("sample_data/bad_random.ply", tmp_path / "b.ply"), "ply")
     assert good.value is not None and bad.value is not None
-    assert good.value > bad.value + 20
+    assert abs(good.value - 89.59) <= 1.0 and abs(bad.value - 47.33) <= 1.0
 
 
 def test_decompression_bombs_are_refused_before_decoding(tmp_path: Path) -> None:
