@@ -10,6 +10,10 @@ The start is the merged SFT model (``<output>/sft/final``, or ``grpo.init_from``
 fresh adapter is trained on it, so the reference model is that same network with the adapter
 switched off: the KL is to the SFT model without a second copy in memory. Full fine-tuning
 loads the reference from the same folder.
+
+A vision-language model (``vision: true``) gets each prompt's images; a batch may mix prompts
+with images and text-only ones (an item whose inputs are only audio or video), which TRL 1.16's
+GRPOTrainer does not pass to the processor in the form it takes (``vision_grpo_trainer``).
 """
 
 from __future__ import annotations
@@ -88,7 +92,8 @@ def train_grpo(
         top_p=settings.top_p,
         reward_weights=settings.reward_weights.as_list(),
     )
-    trainer = GRPOTrainer(
+    trainer_class = vision_grpo_trainer() if config.vision else GRPOTrainer
+    trainer = trainer_class(
         model=model,
         reward_funcs=list[Any](trl_reward_functions()),
         args=arguments,
@@ -108,3 +113,29 @@ def train_grpo(
         run_precision=run_precision,
         processing=processing,
     )
+
+
+def vision_grpo_trainer() -> Any:
+    """TRL's ``GRPOTrainer`` made to take batches that mix prompts with and without images.
+
+    TRL 1.16 marks a prompt without images as ``None`` in the image lists it collects while
+    generating, then hands those lists to the processor to compute the forward pass's
+    ``pixel_values``; the processor accepts an empty list for a text-only prompt but refuses
+    ``None`` ("only a single or a list of entries is supported but got type=NoneType"). This
+    subclass turns each ``None`` into an empty list after generation (generation itself, and
+    vLLM, still see TRL's own form). Batches whose prompts all have images, or none has, are
+    unchanged.
+    """
+    from trl import GRPOTrainer
+
+    class VisionGRPOTrainer(GRPOTrainer):
+        def _generate(self, prompts: list[Any]) -> tuple[Any, ...]:
+            # (prompt_ids, completion_ids, tool_mask, completions, logprobs, extra_fields,
+            #  images, tool_images): the images are the seventh.
+            generated = tuple(super()._generate(prompts))
+            images = generated[6]
+            if images is None:
+                return generated
+            return (*generated[:6], [found or [] for found in images], *generated[7:])
+
+    return VisionGRPOTrainer

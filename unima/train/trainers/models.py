@@ -138,7 +138,8 @@ def lora_config(settings: LoraSettings) -> Any:
 def save_merged(model: Any, processing: Any, folder: Path) -> Path:
     """Merge LoRA adapters (if any) into the weights and save model and tokenizer/processor.
 
-    The folder then loads with ``AutoModelForCausalLM`` alone, as ``transformers:PATH`` does.
+    The folder then loads with ``AutoModelForCausalLM`` alone, as ``transformers:PATH`` does (a
+    vision-language model's with ``AutoModelForImageTextToText`` and ``AutoProcessor``).
     """
     from peft import PeftModel
 
