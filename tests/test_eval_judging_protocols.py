@@ -343,7 +343,7 @@ def test_the_report_keeps_structural_hc_sh_out_of_the_headline_tables(tmp_path: 
     from unima.eval.plots import _label
 
     assert (
-        _label(report, "HC") == "HC\n(structural only)" and _label(report, "StS_abs") == "StS^abs"
+        _label(report, "HC") == "HC\n(structural\nonly)" and _label(report, "StS_abs") == "StS^abs"
     )
     written = json.loads((tmp_path / "out" / "report.json").read_text())
     assert written["source"]["protocol"] == "unim"

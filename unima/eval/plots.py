@@ -105,7 +105,9 @@ def _dimensions_by_field(report: Report) -> Figure:
 def _label(report: Report, name: str) -> str:
     """A metric's axis label; a structural-only proxy's metric says so (docs/metrics.md)."""
     if structural_only(report.judges.get(name, [])):
-        return f"{METRIC_LABELS[name]}\n({STRUCTURAL_ONLY})"
+        # Two short lines: four such labels side by side under one panel must not overlap.
+        structural, only = STRUCTURAL_ONLY.split(" ", 1)
+        return f"{METRIC_LABELS[name]}\n({structural}\n{only})"
     return METRIC_LABELS[name]
 
 
