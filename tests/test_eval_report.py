@@ -19,7 +19,7 @@ from unima.eval.records import (
     MetricValue,
     abs_rel,
 )
-from unima.eval.report import SCHEMA, SCHEMA_VERSION, load_report
+from unima.eval.report import SCHEMA, SCHEMA_VERSION, Report, load_report
 from unima.eval.runner import evaluate, load_families
 from unima.eval.synthetic import write_predictions, write_synthetic_dataset
 
@@ -168,6 +168,21 @@ def test_compare_puts_reports_side_by_side(tmp_path: Path, extra_metrics: Any) -
     markdown = comparison.to_markdown()
     assert "| overall | StS^abs | 100.0 | 80.0 | -20.0 |" in markdown
     assert comparison.warnings == []
+
+
+def test_compare_labels_structural_proxies_and_names_protocol_differences(
+    tmp_path: Path, extra_metrics: Any
+) -> None:
+    first = _run(tmp_path / "a", "report", drop=0, plots=False)
+    data = first.to_json()
+    data["judges"]["HC"] = ["proxy:cues-v1 (structural only)"]
+    data["source"] = {**data["source"], "protocol": "unima"}
+    second = Report.from_json(data)
+    comparison = compare_reports(first, second)
+    labels = {row.metric: row.label for row in comparison.rows if row.scope == "overall"}
+    assert labels["HC"] == "HC (structural only)" and labels["StS_abs"] == "StS^abs"
+    assert "| overall | HC (structural only) |" in comparison.to_markdown()
+    assert any("different judging protocols" in warning for warning in comparison.warnings)
 
 
 def test_load_report_refuses_other_files(tmp_path: Path) -> None:

@@ -245,7 +245,7 @@ def compare(
     """Put two reports side by side with the deltas B - A."""
     from unima.eval.compare import compare_reports, format_delta
     from unima.eval.hitemotion.report import is_hitemotion_report
-    from unima.eval.labels import METRIC_LABELS, format_value
+    from unima.eval.labels import format_value
     from unima.eval.report import load_report
     from unima.files import atomic_write_text
 
@@ -269,7 +269,7 @@ def compare(
         style = "green" if delta and delta > 0 else "red" if delta and delta < 0 else ""
         table.add_row(
             row.scope,
-            METRIC_LABELS[row.metric],
+            row.label,
             format_value(row.first),
             format_value(row.second),
             f"[{style}]{format_delta(delta)}[/{style}]" if style else format_delta(delta),

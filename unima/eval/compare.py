@@ -2,15 +2,23 @@
 
 Rows are the 13 metrics overall, then each metric by field. A delta is ``B - A``; it is empty
 when either side has no value. Reports scored by different judges or on different data are
-compared all the same, but the differences are listed as warnings first: their numbers are not
-directly comparable.
+compared all the same, but the differences are listed as warnings first (judge, judging protocol,
+captioner, data, families): their numbers are not directly comparable. A metric that either report
+scored with a structural-only proxy (HC, SH and ICS without a judge model) is labelled so in every
+row, because its delta says nothing about coherence (docs/metrics.md, "HC / SH / ICS").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from unima.eval.labels import FIELD_LABELS, METRIC_LABELS, format_value
+from unima.eval.labels import (
+    FIELD_LABELS,
+    METRIC_LABELS,
+    STRUCTURAL_ONLY,
+    format_value,
+    structural_only,
+)
 from unima.eval.records import METRIC_NAMES
 from unima.eval.report import Report
 
@@ -23,6 +31,13 @@ class ComparisonRow:
     metric: str
     first: float | None
     second: float | None
+    structural: bool = False  # either side's value comes from a structural-only proxy
+
+    @property
+    def label(self) -> str:
+        """The metric's printed name, ``HC (structural only)`` for a structural proxy's."""
+        name = METRIC_LABELS[self.metric]
+        return f"{name} ({STRUCTURAL_ONLY})" if self.structural else name
 
     @property
     def delta(self) -> float | None:
@@ -51,7 +66,7 @@ class Comparison:
         ]
         for row in self.rows:
             lines.append(
-                f"| {row.scope} | {METRIC_LABELS[row.metric]} | {format_value(row.first)} | "
+                f"| {row.scope} | {row.label} | {format_value(row.first)} | "
                 f"{format_value(row.second)} | {format_delta(row.delta)} |"
             )
         return "\n".join(lines) + "\n"
@@ -61,8 +76,20 @@ def compare_reports(
     first: Report, second: Report, *, first_name: str = "A", second_name: str = "B"
 ) -> Comparison:
     """Compare two reports metric by metric, overall and by field."""
+    structural = {
+        name
+        for name in METRIC_NAMES
+        if structural_only(first.judges.get(name, []))
+        or structural_only(second.judges.get(name, []))
+    }
     rows = [
-        ComparisonRow("overall", name, first.overall.get(name), second.overall.get(name))
+        ComparisonRow(
+            "overall",
+            name,
+            first.overall.get(name),
+            second.overall.get(name),
+            name in structural,
+        )
         for name in METRIC_NAMES
     ]
     first_fields = first.groups.get("field", {})
@@ -81,6 +108,7 @@ def compare_reports(
                     name,
                     first_metrics.get(name),
                     second_metrics.get(name),
+                    name in structural,
                 )
             )
     return Comparison(first_name, second_name, rows, _warnings(first, second))
@@ -90,6 +118,10 @@ def _warnings(first: Report, second: Report) -> list[str]:
     warnings = []
     if first.judge != second.judge:
         warnings.append(f"different judges: {first.judge!r} vs {second.judge!r}")
+    for key, what in (("protocol", "judging protocols"), ("captions", "captioners")):
+        first_value, second_value = first.source.get(key), second.source.get(key)
+        if first_value != second_value:
+            warnings.append(f"different {what}: {first_value!r} vs {second_value!r}")
     first_print = first.source.get("fingerprint")
     second_print = second.source.get("fingerprint")
     if first_print != second_print:
