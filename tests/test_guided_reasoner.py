@@ -210,6 +210,11 @@ def test_two_bad_replies_fall_back_to_the_heuristic_and_say_so() -> None:
     assert fallback.tag == "image1" and fallback.step_id == "make_image1"
     labels = arguments_of(plan, "image1")["labels"]
     assert "Cats" not in labels and labels == arguments_of(heuristic, "image1")["labels"]
+    # The fallback draws the answer's key terms, ranked by frequency: no arrows between them.
+    assert arguments_of(plan, "image1")["arrows"] is False
+    assert plan.content_specs["image1"].startswith(
+        "A diagram of the answer's key terms, unconnected"
+    )
     assert plan.content.startswith(ANSWER)  # the other fields keep the model's answers
 
 
@@ -418,6 +423,40 @@ def test_a_diagram_box_that_restates_the_question_is_refused() -> None:
             check(reply)
     diagram = check(DiagramReply(nodes=["Sunlight", "Air molecules", "Scatter blue light"]))
     assert diagram.labels == ["Sunlight", "Air molecules", "Scatter blue light"]
+
+
+def test_a_node_written_as_a_clause_keeps_its_head() -> None:
+    """A small model's clause label keeps the model's diagram instead of the key-term fallback."""
+    answer = (
+        "Chlorophyll in the chloroplasts captures light energy. The plant turns water and carbon "
+        "dioxide into glucose, a type of sugar that the plant uses for energy, and oxygen."
+    )
+    check = check_diagram(answer, topic="How does photosynthesis work?")
+    clause = "glucose, a type of sugar that the plant uses for energy,"
+    reply = DiagramReply.model_validate(
+        {
+            "nodes": ["Light energy", "Chlorophyll", clause, "Oxygen (released into the air)"],
+            "edges": [
+                {"from": "Light energy", "to": "Chlorophyll"},
+                {"from": "Chlorophyll", "to": clause, "label": "makes"},
+                {"from": "chlorophyll", "to": "Oxygen (released into the air)"},
+            ],
+        }
+    )
+    diagram = check(reply)
+    # Only a label too long for its box is cut; a short one keeps its bracket.
+    assert set(diagram.labels) == {
+        "Light energy",
+        "Chlorophyll",
+        "glucose",
+        "Oxygen (released into the air)",
+    }
+    assert ("Chlorophyll", "glucose", "makes") in diagram.edges
+    assert ("Chlorophyll", "Oxygen (released into the air)", "") in diagram.edges
+    # A clause whose head is itself no short label is still refused, with the reason.
+    rambling = "the light dependent reactions in the thylakoid membranes of the chloroplast"
+    with pytest.raises(BadReply, match="over 40 characters"):
+        check(DiagramReply(nodes=["Light energy", "Chlorophyll", rambling]))
 
 
 def test_an_answer_that_loops_keeps_each_sentence_once() -> None:

@@ -111,6 +111,20 @@ def test_charts_drawn_in_parallel_threads_match_serial_ones(tmp_path: Path) -> N
     assert parallel == serial
 
 
+def test_a_diagram_without_arrows_draws_the_same_boxes_unconnected(tmp_path: Path) -> None:
+    labels = ["Light", "Oxygen", "Plants", "Sugar", "Chlorophyll"]
+    _, joined = make(tmp_path, kind="diagram", labels=labels)
+    _, loose = make(tmp_path, kind="diagram", labels=labels, arrows=False)
+    with_arrows, without = pixels(joined), pixels(loose)
+    # Only the arrows differ: the boxes and their labels are the same pixels.
+    changed = numpy.any(with_arrows != without, axis=2)
+    assert 0 < changed.mean() < 0.02
+    # Every changed pixel is drawn ink in the joined picture and background in the loose one.
+    background = numpy.array([252, 252, 250])
+    assert numpy.all(numpy.abs(without[changed] - background).sum(axis=1) < 12)
+    assert numpy.all(numpy.abs(with_arrows[changed] - background).sum(axis=1) > 12)
+
+
 def test_dollar_signs_are_text_not_mathtext(tmp_path: Path) -> None:
     arguments, path = make(
         tmp_path, kind="bar_chart", title="Costs $5 vs $6", labels=["$a"], values=[5]
@@ -154,6 +168,7 @@ def test_blank_and_wrongly_sized_images_fail_verification(tmp_path: Path) -> Non
         ({"kind": "diagram", "labels": ["a"], "width": 64}, "greater than or equal to 128"),
         ({"kind": "diagram", "labels": ["a"], "colour": "red"}, "Extra inputs are not permitted"),
         ({"kind": "line_chart", "labels": ["a"], "values": [float("nan")]}, "finite number"),
+        ({"kind": "flowchart", "labels": ["a", "b"], "arrows": False}, "not a flowchart"),
     ],
 )
 def test_invalid_arguments_name_the_problem(raw: dict[str, object], message: str) -> None:

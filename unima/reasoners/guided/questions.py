@@ -23,6 +23,9 @@ from unima.types import PLACEHOLDER_PATTERN
 MAX_LABEL_CHARS = 40
 # A box label that is a question ("Why is the sky blue") is the title, not a stage.
 QUESTION_START = re.compile(r"(why|how|what|when|where|which|who)\b", re.IGNORECASE)
+# Where a node label that reads as a clause ("glucose, a type of sugar that ...") ends its head.
+LABEL_HEAD_END = re.compile(r"\s*(?:[,;:(\[]|\s[-–—]\s|\s(?:which|that|who|where|because)\s)")
+MAX_HEAD_WORDS = 4
 MAX_ANSWER_SENTENCES = 6
 # Token caps per reply: 6 sentences fit in about 200 tokens, a diagram or sections object in
 # about 150, a short program in 1,000; a reply past these is a small model looping (the
@@ -255,6 +258,10 @@ def check_diagram(answer: str, topic: str = "") -> Callable[[Any], Diagram]:
         empty = [index + 1 for index, label in enumerate(labels) if not label]
         if empty:
             raise BadReply(f"node {empty[0]} is empty; every node needs a short label")
+        # A clause is cut to its head ("glucose, a type of sugar ..." -> "glucose") when the head
+        # is a short label; edges may name either form.
+        aliases = {label.lower(): label_head(label) for label in labels}
+        labels = [label_head(label) for label in labels]
         long = [label for label in labels if len(label) > MAX_LABEL_CHARS]
         if long:
             raise BadReply(
@@ -274,6 +281,7 @@ def check_diagram(answer: str, topic: str = "") -> Callable[[Any], Diagram]:
                 "or a cause taken from the answer"
             )
         by_lower = {label.lower(): label for label in labels}
+        by_lower.update({given: head for given, head in aliases.items() if head in labels})
         edges = []
         for edge in reply.edges:
             source, target = (
@@ -299,6 +307,22 @@ def check_diagram(answer: str, topic: str = "") -> Callable[[Any], Diagram]:
         )
 
     return check
+
+
+def label_head(label: str) -> str:
+    """``label`` itself, or its head when it is longer than a box allows and the head is short.
+
+    Small models write nodes as clauses ("glucose, a type of sugar that the plant uses for
+    energy"); the words before the first comma, bracket, dash or relative clause name the node.
+    A head of more than ``MAX_HEAD_WORDS`` words is no label either: the clause is kept, and the
+    check refuses it.
+    """
+    if len(label) <= MAX_LABEL_CHARS:
+        return label
+    head = LABEL_HEAD_END.split(label, maxsplit=1)[0].strip(" .")
+    if head and len(head) <= MAX_LABEL_CHARS and len(head.split()) <= MAX_HEAD_WORDS:
+        return head
+    return label
 
 
 def drawing_order(labels: list[str], edges: list[tuple[str, str, str]]) -> list[str]:

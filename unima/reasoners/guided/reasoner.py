@@ -254,7 +254,7 @@ class GuidedReasoner(Reasoner):
         )
         self.asker.report(record)
         if not isinstance(diagram, Diagram):
-            return self._answer_diagram(step, spec, answer, kind, view)
+            return self._answer_diagram(step, spec, answer, view)
         drawn.append(diagram.labels)
         arguments = ImageArguments(
             kind="flowchart" if kind == "flowchart" else "diagram",
@@ -270,21 +270,22 @@ class GuidedReasoner(Reasoner):
         )
 
     def _answer_diagram(
-        self, step: Step, spec: str, answer: str, kind: str, view: RequestView
+        self, step: Step, spec: str, answer: str, view: RequestView
     ) -> tuple[dict[str, Any], str]:
-        """The model's diagram was unusable: draw the answer's key terms, not the question's."""
+        """The model's diagram was unusable: draw the answer's key terms, not the question's.
+
+        Their order says nothing (they are ranked by frequency), so they are drawn as
+        unconnected boxes: an arrow between two of them would state a link nobody made.
+        """
         labels, notes = answer_diagram(answer, core_question(view.request.text))
         if not labels:
             return step.arguments, spec
         title = str(step.arguments.get("title") or "")
         arguments = ImageArguments(
-            kind="flowchart" if kind == "flowchart" else "diagram",
-            title=title or labels[0],
-            labels=labels,
-            notes=notes,
+            kind="diagram", arrows=False, title=title or labels[0], labels=labels, notes=notes
         )
         return step_arguments(arguments), shorten(
-            f"A {kind} of the answer's key terms: {', '.join(labels)}.", 300
+            f"A diagram of the answer's key terms, unconnected: {', '.join(labels)}.", 300
         )
 
     def _speech(self, step: Step, answer: str, index: int) -> tuple[dict[str, Any], str]:

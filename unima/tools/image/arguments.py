@@ -56,6 +56,14 @@ class ImageArguments(ToolArguments):
             "(scatter: y values plotted against `values` as x)."
         ),
     )
+    arrows: bool = Field(
+        default=True,
+        description=(
+            "Diagram only: join the boxes by arrows in the order of `labels` (a process, a "
+            "cause and its effects). false: unconnected boxes, for terms whose order or links "
+            "are not known."
+        ),
+    )
     x_label: str = Field(default="", max_length=100, description="Chart x-axis label.")
     y_label: str = Field(default="", max_length=100, description="Chart y-axis label.")
     caption: str = Field(default="", max_length=300, description="One line drawn at the bottom.")
@@ -100,6 +108,10 @@ class ImageArguments(ToolArguments):
                 raise ValueError("pie_chart values must add up to more than zero")
         if self.kind in {"diagram", "flowchart", "timeline"} and count == 0:
             raise ValueError(f"a {self.kind} needs labels: one per box or event")
+        if not self.arrows and self.kind != "diagram":
+            raise ValueError(
+                f"arrows=false is for a diagram of unconnected terms, not a {self.kind}"
+            )
         if self.kind in {"diagram", "flowchart"} and count > 24:
             raise ValueError(f"a {self.kind} holds at most 24 boxes to stay legible, got {count}")
         return self

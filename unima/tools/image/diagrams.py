@@ -1,7 +1,8 @@
 """Diagrams, flowcharts and timelines drawn with Pillow.
 
 A diagram lays its boxes out in a grid read in a snake (left to right, then right to left) so
-each arrow joins neighbours; a flowchart runs top to bottom in columns with terminals, process
+each arrow joins neighbours (``arrows=False``: the same grid without arrows, for terms whose
+order is not known); a flowchart runs top to bottom in columns with terminals, process
 boxes and decision diamonds; a timeline places events along a horizontal axis.
 """
 
@@ -44,7 +45,7 @@ def draw_diagram(arguments: ImageArguments, path: Path) -> None:
     elif arguments.kind == "timeline":
         _timeline(draw, arguments.labels, arguments.values, area)
     else:
-        _grid_diagram(draw, arguments.labels, area)
+        _grid_diagram(draw, arguments.labels, area, arrows=arguments.arrows)
     image.save(path, format="PNG")
 
 
@@ -96,7 +97,9 @@ def _label_box(
     draw_centered_block(draw, block, inner, INK)
 
 
-def _grid_diagram(draw: ImageDraw.ImageDraw, labels: list[str], area: Box) -> None:
+def _grid_diagram(
+    draw: ImageDraw.ImageDraw, labels: list[str], area: Box, *, arrows: bool = True
+) -> None:
     left, top, right, bottom = area
     area_width, area_height = right - left, bottom - top
     count = len(labels)
@@ -120,7 +123,7 @@ def _grid_diagram(draw: ImageDraw.ImageDraw, labels: list[str], area: Box) -> No
                 center_y + box_height / 2,
             )
         )
-    for source, target in itertools.pairwise(boxes):
+    for source, target in itertools.pairwise(boxes if arrows else []):
         if abs(source[1] - target[1]) < 1:
             forward = target[0] > source[0]
             y = (source[1] + source[3]) / 2
