@@ -323,3 +323,14 @@ def test_a_described_medium_after_and_is_not_part_of_the_question() -> None:
     # Without a describing word, "and a diagram" may be the subject itself.
     question = "Explain the difference between a chart and a diagram."
     assert core_question(question) == question
+
+
+def test_a_key_term_diagram_draws_no_arrows_between_its_terms(agent: UniMA) -> None:
+    response = agent.respond("Why is the sky blue? Include a diagram.")
+    diagram = next(
+        node["arguments"]
+        for node in trace_of(response).plans[-1].nodes
+        if node["arguments"].get("kind") == "diagram"
+    )
+    # The labels are the question's key terms, ranked, not a chain: no arrow links them.
+    assert len(diagram["labels"]) >= 2 and diagram["arrows"] is False

@@ -138,10 +138,14 @@ def image_arguments(evidence: Evidence, index: int) -> tuple[dict[str, Any], str
             step_arguments(illustration),
             f"An illustration of {evidence.topic}, labelled with its key terms.",
         )
+    # Key terms are ranked by weight, not linked: arrows between them would state relations
+    # nobody found, so they stand unconnected. Steps (the inputs' sentences in order) are joined.
+    terms = [term.title() for term in evidence.terms[:6]]
     diagram = ImageArguments(
         kind="diagram",
         title=title,
-        labels=[term.title() for term in evidence.terms[:6]] or steps,
+        labels=terms or steps,
+        arrows=not terms,
         notes=[shorten(point, 70) for point in evidence.key_points[:3]],
     )
     spec = f"A labelled diagram of {subject or evidence.topic} and its key terms."
