@@ -477,3 +477,46 @@ def test_a_diagram_is_described_by_the_questions_subject() -> None:
         ScriptedChatModel(script=GOOD), ["image1"], text="Why is the leaf green? Include a diagram."
     )
     assert plan.content_specs["image1"].startswith("A diagram of why the leaf is green: ")
+
+
+def test_the_analysis_figures_follow_the_models_explanation() -> None:
+    """A small model restates numbers loosely; the program's own figures are stated after it."""
+    analysis = AnalysisReport(
+        needed=True,
+        status="ok",
+        values={
+            "labels": ["Mon", "Tue", "Wed"],
+            "values": [6500.0, 9200.0, 7800.0],
+            "name": "steps",
+            "report": {
+                "count": 3,
+                "mean": 7833.33,
+                "median": 7800.0,
+                "min": 6500.0,
+                "max": 9200.0,
+                "argmin": "Mon",
+                "argmax": "Tue",
+                "goal": 8000.0,
+                "at_or_above_goal": 1,
+                "below_goal": 2,
+                "below_goal_labels": ["Mon", "Wed"],
+            },
+        },
+    )
+    advice = (
+        "The patient walks a lot on some days and much less on others. A short walk after "
+        "lunch on the quiet days would lift the count. A steady daily routine keeps the steps up."
+    )
+    model = ScriptedChatModel(script={**GOOD, "guided_answer": advice})
+    plan = plan_with(
+        model, [], text="Steps: Mon 6500, Tue 9200, Wed 7800. Is the 8000-steps goal met?",
+        analysis=analysis,
+    )  # fmt: skip
+    answer, computed = plan.content.split("\n\n")[:2]
+    assert answer == advice
+    assert computed.startswith("The analysis computed, over the 3 values of steps: count = 3")
+    assert "1 of 3 are at or above the goal of 8000 (2 below it: Mon, Wed)" in computed
+    assert "the mean (7833.33) is below the goal" in computed
+    # The model was given the goal figures too.
+    asked = next(messages for step, messages in model.calls if step == "guided_answer")
+    assert "at_or_above_goal = 1" in last_user_text(asked)

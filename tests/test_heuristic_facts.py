@@ -14,7 +14,7 @@ import pytest
 
 from unima import Response, UniMA, load_trace
 from unima.reasoners.base import RequestView
-from unima.reasoners.heuristic.analysis_code import decide_analysis
+from unima.reasoners.heuristic.analysis_code import decide_analysis, question_goal
 from unima.reasoners.heuristic.numbers import format_number, parse_quantity
 from unima.reasoners.heuristic.perception_facts import table_series
 from unima.reasoners.heuristic.tables import choose_columns
@@ -334,3 +334,33 @@ def test_a_key_term_diagram_draws_no_arrows_between_its_terms(agent: UniMA) -> N
     )
     # The labels are the question's key terms, ranked, not a chain: no arrow links them.
     assert len(diagram["labels"]) >= 2 and diagram["arrows"] is False
+
+
+@pytest.mark.parametrize(
+    ("question", "goal"),
+    [
+        ("Is the patient meeting the 8000-steps goal?", 8000.0),
+        ("Did sales hit the target of 10,000?", 10000.0),
+        ("On how many days did she walk at least 8000 steps?", 8000.0),
+        ("Is the 2.5k goal met?", 2500.0),
+        ("Plot the 3 runs of 2024.", None),
+        ("The minimum wage is not the question; what is the mean?", None),
+    ],
+)
+def test_a_goal_is_read_only_where_the_question_names_one(
+    question: str, goal: float | None
+) -> None:
+    assert question_goal(question) == goal
+
+
+def test_the_values_are_counted_against_the_goal_the_question_names(agent: UniMA) -> None:
+    response = agent.respond(
+        "Daily steps: Mon 6500, Tue 9200, Wed 7800, Thu 10400, Fri 5400, Sat 8800, Sun 9900. "
+        "Is the patient meeting the 8000-steps goal? Include a bar chart."
+    )
+    assert (
+        "4 of 7 are at or above the goal of 8000 (3 below it: Mon, Wed, Fri), and the mean "
+        "(8285.71) is above the goal." in response.content
+    )
+    chart = trace_of(response).plans[-1].nodes[0]["arguments"]
+    assert chart["caption"].endswith("goal 8000: 4 of 7 at or above")

@@ -47,7 +47,7 @@ from unima.reasoners.guided.questions import (
     sections_question,
 )
 from unima.reasoners.heuristic.content import Evidence, narration_script, step_arguments
-from unima.reasoners.heuristic.reasoner import HeuristicReasoner
+from unima.reasoners.heuristic.reasoner import HeuristicReasoner, analysis_sentence
 from unima.reasoners.heuristic.text_tools import (
     core_question,
     shorten,
@@ -165,7 +165,12 @@ class GuidedReasoner(Reasoner):
             steps.append(step.model_copy(update={"arguments": arguments, "description": spec}))
             specs[tag] = spec
         placed = " ".join(placement_sentence(tag, specs[tag]) for tag in output_tags)
-        content = answer + (f"\n\n{placed}" if placed else "")
+        # The model explains; the numbers are the analysis program's, stated as it computed them
+        # (a small model restates them loosely or wrongly: "58000, which is less than the 8000
+        # goal"). The fallback answer already holds this sentence.
+        computed = computed_facts(analysis, view) if answered else ""
+        content = answer + (f"\n\n{computed}" if computed else "")
+        content += f"\n\n{placed}" if placed else ""
         if not answered:
             content += f"\n\n{FALLBACK_NOTE}"
         found = placeholder_tags(content)
@@ -208,7 +213,7 @@ class GuidedReasoner(Reasoner):
         # do" is asked as "A gear: explain what gears do." (the files are the tools' work).
         question = strip_placeholders(subject_question(core_question(view.request.text)))
         report = analysis.values.get("report", {}) if analysis.status == "ok" else {}
-        data = ", ".join(f"{name} = {value}" for name, value in list(report.items())[:12])
+        data = shorten(", ".join(f"{name} = {value}" for name, value in report.items()), 700)
         printed = analysis.values.get("printed") if analysis.status == "ok" else None
         if isinstance(printed, str) and printed.strip():
             data = "; ".join(filter(None, [data, f"the program printed: {shorten(printed, 400)}"]))
@@ -395,6 +400,13 @@ def spoken(answer: str) -> str:
     """The answer as a narration script, within the speech tool's limits."""
     evidence = Evidence(question="", topic="the answer", key_points=[], terms=[])
     return narration_script(evidence, answer, max_words=MAX_NARRATION_WORDS)[:4000]
+
+
+def computed_facts(analysis: AnalysisReport, view: RequestView) -> str:
+    """The analysis program's figures in one sentence (and the goal's), or "" when none ran."""
+    if analysis.status != "ok" or not analysis.values.get("report"):
+        return ""
+    return analysis_sentence(analysis.values, view.request.text)
 
 
 def edge_notes(diagram: Diagram) -> list[str]:

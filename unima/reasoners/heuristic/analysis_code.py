@@ -61,6 +61,7 @@ import csv, json, re, statistics
 from pathlib import Path
 
 FORECAST = {forecast}
+GOAL = {goal!r}  # the target the question names ("the 8000-steps goal"), or None
 NAME, UNIT = {name!r}, {unit!r}
 SOURCE = {source!r}
 labels, values = {labels!r}, {values!r}
@@ -115,6 +116,11 @@ if len(values) > 1:
     report["trend_slope"] = round(slope, 4)
     if FORECAST:
         report["forecast_next"] = round(report["mean"] + slope * (len(values) - x_mean), 4)
+if GOAL is not None:
+    report["goal"] = GOAL
+    report["at_or_above_goal"] = sum(1 for value in values if value >= GOAL)
+    report["below_goal"] = sum(1 for value in values if value < GOAL)
+    report["below_goal_labels"] = [label for label, value in zip(labels, values) if value < GOAL][:12]
 for key, value in report.items():
     print(f"{{key}}: {{value}}")
 
@@ -131,6 +137,8 @@ else:
 if len(values) <= 30:
     axes.set_xticks(list(positions), labels, rotation=30 if len(values) > 8 else 0)
 axes.axhline(report["mean"], color="#dd8452", linestyle="--", label=f"mean {{report['mean']:g}}")
+if GOAL is not None:
+    axes.axhline(GOAL, color="#55a868", linestyle=":", label=f"goal {{GOAL:g}}")
 axes.legend()
 axes.set_title(NAME or "Data from the inputs")
 figure.tight_layout()
@@ -227,6 +235,22 @@ def _forecast(question: str) -> bool:
     return bool(re.search(r"\b(forecast|predict|next)\b", question, re.IGNORECASE))
 
 
+def question_goal(question: str) -> float | None:
+    """The target a question measures the data against, or None.
+
+    "the 8000-steps goal", "a target of 10,000", "a goal of 2.5k", "at least 8000 steps",
+    "exceed 50", "reach 10,000": the number must come with one of those words, so "the 3 runs"
+    or "in 2024" are no goal.
+    """
+    for pattern in GOAL_PATTERNS:
+        match = pattern.search(question)
+        if match is not None:
+            quantity = parse_quantity(match.group("number"))
+            if quantity is not None:
+                return quantity[0]
+    return None
+
+
 def _list_program(
     labels: list[str], values: list[float], question: str, *, name: str = "", unit: str = ""
 ) -> str:
@@ -258,6 +282,22 @@ def _table_program(source: str, delimiter: str, columns: TableColumns, question:
     )
 
 
+NUMBER = r"(?P<number>\$?\d[\d,]*(?:\.\d+)?\s?[kKmM]?)"
+TARGET_WORDS = r"(?:goal|target|threshold|quota|benchmark|mark|minimum|limit)"
+GOAL_PATTERNS = (
+    # "the 8000-steps goal", "a 10,000 step target"
+    re.compile(rf"\b{NUMBER}(?:[- ][A-Za-z]+)?[- ]{TARGET_WORDS}\b", re.IGNORECASE),
+    # "a goal of 8000", "target: 10,000", "the threshold is 50"
+    re.compile(rf"\b{TARGET_WORDS}\s*(?:of|:|is|=|at)?\s*{NUMBER}(?!\d)", re.IGNORECASE),
+    # "at least 8000", "exceed 50", "reach 10,000"
+    re.compile(
+        rf"\b(?:at least|exceeds?|exceeding|reach(?:es|ing)?)\s+"
+        rf"(?:the\s+|a\s+)?{NUMBER}(?!\d)",
+        re.IGNORECASE,
+    ),
+)
+
+
 def _program(
     *,
     labels: list[str],
@@ -275,6 +315,7 @@ def _program(
 ) -> str:
     return PROGRAM.format(
         forecast=_forecast(question),
+        goal=question_goal(question),
         name=name,
         unit=unit,
         source=source,

@@ -210,6 +210,13 @@ def _report_caption(report: dict[str, Any]) -> str:
         for name in ("mean", "median", "min", "max")
         if isinstance(report.get(name), int | float)
     ]
+    goal, above, below = (
+        report.get("goal"),
+        report.get("at_or_above_goal"),
+        report.get("below_goal"),
+    )
+    if isinstance(goal, int | float) and isinstance(above, int) and isinstance(below, int):
+        shown.append(f"goal {goal:g}: {above} of {above + below} at or above")
     return ", ".join(shown)
 
 

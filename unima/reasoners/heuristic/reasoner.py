@@ -444,4 +444,32 @@ def analysis_sentence(values: dict[str, Any], question: str = "") -> str:
         shown.append(f"forecast for the next value = {format_quantity(forecast, unit)}")
     count = report.get("count", len(values.get("values", [])))
     of = f" of {name}" if name and name != "value" else ""
-    return f"The analysis computed, over the {format_number(count)} values{of}: {', '.join(shown)}."
+    sentence = (
+        f"The analysis computed, over the {format_number(count)} values{of}: {', '.join(shown)}."
+    )
+    return f"{sentence} {goal_sentence(report, unit)}".strip()
+
+
+def goal_sentence(report: dict[str, Any], unit: str = "") -> str:
+    """How the values stand against the goal the question named, or "" without one."""
+    goal, above, below = (
+        report.get("goal"),
+        report.get("at_or_above_goal"),
+        report.get("below_goal"),
+    )
+    if (
+        not isinstance(goal, int | float)
+        or not isinstance(above, int)
+        or not isinstance(below, int)
+    ):
+        return ""
+    target = format_quantity(goal, unit)
+    sentence = f"{format_number(above)} of {format_number(above + below)} are at or above the goal of {target}"
+    missed = [str(label) for label in report.get("below_goal_labels") or []]
+    if missed:
+        sentence += f" ({format_number(below)} below it: {', '.join(missed)})"
+    mean = report.get("mean")
+    if isinstance(mean, int | float):
+        side = "above" if mean > goal else "below" if mean < goal else "exactly at"
+        sentence += f", and the mean ({format_quantity(mean, unit)}) is {side} the goal"
+    return sentence + "."
