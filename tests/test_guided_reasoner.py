@@ -130,8 +130,15 @@ def test_each_field_is_asked_on_its_own_and_lands_in_the_plan() -> None:
         "Oxygen",
     ]
     assert diagram["title"] == "How photosynthesis works"
+    # An arrow only where the model drew one between neighbours: Chlorophyll does not lead to
+    # "Carbon dioxide and water"; its arrow to Glucose is a note.
+    assert diagram["arrows"] == [True, False, True, True]
+    assert "Chlorophyll → Glucose" in diagram["notes"]
     assert "Glucose → Oxygen: releases" in diagram["notes"]
-    assert "Sunlight → Chlorophyll" in plan.content_specs["image1"]
+    assert plan.content_specs["image1"] == (
+        "A diagram of how photosynthesis works: Sunlight → Chlorophyll, Carbon dioxide and water "
+        "→ Glucose → Oxygen."
+    )
     assert arguments_of(plan, "audio1")["script"] == ANSWER  # the narration speaks the answer
     scenes = arguments_of(plan, "video1")["scenes"]
     assert [scene["caption"] for scene in scenes][:2] == [

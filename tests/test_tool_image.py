@@ -125,6 +125,15 @@ def test_a_diagram_without_arrows_draws_the_same_boxes_unconnected(tmp_path: Pat
     assert numpy.all(numpy.abs(with_arrows[changed] - background).sum(axis=1) > 12)
 
 
+def test_a_diagram_draws_an_arrow_only_between_the_pairs_it_is_given(tmp_path: Path) -> None:
+    labels = ["Sunlight", "Chlorophyll", "Carbon dioxide", "Glucose"]
+    _, every = make(tmp_path, kind="diagram", labels=labels)
+    _, some = make(tmp_path, kind="diagram", labels=labels, arrows=[True, False, True])
+    _, none = make(tmp_path, kind="diagram", labels=labels, arrows=False)
+    ink = [int((pixels(path).sum(axis=2) < 400).sum()) for path in (every, some, none)]
+    assert ink[0] > ink[1] > ink[2]  # each arrow left out takes its ink with it
+
+
 def test_dollar_signs_are_text_not_mathtext(tmp_path: Path) -> None:
     arguments, path = make(
         tmp_path, kind="bar_chart", title="Costs $5 vs $6", labels=["$a"], values=[5]
@@ -169,6 +178,7 @@ def test_blank_and_wrongly_sized_images_fail_verification(tmp_path: Path) -> Non
         ({"kind": "diagram", "labels": ["a"], "colour": "red"}, "Extra inputs are not permitted"),
         ({"kind": "line_chart", "labels": ["a"], "values": [float("nan")]}, "finite number"),
         ({"kind": "flowchart", "labels": ["a", "b"], "arrows": False}, "not a flowchart"),
+        ({"kind": "diagram", "labels": ["a", "b", "c"], "arrows": [True]}, "1 arrows for 3 labels"),
     ],
 )
 def test_invalid_arguments_name_the_problem(raw: dict[str, object], message: str) -> None:

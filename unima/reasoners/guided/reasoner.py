@@ -26,6 +26,7 @@ trace as a ``guided_field`` or ``field_fallback`` event.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any
 
 from unima.errors import ReasonerError
@@ -261,17 +262,23 @@ class GuidedReasoner(Reasoner):
         if not isinstance(diagram, Diagram):
             return self._answer_diagram(step, spec, answer, view)
         drawn.append(diagram.labels)
+        # The tool joins neighbouring boxes: an arrow is drawn only where the model drew one
+        # between those two boxes, and its other arrows become notes (a flowchart is a sequence
+        # by request and joins every step).
+        joins = neighbour_links(diagram)
+        arrows = kind == "flowchart" or all(joins)
         arguments = ImageArguments(
             kind="flowchart" if kind == "flowchart" else "diagram",
             title=diagram.title or str(step.arguments.get("title") or topic),
             labels=diagram.labels,
+            arrows=True if arrows else joins,
             notes=edge_notes(diagram),
             **({"caption": step.arguments["caption"]} if step.arguments.get("caption") else {}),
         )
         # "a diagram of why the sky is blue", not "of Why is the sky blue".
         subject = subject_phrase(core_question(view.request.text)) or topic
         return step_arguments(arguments), shorten(
-            f"A {kind} of {subject}: {' → '.join(diagram.labels)}.", 300
+            f"A {kind} of {subject}: {linked_labels(diagram.labels, joins, arrows)}.", 300
         )
 
     def _answer_diagram(
@@ -409,8 +416,25 @@ def computed_facts(analysis: AnalysisReport, view: RequestView) -> str:
     return analysis_sentence(analysis.values, view.request.text)
 
 
+def neighbour_links(diagram: Diagram) -> list[bool]:
+    """For each pair of neighbouring boxes in the drawing order, whether the model linked them."""
+    linked = {(source, target) for source, target, _ in diagram.edges}
+    return [pair in linked for pair in itertools.pairwise(diagram.labels)]
+
+
+def linked_labels(labels: list[str], joins: list[bool], all_joined: bool) -> str:
+    """The labels as the picture shows them: ``A → B, C → D`` (an arrow only where drawn)."""
+    text = labels[0] if labels else ""
+    for label, join in zip(
+        labels[1:], joins if not all_joined else [True] * len(joins), strict=True
+    ):
+        text += f" → {label}" if join else f", {label}"
+    return text
+
+
 def edge_notes(diagram: Diagram) -> list[str]:
-    """Arrows the drawing order does not show (the tool joins consecutive boxes), as notes."""
+    """Arrows the drawing does not show (the tool draws one only between neighbouring boxes),
+    and every labelled arrow, as notes."""
     position = {label: index for index, label in enumerate(diagram.labels)}
     notes = [
         f"{source} → {target}" + (f": {label}" if label else "")

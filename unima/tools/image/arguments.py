@@ -56,12 +56,13 @@ class ImageArguments(ToolArguments):
             "(scatter: y values plotted against `values` as x)."
         ),
     )
-    arrows: bool = Field(
+    arrows: bool | list[bool] = Field(
         default=True,
         description=(
-            "Diagram only: join the boxes by arrows in the order of `labels` (a process, a "
-            "cause and its effects). false: unconnected boxes, for terms whose order or links "
-            "are not known."
+            "Diagram only: true joins each box to the next by an arrow, in the order of `labels` "
+            "(a process, a cause and its effects); false leaves them unconnected (terms whose "
+            "links are not known); or one true/false per neighbouring pair (label 1 to 2, 2 to "
+            "3, ...)."
         ),
     )
     x_label: str = Field(default="", max_length=100, description="Chart x-axis label.")
@@ -108,9 +109,12 @@ class ImageArguments(ToolArguments):
                 raise ValueError("pie_chart values must add up to more than zero")
         if self.kind in {"diagram", "flowchart", "timeline"} and count == 0:
             raise ValueError(f"a {self.kind} needs labels: one per box or event")
-        if not self.arrows and self.kind != "diagram":
+        if self.arrows is not True and self.kind != "diagram":
+            raise ValueError(f"arrows other than true are for a diagram's boxes, not a {self.kind}")
+        if isinstance(self.arrows, list) and len(self.arrows) != max(count - 1, 0):
             raise ValueError(
-                f"arrows=false is for a diagram of unconnected terms, not a {self.kind}"
+                f"{len(self.arrows)} arrows for {count} labels: give one true/false per "
+                f"neighbouring pair ({max(count - 1, 0)})"
             )
         if self.kind in {"diagram", "flowchart"} and count > 24:
             raise ValueError(f"a {self.kind} holds at most 24 boxes to stay legible, got {count}")

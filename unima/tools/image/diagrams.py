@@ -1,8 +1,8 @@
 """Diagrams, flowcharts and timelines drawn with Pillow.
 
 A diagram lays its boxes out in a grid read in a snake (left to right, then right to left) so
-each arrow joins neighbours (``arrows=False``: the same grid without arrows, for terms whose
-order is not known); a flowchart runs top to bottom in columns with terminals, process
+each arrow joins neighbours (``arrows``: all, none, or one flag per neighbouring pair, so a
+diagram states only the links it was given); a flowchart runs top to bottom in columns with terminals, process
 boxes and decision diamonds; a timeline places events along a horizontal axis.
 """
 
@@ -98,7 +98,7 @@ def _label_box(
 
 
 def _grid_diagram(
-    draw: ImageDraw.ImageDraw, labels: list[str], area: Box, *, arrows: bool = True
+    draw: ImageDraw.ImageDraw, labels: list[str], area: Box, *, arrows: bool | list[bool] = True
 ) -> None:
     left, top, right, bottom = area
     area_width, area_height = right - left, bottom - top
@@ -123,7 +123,10 @@ def _grid_diagram(
                 center_y + box_height / 2,
             )
         )
-    for source, target in itertools.pairwise(boxes if arrows else []):
+    joined = arrows if isinstance(arrows, list) else [arrows] * max(count - 1, 0)
+    for (source, target), join in zip(itertools.pairwise(boxes), joined, strict=True):
+        if not join:
+            continue
         if abs(source[1] - target[1]) < 1:
             forward = target[0] > source[0]
             y = (source[1] + source[3]) / 2
