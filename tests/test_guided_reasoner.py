@@ -139,6 +139,11 @@ def test_each_field_is_asked_on_its_own_and_lands_in_the_plan() -> None:
         "A diagram of how photosynthesis works: Sunlight → Chlorophyll, Carbon dioxide and water "
         "→ Glucose → Oxygen."
     )
+    # Nodes without edges are the chain the prompt asks for: first stage to result.
+    chain = json.dumps({"title": "Photosynthesis", "nodes": NODES})
+    listed = plan_with(ScriptedChatModel(script={**GOOD, "guided_diagram": chain}), ["image1"])
+    assert arguments_of(listed, "image1").get("arrows", True) is True
+    assert " → ".join(NODES) in listed.content_specs["image1"]
     assert arguments_of(plan, "audio1")["script"] == ANSWER  # the narration speaks the answer
     scenes = arguments_of(plan, "video1")["scenes"]
     assert [scene["caption"] for scene in scenes][:2] == [

@@ -262,10 +262,11 @@ class GuidedReasoner(Reasoner):
         if not isinstance(diagram, Diagram):
             return self._answer_diagram(step, spec, answer, view)
         drawn.append(diagram.labels)
-        # The tool joins neighbouring boxes: an arrow is drawn only where the model drew one
-        # between those two boxes, and its other arrows become notes (a flowchart is a sequence
-        # by request and joins every step).
-        joins = neighbour_links(diagram)
+        # The prompt asks for the nodes in order, first stage to result: without edges that
+        # order is the model's chain. With edges, an arrow is drawn only where the model linked
+        # those two neighbouring boxes and its other arrows become notes. A flowchart is a
+        # sequence by request and joins every step.
+        joins = neighbour_links(diagram) if diagram.edges else [True] * (len(diagram.labels) - 1)
         arrows = kind == "flowchart" or all(joins)
         arguments = ImageArguments(
             kind="flowchart" if kind == "flowchart" else "diagram",
