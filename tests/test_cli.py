@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,15 @@ def test_run_table_lists_why_an_artifact_is_not_valid_or_not_relevant(
     assert [cell.strip() for cell in rows["audio1"].split("│")[-3:-1]] == ["no", "-"]
     assert "image1 not relevant (chart_kind): a line chart, not a bar chart" in text
     assert "audio1 not valid: audio is silent" in text
+
+
+def test_python_dash_m_unima_is_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "unima", "train", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "chains" in result.stdout and "tmpo" in result.stdout
