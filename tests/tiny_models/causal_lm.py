@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 TAGS = ("<think>", "</think>", "<answer>", "</answer>")
 SPECIAL = ("<pad>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>")
@@ -57,32 +58,11 @@ def save_tiny_causal_lm(
         seed: torch's seed for the random weights.
     """
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import (
-        GenerationConfig,
-        LlamaConfig,
-        LlamaForCausalLM,
-        PreTrainedTokenizerFast,
-    )
+    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
     folder.mkdir(parents=True, exist_ok=True)
-    backend = Tokenizer(models.BPE())
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    backend.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=list(SPECIAL),
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    backend.train_from_iterator([*SENTENCES, *texts], trainer=trainer)
-    backend.add_tokens(list(TAGS))
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=backend,
-        pad_token="<pad>",
-        eos_token="<|end|>",
-        additional_special_tokens=["<|system|>", "<|user|>", "<|assistant|>"],
-        model_max_length=max_positions,
+    tokenizer = byte_level_tokenizer(
+        [*SENTENCES, *texts], vocab_size=vocab_size, max_positions=max_positions
     )
     tokenizer.chat_template = CHAT_TEMPLATE
     tokenizer.save_pretrained(folder)
@@ -107,3 +87,35 @@ def save_tiny_causal_lm(
     model.generation_config = GenerationConfig(eos_token_id=end, pad_token_id=pad)
     model.save_pretrained(folder, safe_serialization=True)
     return folder
+
+
+def byte_level_tokenizer(
+    texts: Sequence[str],
+    *,
+    vocab_size: int,
+    max_positions: int,
+    extra_special: Sequence[str] = (),
+) -> Any:
+    """A byte-level BPE tokenizer trained on ``texts``, with the chat roles as special tokens,
+    the chain tags as whole tokens and ``extra_special`` (an image token) added; no template."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    backend = Tokenizer(models.BPE())
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[*SPECIAL, *extra_special],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    backend.train_from_iterator(list(texts), trainer=trainer)
+    backend.add_tokens(list(TAGS))
+    return PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        pad_token="<pad>",
+        eos_token="<|end|>",
+        additional_special_tokens=["<|system|>", "<|user|>", "<|assistant|>", *extra_special],
+        model_max_length=max_positions,
+    )

@@ -21,10 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.tiny_models.causal_lm import SENTENCES, TAGS
+from tests.tiny_models.causal_lm import SENTENCES, byte_level_tokenizer
 
 IMAGE_TOKEN = "<image>"
-SPECIAL = ("<pad>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>", IMAGE_TOKEN)
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|{{ message['role'] }}|>\n"
     "{% if message['content'] is string %}{{ message['content'] }}"
@@ -63,7 +62,6 @@ def save_tiny_vision_lm(
         seed: torch's seed for the random weights.
     """
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import (
         CLIPVisionConfig,
         GenerationConfig,
@@ -72,27 +70,14 @@ def save_tiny_vision_lm(
         LlavaForConditionalGeneration,
         LlavaImageProcessorPil,
         LlavaProcessor,
-        PreTrainedTokenizerFast,
     )
 
     folder.mkdir(parents=True, exist_ok=True)
-    backend = Tokenizer(models.BPE())
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    backend.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
+    tokenizer = byte_level_tokenizer(
+        [*SENTENCES, *texts],
         vocab_size=vocab_size,
-        special_tokens=list(SPECIAL),
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    backend.train_from_iterator([*SENTENCES, *texts], trainer=trainer)
-    backend.add_tokens(list(TAGS))
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=backend,
-        pad_token="<pad>",
-        eos_token="<|end|>",
-        additional_special_tokens=["<|system|>", "<|user|>", "<|assistant|>", IMAGE_TOKEN],
-        model_max_length=max_positions,
+        max_positions=max_positions,
+        extra_special=(IMAGE_TOKEN,),
     )
     tokenizer.chat_template = CHAT_TEMPLATE
     image_processor = LlavaImageProcessorPil(
