@@ -35,8 +35,9 @@ class ComparisonRow:
 
     @property
     def label(self) -> str:
-        """The metric's printed name, ``HC (structural only)`` for a structural proxy's."""
-        name = METRIC_LABELS[self.metric]
+        """The metric's printed name (``StS^abs``; a name without a label as it is, e.g. a
+        HitEmotion metric), ``HC (structural only)`` for a structural proxy's."""
+        name = METRIC_LABELS.get(self.metric, self.metric)
         return f"{name} ({STRUCTURAL_ONLY})" if self.structural else name
 
     @property
@@ -48,15 +49,18 @@ class ComparisonRow:
 
 @dataclass
 class Comparison:
-    """The rows of a comparison and the warnings about comparability."""
+    """The rows of a comparison and the warnings about comparability (UniM or HitEmotion:
+    ``benchmark`` prefixes the title)."""
 
     first_name: str
     second_name: str
     rows: list[ComparisonRow]
     warnings: list[str] = field(default_factory=list)
+    benchmark: str = ""
 
     def to_markdown(self) -> str:
-        lines = [f"# {self.first_name} vs {self.second_name}", ""]
+        prefix = f"{self.benchmark}: " if self.benchmark else ""
+        lines = [f"# {prefix}{self.first_name} vs {self.second_name}", ""]
         lines += [f"- warning: {warning}" for warning in self.warnings]
         if self.warnings:
             lines.append("")

@@ -7,45 +7,17 @@ make the numbers less comparable (another judge, other instances) are listed as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from unima.eval.compare import ComparisonRow, format_delta
+from unima.eval.compare import Comparison, ComparisonRow
 from unima.eval.hitemotion.tasks import LEVELS, TASKS
-from unima.eval.labels import format_value
 
 SUMMARY_METRICS = ("score", "score_parsed_only", "ACC", "WAF", "extraction_rate")
 
 
-@dataclass
-class HitEmotionComparison:
-    """The rows of a comparison and the warnings about comparability."""
-
-    first_name: str
-    second_name: str
-    rows: list[ComparisonRow]
-    warnings: list[str] = field(default_factory=list)
-
-    def to_markdown(self) -> str:
-        lines = [f"# HitEmotion: {self.first_name} vs {self.second_name}", ""]
-        lines += [f"- warning: {warning}" for warning in self.warnings]
-        if self.warnings:
-            lines.append("")
-        lines += [
-            f"| scope | metric | {self.first_name} | {self.second_name} | delta |",
-            "|---|---|---:|---:|---:|",
-        ]
-        for row in self.rows:
-            lines.append(
-                f"| {row.scope} | {row.metric} | {format_value(row.first)} | "
-                f"{format_value(row.second)} | {format_delta(row.delta)} |"
-            )
-        return "\n".join(lines) + "\n"
-
-
 def compare_hitemotion(
     first: dict[str, Any], second: dict[str, Any], *, first_name: str = "A", second_name: str = "B"
-) -> HitEmotionComparison:
+) -> Comparison:
     """Compare two HitEmotion reports (``report.json`` contents) overall, by level and by task."""
     rows = [
         ComparisonRow("overall", name, first["overall"].get(name), second["overall"].get(name))
@@ -73,7 +45,9 @@ def compare_hitemotion(
                     (second_task or {}).get(name),
                 )
             )
-    return HitEmotionComparison(first_name, second_name, rows, _warnings(first, second))
+    return Comparison(
+        first_name, second_name, rows, _warnings(first, second), benchmark="HitEmotion"
+    )
 
 
 def _warnings(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
