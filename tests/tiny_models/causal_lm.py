@@ -58,7 +58,7 @@ def save_tiny_causal_lm(
         seed: torch's seed for the random weights.
     """
     import torch
-    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
+    from transformers import GenerationConfig, LlamaForCausalLM
 
     folder.mkdir(parents=True, exist_ok=True)
     tokenizer = byte_level_tokenizer(
@@ -69,18 +69,8 @@ def save_tiny_causal_lm(
 
     end = tokenizer.convert_tokens_to_ids("<|end|>")
     pad = tokenizer.convert_tokens_to_ids("<pad>")
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden_size,
-        intermediate_size=hidden_size * 2,
-        num_hidden_layers=layers,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=max_positions,
-        bos_token_id=None,
-        eos_token_id=end,
-        pad_token_id=pad,
-        tie_word_embeddings=True,
+    config = tiny_llama_config(
+        len(tokenizer), hidden_size, layers, max_positions, end, pad, tie_word_embeddings=True
     )
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
@@ -118,4 +108,31 @@ def byte_level_tokenizer(
         eos_token="<|end|>",
         additional_special_tokens=["<|system|>", "<|user|>", "<|assistant|>", *extra_special],
         model_max_length=max_positions,
+    )
+
+
+def tiny_llama_config(
+    vocab_size: int,
+    hidden_size: int,
+    layers: int,
+    max_positions: int,
+    end: int,
+    pad: int,
+    **extra: Any,
+) -> Any:
+    """The small Llama text model both tiny models use (4 heads, MLP twice the width)."""
+    from transformers import LlamaConfig
+
+    return LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        intermediate_size=hidden_size * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=max_positions,
+        bos_token_id=None,
+        eos_token_id=end,
+        pad_token_id=pad,
+        **extra,
     )

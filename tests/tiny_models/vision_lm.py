@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.tiny_models.causal_lm import SENTENCES, byte_level_tokenizer
+from tests.tiny_models.causal_lm import SENTENCES, byte_level_tokenizer, tiny_llama_config
 
 IMAGE_TOKEN = "<image>"
 CHAT_TEMPLATE = (
@@ -65,7 +65,6 @@ def save_tiny_vision_lm(
     from transformers import (
         CLIPVisionConfig,
         GenerationConfig,
-        LlamaConfig,
         LlavaConfig,
         LlavaForConditionalGeneration,
         LlavaImageProcessorPil,
@@ -108,18 +107,7 @@ def save_tiny_vision_lm(
             image_size=IMAGE_SIZE,
             patch_size=PATCH_SIZE,
         ),
-        text_config=LlamaConfig(
-            vocab_size=len(tokenizer),
-            hidden_size=hidden_size,
-            intermediate_size=hidden_size * 2,
-            num_hidden_layers=layers,
-            num_attention_heads=4,
-            num_key_value_heads=4,
-            max_position_embeddings=max_positions,
-            bos_token_id=None,
-            eos_token_id=end,
-            pad_token_id=pad,
-        ),
+        text_config=tiny_llama_config(len(tokenizer), hidden_size, layers, max_positions, end, pad),
         image_token_index=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN),
         image_seq_length=IMAGE_TOKENS,
         vision_feature_select_strategy="default",
