@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import wave
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from unima.backends import ffmpeg, piper_voice, whisper
 from unima.errors import ConfigError, InputError, ToolError
+from unima.perception import model_media
+from unima.reasoners.tom import prosody
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 RAW_INPUT = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "64x48"]
@@ -142,6 +146,36 @@ def test_transcribe_samples_in_memory(sentence_wav: tuple[Path, piper_voice.Spee
     samples = ffmpeg.decode_audio(sentence_wav[0], sample_rate=16000)
     transcript = whisper.transcribe(samples, language="en")
     assert "fox" in whisper.normalize_words(transcript.text)
+
+
+def test_decode_audio_stops_at_max_seconds(tmp_path: Path) -> None:
+    path = tmp_path / "ten_seconds.wav"
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(16000)
+        writer.writeframes(b"\x00\x10" * 16000 * 10)
+    assert ffmpeg.decode_audio(path).size == 160_000
+    assert ffmpeg.decode_audio(path, max_seconds=2.5).size == 40_000
+    assert ffmpeg.decode_audio(path, sample_rate=8000, max_seconds=1).size == 8_000
+
+
+def test_prosody_and_model_audio_decode_only_what_they_keep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[float | None] = []
+
+    def decode(path: Path, *, sample_rate: int = 16000, max_seconds: float | None = None):
+        asked.append(max_seconds)
+        return np.zeros(int(sample_rate * 90), dtype=np.float32)  # more than asked for
+
+    monkeypatch.setattr(prosody, "decode_audio", decode)
+    monkeypatch.setattr(model_media, "decode_audio", decode)
+    prosody.prosody_of_file(tmp_path / "long.wav")
+    clip = model_media.wav_bytes(tmp_path / "long.wav", max_seconds=5)
+    assert asked == [prosody.MAX_SECONDS, 5]
+    with wave.open(io.BytesIO(clip)) as reader:
+        assert reader.getnframes() == 5 * 16000
 
 
 def test_transcribe_missing_file_is_an_input_error(tmp_path: Path) -> None:

@@ -214,12 +214,23 @@ def decode_check(path: str | Path, *, timeout_s: float = 120.0) -> DecodeReport:
 
 
 def decode_audio(
-    path: str | Path, *, sample_rate: int = 16000, timeout_s: float = 60.0
+    path: str | Path,
+    *,
+    sample_rate: int = 16000,
+    timeout_s: float = 60.0,
+    max_seconds: float | None = None,
 ) -> np.ndarray:
-    """Decode the first audio stream of ``path`` to mono float32 samples in [-1, 1]."""
+    """Decode the first audio stream of ``path`` to mono float32 samples in [-1, 1].
+
+    ``max_seconds`` stops ffmpeg after that much audio: a caller that keeps only the start of an
+    hour-long track neither waits for nor holds the rest.
+    """
     import numpy as np  # as in decode_audio
 
-    command = [*QUIET, "-i", str(path), "-vn", "-ac", "1", "-ar", str(sample_rate)]
+    command = [*QUIET, "-i", str(path), "-vn"]
+    if max_seconds is not None:
+        command += ["-t", f"{max_seconds:.3f}"]
+    command += ["-ac", "1", "-ar", str(sample_rate)]
     command += ["-f", "f32le", "pipe:1"]
     completed = run_ffmpeg(command, timeout_s=timeout_s)
     return np.frombuffer(completed.stdout, dtype=np.float32)

@@ -153,7 +153,8 @@ def wav_bytes(path: Path, *, max_seconds: float, sample_rate: int = 16_000) -> b
     """The first ``max_seconds`` of ``path`` as a 16-bit mono WAV (decoded by ffmpeg)."""
     import numpy as np  # on use, like Pillow in encode_png
 
-    samples = decode_audio(path, sample_rate=sample_rate)[: int(max_seconds * sample_rate)]
+    samples = decode_audio(path, sample_rate=sample_rate, max_seconds=max_seconds)
+    samples = samples[: int(max_seconds * sample_rate)]
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as writer:

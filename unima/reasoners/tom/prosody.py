@@ -65,7 +65,7 @@ def prosody_of_file(path: str | Path, segments: list[dict[str, Any]] | None = No
     Raises:
         ToolError: ffmpeg could not decode the file.
     """
-    samples = decode_audio(path, sample_rate=SAMPLE_RATE)
+    samples = decode_audio(path, sample_rate=SAMPLE_RATE, max_seconds=MAX_SECONDS)
     return measure_prosody(samples[: int(MAX_SECONDS * SAMPLE_RATE)], segments=segments)
 
 
