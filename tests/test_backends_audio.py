@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hitemotion_fixtures import write_tone
+from PIL import Image
 
 from unima.backends import ffmpeg, piper_voice, whisper
 from unima.errors import ConfigError, InputError, ToolError
@@ -176,6 +178,34 @@ def test_prosody_and_model_audio_decode_only_what_they_keep(
     assert asked == [prosody.MAX_SECONDS, 5]
     with wave.open(io.BytesIO(clip)) as reader:
         assert reader.getnframes() == 5 * 16000
+
+
+def test_a_stretch_whisper_calls_no_speech_is_not_words() -> None:
+    hum = whisper.Segment(0.0, 2.0, "You", avg_logprob=-0.999, no_speech_prob=0.911)
+    assert not whisper.heard_words(hum)
+    confident = whisper.Segment(0.0, 2.0, "Stop right there.", avg_logprob=-0.3, no_speech_prob=0.7)
+    assert whisper.heard_words(confident)
+    speech = whisper.Segment(0.0, 2.0, "quiet words", avg_logprob=-1.4, no_speech_prob=0.05)
+    assert whisper.heard_words(speech)
+    assert whisper.heard_words(whisper.Segment(0.0, 1.0, "no probabilities"))
+
+
+def test_a_voice_like_tone_in_a_video_transcribes_to_nothing(tmp_path: Path) -> None:
+    # The HitEmotion fixtures' quiet "subdued" voice: a harmonic tone in syllable bursts, in an
+    # H.264 + AAC clip. Whisper decodes it as "You" (no-speech 0.91, log-probability -0.999).
+    frame = tmp_path / "frame.png"
+    Image.new("RGB", (64, 64), (40, 60, 160)).save(frame)
+    write_tone(tmp_path / "tone.wav", "subdued")
+    clip = tmp_path / "clip.mp4"
+    command = [*ffmpeg.QUIET, "-loop", "1", "-framerate", "4", "-i", str(frame)]
+    command += ["-i", str(tmp_path / "tone.wav"), "-t", "1.5", "-c:v", "libx264"]
+    command += ["-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(clip)]
+    ffmpeg.run_ffmpeg(command, timeout_s=60)
+    samples = ffmpeg.decode_audio(clip)  # as perception hands them to whisper
+    raw, _ = whisper.load_model().transcribe(samples, beam_size=5)
+    assert [segment.text.strip() for segment in raw] == ["You"]  # what the filter must catch
+    transcript = whisper.transcribe(samples)
+    assert transcript.text == "" and transcript.segments == ()
 
 
 def test_transcribe_missing_file_is_an_input_error(tmp_path: Path) -> None:

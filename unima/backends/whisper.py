@@ -40,6 +40,8 @@ class Segment:
     text: str
     # Whisper's mean token log-probability: a confidence for quality metrics.
     avg_logprob: float | None = None
+    # Whisper's own probability that the stretch holds no speech at all.
+    no_speech_prob: float | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,22 @@ def load_model(model_path: Path | None = None) -> WhisperModel:
         return _models[path]
 
 
+# Whisper writes words on sounds that are not speech (a hum, a tone: "You", "Thank you."). Its own
+# rule drops a stretch only when the no-speech probability passes 0.6 *and* the words' mean
+# log-probability is under -1; a hum decoded at -0.999 slips through. A stretch the model itself
+# calls probably silent is kept only when its words are confident. Real speech sits far from
+# both bounds (no-speech 0.01-0.02, log-probability -0.24 to -0.50 on the dev set's recordings).
+NO_SPEECH_PROBABILITY = 0.6
+CONFIDENT_LOGPROB = -0.5
+
+
+def heard_words(segment: Segment) -> bool:
+    """Whether ``segment`` holds words rather than whisper's guess at a sound that is no speech."""
+    if segment.no_speech_prob is None or segment.no_speech_prob < NO_SPEECH_PROBABILITY:
+        return True
+    return segment.avg_logprob is not None and segment.avg_logprob >= CONFIDENT_LOGPROB
+
+
 def transcribe(
     audio: str | Path | np.ndarray,
     *,
@@ -112,6 +130,9 @@ def transcribe(
     model_path: Path | None = None,
 ) -> Transcript:
     """Transcribe speech from a media file (any format ffmpeg reads) or 16 kHz mono samples.
+
+    A stretch whisper itself judges to hold no speech, decoded without confidence, is left out
+    (``heard_words``): a tone or a hum gives an empty transcript, not "You".
 
     Args:
         audio: a file path, or a float32 array of 16 kHz mono samples.
@@ -142,9 +163,11 @@ def transcribe(
                     end=float(item.end),
                     text=item.text.strip(),
                     avg_logprob=float(item.avg_logprob),
+                    no_speech_prob=float(item.no_speech_prob),
                 )
                 for item in segments_iterator
             )
+            segments = tuple(segment for segment in segments if heard_words(segment))
         except (OSError, ValueError, RuntimeError) as error:
             raise InputError(
                 f"could not transcribe audio: {error}", source=str(audio)[:200]
