@@ -5,6 +5,8 @@ but it can answer a question in a few sentences, or fill one small JSON object. 
 structure (the output spec, one step per placeholder, the DAG, argument validation) is the
 heuristic reasoner's, and the model is asked one field at a time, in this order:
 
+0. per chart the request asks for without any numbers in the inputs: the figures, recalled by
+   the model (``figures``); a request for the chart alone is answered by them;
 1. the answer (plain text, 3-6 sentences); the skeleton then places the placeholders;
 2. per diagram or flowchart image: its nodes and edges, drawn from the answer; per
    illustration: the objects it shows (``depictions``); charts and timelines keep the
@@ -39,6 +41,16 @@ from unima.reasoners.guided.fallbacks import (
     answer_diagram,
     fallback_answer,
     placement_sentence,
+)
+from unima.reasoners.guided.figures import (
+    Figures,
+    ask_figures,
+    asks_only_for_figures,
+    chart_kind,
+    figures_answer,
+    figures_chart,
+    recall_note,
+    wants_recalled_figures,
 )
 from unima.reasoners.guided.questions import (
     Diagram,
@@ -137,20 +149,40 @@ class GuidedReasoner(Reasoner):
         feedback: list[str],
     ) -> Plan:
         skeleton = self.heuristic.plan(view, caption, analysis, output_tags, feedback)
-        answer, answered = self._answer(view, caption, analysis, skeleton, feedback)
+        wanted_items = wanted_per_step(skeleton, caption.output_spec)
+        recalled = self._recall_figures(skeleton, wanted_items, view)
+        kinds = {tag: chart_kind(wanted_items[tag]) for tag in recalled}
+        notes = []
+        if recalled and asks_only_for_figures(answer_subject(view)):
+            # The request asks for the chart and nothing more: its figures are the answer.
+            answer, answered = (
+                " ".join(
+                    figures_answer(self.model_name, figures, kinds[tag])
+                    for tag, figures in recalled.items()
+                ),
+                True,
+            )
+        else:
+            answer, answered = self._answer(
+                view, caption, analysis, skeleton, feedback, recalled, kinds
+            )
+            notes = [
+                recall_note(self.model_name, figures, kinds[tag])
+                for tag, figures in recalled.items()
+            ]
         topic = caption.topic or "the question"
         steps: list[Step] = []
         specs: dict[str, str] = {}
         drawn: list[list[str]] = []
         audio_index = 0
-        positions: dict[str, int] = {}
         for step in skeleton.steps:
             tag = step.produces or ""
             modality = tag_modality(tag)
             spec = skeleton.content_specs.get(tag, step.description)
-            position = positions[modality] = positions.get(modality, -1) + 1
-            wanted = caption.output_spec.wanted_for(modality, position)
-            if modality == "image":
+            wanted = wanted_items.get(tag)
+            if tag in recalled and wanted is not None:
+                arguments, spec = figures_chart(step, wanted, recalled[tag], self.model_name)
+            elif modality == "image":
                 arguments, spec = self._image(step, spec, answer, topic, drawn, wanted, view)
             elif modality == "audio":
                 arguments, spec = self._speech(step, answer, audio_index)
@@ -170,6 +202,7 @@ class GuidedReasoner(Reasoner):
         # (a small model restates them loosely or wrongly: "58000, which is less than the 8000
         # goal"). The fallback answer already holds this sentence.
         computed = computed_facts(analysis, view) if answered else ""
+        computed = " ".join(filter(None, [computed, *notes]))
         content = answer + (f"\n\n{computed}" if computed else "")
         content += f"\n\n{placed}" if placed else ""
         if not answered:
@@ -202,6 +235,23 @@ class GuidedReasoner(Reasoner):
 
     # -- fields ------------------------------------------------------------------------------
 
+    def _recall_figures(
+        self, skeleton: Plan, wanted_items: dict[str, WantedOutput], view: RequestView
+    ) -> dict[str, Figures]:
+        """The model's figures for each chart asked for that the inputs hold no numbers for.
+
+        Asked before the answer, so that the answer is written with the chart's numbers.
+        """
+        request = strip_placeholders(core_question(view.request.text))
+        recalled = {}
+        for step in skeleton.steps:
+            wanted = wanted_items.get(step.produces or "")
+            if wanted is not None and wants_recalled_figures(step, wanted):
+                figures = ask_figures(self.asker, step, wanted, request)
+                if figures is not None:
+                    recalled[step.produces or ""] = figures
+        return recalled
+
     def _answer(
         self,
         view: RequestView,
@@ -209,10 +259,10 @@ class GuidedReasoner(Reasoner):
         analysis: AnalysisReport,
         skeleton: Plan,
         feedback: list[str],
+        recalled: dict[str, Figures],
+        kinds: dict[str, str],
     ) -> tuple[str, bool]:
-        # About the subject, not the files: "Make a 3D model of a gear and explain what gears
-        # do" is asked as "A gear: explain what gears do." (the files are the tools' work).
-        question = strip_placeholders(subject_question(core_question(view.request.text)))
+        question = answer_subject(view)
         report = analysis.values.get("report", {}) if analysis.status == "ok" else {}
         data = shorten(", ".join(f"{name} = {value}" for name, value in report.items()), 700)
         printed = analysis.values.get("printed") if analysis.status == "ok" else None
@@ -223,6 +273,7 @@ class GuidedReasoner(Reasoner):
             question=question,
             evidence=[strip_placeholders(line) for line in view.evidence_lines(400)],
             data=data,
+            recalled="; ".join(figures.ranked(kinds[tag]) for tag, figures in recalled.items()),
             feedback=feedback[-3:],
         )
         self.asker.report(record)
@@ -415,6 +466,27 @@ def computed_facts(analysis: AnalysisReport, view: RequestView) -> str:
     if analysis.status != "ok" or not analysis.values.get("report"):
         return ""
     return analysis_sentence(analysis.values, view.request.text)
+
+
+def answer_subject(view: RequestView) -> str:
+    """The question the answer is about: the subject, not the files ("Make a 3D model of a gear
+    and explain what gears do" is asked as "A gear: explain what gears do."; the files are the
+    tools' work)."""
+    return strip_placeholders(subject_question(core_question(view.request.text)))
+
+
+def wanted_per_step(skeleton: Plan, output_spec: OutputSpec) -> dict[str, WantedOutput]:
+    """What the request wants each step's item to be, by the tag it produces."""
+    wanted: dict[str, WantedOutput] = {}
+    positions: dict[str, int] = {}
+    for step in skeleton.steps:
+        tag = step.produces or ""
+        modality = tag_modality(tag)
+        position = positions[modality] = positions.get(modality, -1) + 1
+        item = output_spec.wanted_for(modality, position)
+        if item is not None:
+            wanted[tag] = item
+    return wanted
 
 
 def neighbour_links(diagram: Diagram) -> list[bool]:

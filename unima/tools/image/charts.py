@@ -6,6 +6,7 @@ drawn from several worker threads at once without sharing figure state.
 
 from __future__ import annotations
 
+import math
 import sys
 import textwrap
 from pathlib import Path
@@ -13,12 +14,15 @@ from typing import TYPE_CHECKING
 
 from unima.tools.common import clean_text
 from unima.tools.image.arguments import ImageArguments
+from unima.tools.image.numbers import readable_number
 from unima.tools.image.shortened import record_shortened, was_shortened
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 DOTS_PER_INCH = 100
+# Slices under this share (%) of a pie are named in its legend, not beside the slice.
+SMALL_SLICE = 3.0
 # Tableau colours: distinct, and readable as text backgrounds.
 PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -113,6 +117,7 @@ def _series(arguments: ImageArguments) -> list[tuple[str, list[float]]]:
 
 
 def _axis_labels(axes: Axes, arguments: ImageArguments, base: float) -> None:
+    axes.yaxis.set_major_formatter(lambda value, _position: readable_number(value))
     if arguments.x_label:
         axes.set_xlabel(plain(arguments.x_label), fontsize=base)
     if arguments.y_label:
@@ -159,7 +164,7 @@ def _bar_chart(axes: Axes, arguments: ImageArguments, base: float) -> None:
         ]
         bars = axes.bar(offsets, numbers, bar_width, label=name, color=PALETTE[index % 10])
         if len(arguments.labels) * len(series) <= 16:
-            axes.bar_label(bars, fmt="%g", fontsize=base * 0.8, padding=2)
+            axes.bar_label(bars, fmt=readable_number, fontsize=base * 0.8, padding=2)
     _category_ticks(axes, arguments.labels, base, arguments.width)
     axes.axhline(0, color="black", linewidth=0.8)
     _axis_labels(axes, arguments, base)
@@ -181,16 +186,19 @@ def _line_chart(axes: Axes, arguments: ImageArguments, base: float) -> None:
 
 
 def _pie_chart(axes: Axes, arguments: ImageArguments, base: float) -> None:
-    # Zero slices would print overlapping "0%" labels; they stay in the legend only.
+    # A slice under SMALL_SLICE of the whole has no room for its name: names of neighbouring thin
+    # slices would print over each other, so those slices are named in a legend with their
+    # share (zero slices included), and so is every slice when there are more than 8.
+    total = math.fsum(arguments.values)
+    shares = [100 * value / total for value in arguments.values]
+    crowded = len(arguments.labels) > 8
     wedges, *_ = axes.pie(
         arguments.values,
         labels=[
-            plain(label) if value > 0 else ""
-            for label, value in zip(arguments.labels, arguments.values, strict=True)
-        ]
-        if len(arguments.labels) <= 8
-        else None,
-        autopct=lambda percent: f"{percent:.0f}%" if percent >= 3 else "",
+            "" if crowded or share < SMALL_SLICE else plain(label)
+            for label, share in zip(arguments.labels, shares, strict=True)
+        ],
+        autopct=lambda percent: f"{percent:.0f}%" if percent >= SMALL_SLICE else "",
         startangle=90,
         counterclock=False,
         colors=[PALETTE[index % 10] for index in range(len(arguments.values))],
@@ -198,10 +206,11 @@ def _pie_chart(axes: Axes, arguments: ImageArguments, base: float) -> None:
         wedgeprops={"edgecolor": "white", "linewidth": 1},
     )
     axes.set_aspect("equal")
-    if len(arguments.labels) > 8:
+    listed = [index for index, share in enumerate(shares) if crowded or share < SMALL_SLICE]
+    if listed:
         axes.legend(
-            wedges,
-            [plain(label) for label in arguments.labels],
+            [wedges[index] for index in listed],
+            [f"{plain(arguments.labels[index])} ({shares[index]:.2g}%)" for index in listed],
             fontsize=base * 0.8,
             loc="center left",
             bbox_to_anchor=(0.92, 0.5),
