@@ -265,3 +265,22 @@ def test_thin_pie_slices_are_named_in_a_legend_not_over_each_other() -> None:
     legend = axes.get_legend()
     assert legend is not None
     assert [text.get_text() for text in legend.get_texts()] == ["Argon (0.93%)", "CO2 (0.04%)"]
+
+
+def test_a_title_that_is_the_request_sentence_becomes_what_the_chart_shows() -> None:
+    moons = {
+        "quantity": "moons",
+        "unit": "none",
+        "values": [
+            {"label": "Mars", "value": 2},
+            {"label": "Jupiter", "value": 95},
+            {"label": "Saturn", "value": 146},
+        ],
+    }
+    model = ScriptedChatModel(script={"guided_figures": json.dumps(moons)})
+    plan = plan_for(model, "Chart the number of moons of Mars, Jupiter and Saturn.")
+    assert image_arguments(plan)["title"] == "The number of moons of Mars, Jupiter and Saturn"
+    assert plan.content_specs["image1"].startswith(
+        "A bar chart of the number of moons of Mars, Jupiter and Saturn: 3 values"
+    )
+    assert plan.content.startswith("Moons, Saturn 146, Jupiter 95 and Mars 2, highest first.")

@@ -164,6 +164,18 @@ def test_a_typed_list_keeps_its_last_pair_before_a_full_stop() -> None:
         ("Shares: A 45%, B 30%, C 25%.", ("A", "B", "C"), (45.0, 30.0, 25.0)),
         ("Q1 10.5; Q2 12; Q3 -4", ("Q1", "Q2", "Q3"), (10.5, 12.0, -4.0)),
         ("Alice 82\nBob 75\nCarol 91\n", ("Alice", "Bob", "Carol"), (82.0, 75.0, 91.0)),
+        # The words up to a linking verb introduce the list: "Jan" is the first label.
+        (
+            "Monthly sales were Jan 120, Feb 135, Mar 160 and Apr 150.",
+            ("Jan", "Feb", "Mar", "Apr"),
+            (120.0, 135.0, 160.0, 150.0),
+        ),
+        (
+            "North America 12, Europe 15, Asia 20",
+            ("North America", "Europe", "Asia"),
+            (12.0, 15.0, 20.0),
+        ),
+        ("Bank of America 12, Wells Fargo 10", ("Bank of America", "Wells Fargo"), (12.0, 10.0)),
         (
             "Temperatures: -3.5, 2, 4.25, -1 degrees.",
             ("value 1", "value 2", "value 3", "value 4"),
@@ -176,6 +188,11 @@ def test_typed_lists_read_separators_signs_and_units(
 ) -> None:
     found = data_list(text)
     assert found is not None and found.labels == labels and found.values == values
+
+
+def test_a_list_named_before_a_linking_verb_keeps_its_name() -> None:
+    found = data_list("Monthly sales were Jan 120, Feb 135 and Mar 160.")
+    assert found is not None and found.name == "Monthly sales" and found.introduced
 
 
 @pytest.mark.parametrize(

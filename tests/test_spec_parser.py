@@ -773,6 +773,13 @@ def test_wanted_for_counts_items_in_the_order_they_are_named() -> None:
     assert model is not None and model.kind == "model" and model.subject == ""
 
 
+def test_a_pronoun_is_no_subject_but_a_named_object_is() -> None:
+    pointing = output_spec_for("Sales were Jan 12 and Feb 15. Show them in a bar chart.")
+    assert [(item.kind, item.subject) for item in pointing.wanted] == [("bar_chart", "")]
+    named = output_spec_for("Explain refraction with a diagram.")
+    assert [item.subject for item in named.wanted] == ["refraction"]
+
+
 def test_a_spec_written_before_wanted_still_loads() -> None:
     old = {"counts": {"image": 1}, "stated": True, "evidence": [], "notes": []}
     spec = OutputSpec.model_validate(old)

@@ -45,6 +45,20 @@ GENERIC_QUANTITY = frozenset({"data", "value", "values", "figures", "numbers", "
 PERCENT = ("%", "percent", "per cent")  # "percentage by volume" too
 
 
+# "Compare the populations of France, Germany and Italy", "Plot the heights of ...": a request
+# whose only ask is the chart; one that also asks why, how or which wants the model's answer.
+CHART_ONLY = re.compile(
+    r"^\s*(?:please\s+)?(?:compare|plot|chart|graph|show|draw|make|create|give|list|display|"
+    r"visuali[sz]e)\b",
+    re.IGNORECASE,
+)
+MORE_THAN_FIGURES = re.compile(
+    r"\b(?:explain|why|how|describe|discuss|what|which|who|analy[sz]e|summari[sz]e|tell|"
+    r"write|and\s+(?:say|note))\b",
+    re.IGNORECASE,
+)
+
+
 class FigureReply(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -185,7 +199,7 @@ def figures_chart(
     subject = chart_subject(step, wanted, figures)
     chart = ImageArguments(
         kind=kind,  # type: ignore[arg-type]  # one of CHART_KINDS, checked by chart_kind
-        title=str(step.arguments.get("title") or shorten(subject, 80)),
+        title=chart_title(step, subject),
         labels=[shorten(label, CHART_LABEL_CHARS) for label in figures.labels],
         values=figures.values,
         y_label=shorten(figures.unit or figures.quantity, 100),
@@ -201,13 +215,23 @@ def figures_chart(
     )
 
 
+def chart_title(step: Step, subject: str) -> str:
+    """The heuristic's title, or the subject when that title is the request's own sentence."""
+    title = str(step.arguments.get("title", ""))
+    if title and not CHART_ONLY.match(title):
+        return title
+    return shorten(subject[:1].upper() + subject[1:], 80) if subject else title
+
+
 def chart_subject(step: Step, wanted: WantedOutput, figures: Figures) -> str:
     """What the chart is of, for its spec: the request's words, else its title, else the
     quantity the model named ("the populations of France, Germany and Italy")."""
     if wanted.subject:
         return wanted.subject
-    title = str(step.arguments.get("title", ""))
-    if title.split()[:1] in (["The"], ["A"], ["An"]):
+    # "Chart the number of moons of ...": the title is the request's sentence; its object is
+    # what the chart shows.
+    title = CHART_ONLY.sub("", str(step.arguments.get("title", ""))).strip()
+    if title.split()[:1] in (["The"], ["the"], ["A"], ["An"]):
         return title[0].lower() + title[1:]
     if figures.quantity or QUESTION_START.match(title):  # "Which country is most populous"
         return figures.quantity or "the recalled figures"
@@ -235,20 +259,6 @@ def figures_answer(model_name: str, figures: Figures, kind: str) -> str:
         f"{subject}, {figures.ranked(kind)}" if subject else f"The figures: {figures.ranked(kind)}"
     )
     return " ".join(filter(None, [f"{lead}.", figures.comparison(kind), recall_caveat(model_name)]))
-
-
-# "Compare the populations of France, Germany and Italy", "Plot the heights of ...": a request
-# whose only ask is the chart; one that also asks why, how or which wants the model's answer.
-CHART_ONLY = re.compile(
-    r"^\s*(?:please\s+)?(?:compare|plot|chart|graph|show|draw|make|create|give|list|display|"
-    r"visuali[sz]e)\b",
-    re.IGNORECASE,
-)
-MORE_THAN_FIGURES = re.compile(
-    r"\b(?:explain|why|how|describe|discuss|what|which|who|analy[sz]e|summari[sz]e|tell|"
-    r"write|and\s+(?:say|note))\b",
-    re.IGNORECASE,
-)
 
 
 def asks_only_for_figures(question: str) -> bool:

@@ -34,6 +34,10 @@ DATA_NOUNS = re.compile(
 MAX_LABEL_CHARACTERS = 40
 # "Average monthly rainfall: 12" is a list's name and its first value, not a label.
 MAX_COLON_LABEL_WORDS = 2
+# Verbs that join a list's name to its items ("sales were Jan 120, ..."): never in a label.
+LINKING_VERBS = frozenset(
+    "is are was were be been include includes included reached totalled totaled came".split()
+)
 REQUEST_VERBS = frozenset(
     "plot draw chart graph compute calculate find list sum average visualise visualize "
     "analyse analyze tabulate compare".split()
@@ -96,7 +100,7 @@ def data_list(text: str) -> DataList | None:
         runs.append(run)
     if not runs:
         return None
-    best = max(runs, key=len)
+    best = _split_opening_clause(max(runs, key=len))
     units = {item.unit for item in best}
     intro = best[0].intro.strip(" :-")
     labelled = best[0].label is not None
@@ -112,6 +116,20 @@ def data_list(text: str) -> DataList | None:
         name=intro if _is_name(intro) else "",
         unit=units.pop() if len(units) == 1 else "",
     )
+
+
+def _split_opening_clause(run: list[_Item]) -> list[_Item]:
+    """``Monthly sales were Jan 120, Feb 135``: the first label is ``Jan``; the words up to its
+    last linking verb introduce the list, as a colon would (``Monthly sales: Jan 120``)."""
+    first = run[0]
+    words = first.label.split() if first.label is not None else []
+    verbs = [index for index, word in enumerate(words) if word.lower() in LINKING_VERBS]
+    if not verbs or verbs[-1] == len(words) - 1:
+        return run
+    named = " ".join(words[: verbs[-1]])
+    intro = f"{first.intro} {named}:".strip() if named else first.intro or ":"
+    label = " ".join(words[verbs[-1] + 1 :])
+    return [_Item(label, first.value, first.unit, intro, first.sentence), *run[1:]]
 
 
 def _is_name(text: str) -> bool:
