@@ -274,6 +274,16 @@ def test_a_typed_list_is_charted_whole_and_averaged(agent: UniMA) -> None:
     assert "highest = 20 (Apr)" in response.content and "lowest = 9 (Mar)" in response.content
 
 
+def test_a_list_named_before_a_verb_is_charted_under_its_name(agent: UniMA) -> None:
+    response = agent.respond(
+        "Monthly sales were Jan 120, Feb 135, Mar 160 and Apr 150. Show them in a bar chart."
+    )
+    chart = trace_of(response).plans[-1].nodes[0]["arguments"]
+    assert chart["labels"] == ["Jan", "Feb", "Mar", "Apr"]
+    assert chart["title"] == "Monthly sales"  # not "Them"
+    assert "lowest = 120 (Jan)" in response.content
+
+
 def test_csv_row_numbers_and_ranks_are_never_the_values(agent: UniMA, tmp_path: Path) -> None:
     csv = tmp_path / "scores.csv"
     ranks = [3, 4, 1, 6, 2, 5]

@@ -39,7 +39,7 @@ _SHOWING_VERBS = frozenset(
     {"shows", "show", "depicts", "depict", "illustrates", "illustrate", "portrays", "features"}
 )
 # An object that only points back at something said before names no subject.
-_POINTING_PRONOUNS = frozenset({"it", "them", "this", "that", "these", "those", "they"})
+POINTING_PRONOUNS = frozenset({"it", "them", "this", "that", "these", "those", "they"})
 # Words that may join another requested item to a subject ("... of a raindrop and a narration").
 _JOINERS = frozenset({"and", "or", "plus", "with", ",", "&", "along", "together", "as"})
 # "for my class", "for us": an audience, not part of what is shown.
@@ -293,6 +293,6 @@ def _verb_object(
         reader.kinds[index] in ("tag", "punct") or index in starts for index in range(start, attach)
     ):
         return None  # the object is an input or another requested item
-    if attach - start == 1 and words[start] in _POINTING_PRONOUNS:
+    if attach - start == 1 and words[start] in POINTING_PRONOUNS:
         return None  # "Show them in a bar chart": what "them" points to is said elsewhere
     return start, attach

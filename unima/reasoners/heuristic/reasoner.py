@@ -47,6 +47,7 @@ from unima.reasoners.heuristic.text_tools import (
     topic_of,
 )
 from unima.reasoners.heuristic.word_problems import word_problem_answer
+from unima.spec.wanted import POINTING_PRONOUNS
 from unima.tools import TOOL_FOR_MODALITY
 from unima.tools.document.arguments import DocumentFormat
 from unima.tools.image.fitting import fit_chart
@@ -284,9 +285,14 @@ class HeuristicReasoner(Reasoner):
             ),
             None,
         )
+        topic = caption.topic or topic_of(question)
+        if topic.lower() in POINTING_PRONOUNS:
+            # "... Show them in a bar chart": the data's own name says what "them" are.
+            name = str(values.get("name") or "")
+            topic = name if name and name != "value" else "the data"
         return Evidence(
             question=question,
-            topic=caption.topic or topic_of(question),
+            topic=topic,
             key_points=[shorten(point, 160) for point in points],
             terms=terms,
             input_text=input_text,
