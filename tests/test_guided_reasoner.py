@@ -437,6 +437,25 @@ def test_a_diagram_box_that_restates_the_question_is_refused() -> None:
     assert diagram.labels == ["Sunlight", "Air molecules", "Scatter blue light"]
 
 
+def test_a_node_given_twice_is_one_box_and_too_few_boxes_are_refused() -> None:
+    answer = "Spaghetti is boiled in salted water, drained, then tossed with tomato sauce."
+    check = check_diagram(answer, topic="How is spaghetti made?")
+    reply = DiagramReply.model_validate(
+        {
+            "nodes": ["Boiled spaghetti", "Tomato sauce", "boiled spaghetti", "Tossed"],
+            "edges": [
+                {"from": "boiled spaghetti", "to": "Tossed"},
+                {"from": "Tomato sauce", "to": "Tossed"},
+            ],
+        }
+    )
+    diagram = check(reply)
+    assert diagram.labels == ["Boiled spaghetti", "Tomato sauce", "Tossed"]
+    assert diagram.edges == [("Boiled spaghetti", "Tossed", ""), ("Tomato sauce", "Tossed", "")]
+    with pytest.raises(BadReply, match="same label"):
+        check(DiagramReply(nodes=["Tomato sauce", "tomato sauce", "Spaghetti"]))
+
+
 def test_a_node_written_as_a_clause_keeps_its_head() -> None:
     """A small model's clause label keeps the model's diagram instead of the key-term fallback."""
     answer = (

@@ -21,6 +21,7 @@ from unima.reasoners.heuristic.text_tools import STOPWORDS, split_sentences, wor
 from unima.types import PLACEHOLDER_PATTERN
 
 MAX_LABEL_CHARS = 40
+MIN_NODES = 3
 # A box label that is a question ("Why is the sky blue") is the title, not a stage.
 QUESTION_START = re.compile(r"(why|how|what|when|where|which|who)\b", re.IGNORECASE)
 # Where a node label that reads as a clause ("glucose, a type of sugar that ...") ends its head.
@@ -78,7 +79,7 @@ class DiagramReply(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     title: str = Field(default="", max_length=80, description="A short title for the diagram.")
-    nodes: list[str] = Field(min_length=3, max_length=8, description="Short box labels.")
+    nodes: list[str] = Field(min_length=MIN_NODES, max_length=8, description="Short box labels.")
     edges: list[DiagramEdge] = Field(default_factory=list, max_length=12)
 
 
@@ -268,7 +269,13 @@ def check_diagram(answer: str, topic: str = "") -> Callable[[Any], Diagram]:
                 f"the node label {long[0][:60]!r} is over {MAX_LABEL_CHARS} characters; "
                 "use 1 to 4 words per node"
             )
-        if len({label.lower() for label in labels}) != len(labels):
+        # A label given twice is one box (small models repeat a node when the answer is short);
+        # arrows to either copy go to it. Too few boxes left is no diagram.
+        kept: dict[str, str] = {}
+        for label in labels:
+            kept.setdefault(label.lower(), label)
+        labels = list(kept.values())
+        if len(labels) < MIN_NODES:
             raise BadReply("two nodes have the same label; give each node its own label")
         questions = [
             label
