@@ -7,6 +7,7 @@ the numbers the answer states.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -282,6 +283,20 @@ def test_a_list_named_before_a_verb_is_charted_under_its_name(agent: UniMA) -> N
     assert chart["labels"] == ["Jan", "Feb", "Mar", "Apr"]
     assert chart["title"] == "Monthly sales"  # not "Them"
     assert "lowest = 120 (Jan)" in response.content
+
+
+def test_a_report_is_titled_by_its_subject_and_restates_no_instruction(agent: UniMA) -> None:
+    response = agent.respond("Write a short report (PDF) on the main renewable energy sources.")
+    plan = trace_of(response).plans[-1]
+    report = next(node for node in plan.nodes if node["tool"] == "render_document")["arguments"]
+    assert report["title"] == "The main renewable energy sources"
+    assert "Question" not in [section["heading"] for section in report["sections"]]
+    assert re.search(r"is a PDF report with \d+ sections?\.", response.content)
+    asked = agent.respond("What are the main renewable energy sources? Answer in a PDF report.")
+    report = next(
+        node for node in trace_of(asked).plans[-1].nodes if node["tool"] == "render_document"
+    )["arguments"]
+    assert report["sections"][0]["heading"] == "Question"
 
 
 def test_csv_row_numbers_and_ranks_are_never_the_values(agent: UniMA, tmp_path: Path) -> None:

@@ -780,6 +780,13 @@ def test_a_pronoun_is_no_subject_but_a_named_object_is() -> None:
     assert [item.subject for item in named.wanted] == ["refraction"]
 
 
+def test_a_report_on_a_subject_names_it_past_its_format() -> None:
+    spec = output_spec_for("Write a short report (PDF) on the main renewable energy sources.")
+    assert [item.subject for item in spec.wanted] == ["the main renewable energy sources"]
+    # "on" names a place, not a subject, for pictures.
+    assert [item.subject for item in output_spec_for("Show a picture on my screen.").wanted] == [""]
+
+
 def test_a_spec_written_before_wanted_still_loads() -> None:
     old = {"counts": {"image": 1}, "stated": True, "evidence": [], "notes": []}
     spec = OutputSpec.model_validate(old)

@@ -205,7 +205,13 @@ def _subject_after(
     """The words after "of", "showing", "that shows" ... following the phrase."""
     words, kinds = reader.words, reader.kinds
     position = mention.end
-    if position < end and words[position] in _SUBJECT_LINKS:
+    if position + 2 < end and words[position] == "(" and words[position + 2] == ")":
+        position += 3  # "a short report (PDF) on ...": the format, then the subject
+    if position < end and (
+        words[position] in _SUBJECT_LINKS
+        # "a report on renewable energy"; "a picture on the wall" is where, not what.
+        or (words[position] == "on" and mention.modality == "document")
+    ):
         position += 1
     elif (
         position + 1 < end

@@ -59,7 +59,12 @@ from unima.reasoners.guided.questions import (
     diagram_question,
     sections_question,
 )
-from unima.reasoners.heuristic.content import Evidence, narration_script, step_arguments
+from unima.reasoners.heuristic.content import (
+    Evidence,
+    narration_script,
+    report_sentence,
+    step_arguments,
+)
 from unima.reasoners.heuristic.reasoner import HeuristicReasoner, analysis_sentence
 from unima.reasoners.heuristic.text_tools import (
     core_question,
@@ -416,9 +421,8 @@ class GuidedReasoner(Reasoner):
             sections += answer_sections
         arguments = {**step.arguments, "sections": [section.model_dump() for section in sections]}
         document = DocumentArguments.model_validate(arguments)
-        return step_arguments(document), (
-            f"A {document.format.upper()} report with {len(sections)} sections and "
-            f"{len(document.tables)} tables."
+        return step_arguments(document), report_sentence(
+            document.format, len(sections), len(document.tables)
         )
 
     def _code(

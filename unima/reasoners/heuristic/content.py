@@ -268,10 +268,10 @@ def video_arguments(
 def document_arguments(
     evidence: Evidence, answer_text: str, figure_steps: list[str], format: DocumentFormat
 ) -> tuple[dict[str, Any], str]:
-    sections = [
-        Section(heading="Question", body=strip_placeholders(evidence.question)),
-        Section(heading="Answer", body=strip_placeholders(answer_text)),
-    ]
+    question = strip_placeholders(evidence.question)
+    # A question is worth restating above its answer; "Write a report on ..." is not.
+    sections = [Section(heading="Question", body=question)] if "?" in question else []
+    sections.append(Section(heading="Answer", body=strip_placeholders(answer_text)))
     if evidence.key_points:
         sections.append(
             Section(
@@ -291,17 +291,24 @@ def document_arguments(
     if evidence.data_report:
         rows = [[name, value] for name, value in evidence.data_report.items()]
         tables.append(Table(caption="Computed values", columns=["measure", "value"], rows=rows))
+    wanted = wanted_output(evidence, "document", 0)
+    about = (wanted.subject if wanted is not None else "") or evidence.topic
     arguments = DocumentArguments(
-        title=shorten(evidence.topic[:1].upper() + evidence.topic[1:], 100),
+        title=shorten(about[:1].upper() + about[1:], 100),
         format=format,
         sections=sections,
         tables=tables,
         figure_steps=figure_steps,
     )
-    return (
-        step_arguments(arguments),
-        f"A {format.upper()} report with {len(sections)} sections and {len(tables)} tables.",
-    )
+    return step_arguments(arguments), report_sentence(format, len(sections), len(tables))
+
+
+def report_sentence(format: str, sections: int, tables: int) -> str:
+    """The content spec of a report: "A PDF report with 3 sections and 1 table."."""
+    parts = [f"{sections} section{'' if sections == 1 else 's'}"]
+    if tables:
+        parts.append(f"{tables} table{'' if tables == 1 else 's'}")
+    return f"A {format.upper()} report with {' and '.join(parts)}."
 
 
 def code_arguments(evidence: Evidence) -> tuple[dict[str, Any], str]:
