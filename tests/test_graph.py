@@ -370,3 +370,16 @@ def test_a_still_irrelevant_artifact_ends_partial_and_is_kept() -> None:
     trace = load_trace(response.trace_path)
     assert [judge_round.decision for judge_round in trace.rounds] == ["replan", "give_up"]
     assert "still not relevant: make_image1" in trace.rounds[-1].reason
+
+
+def test_a_replan_that_gives_the_same_plan_ends_the_rounds() -> None:
+    # Three rounds allowed; the second plan is the first again, so a third would be too.
+    reasoner = OffTopicDiagrams(off_topic_plans=100)
+    response = UniMA(tools=fake_toolbox(), reasoner=reasoner, max_judge_rounds=3).respond(
+        "Explain how tides work. Include one diagram."
+    )
+    assert response.status == "partial"
+    trace = load_trace(response.trace_path)
+    assert [judge_round.decision for judge_round in trace.rounds] == ["replan", "give_up"]
+    assert trace.rounds[-1].reason.startswith("planning again gave the same plan")
+    assert len(reasoner.feedback) == 2

@@ -9,6 +9,7 @@ round the run ends partial with the problem listed and every artifact kept.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections import Counter
 from pathlib import Path
@@ -241,11 +242,20 @@ async def judge(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, An
             if repaired is not plan:
                 context.recorder.record_plan(repaired)
         elif irrelevant and not result.failed_steps:
-            # Valid files that do not carry the answer: the text and the steps are planned
-            # again together, with the reasons, so that the new files and words agree.
-            decision = "replan"
-            reason = "artifacts are not relevant: " + "; ".join(irrelevant.values())
-            update["feedback"] = list(irrelevant.values())
+            fingerprint = plan_fingerprint(plan)
+            if state.get("replanned_from") == fingerprint:
+                # The last replan, told these reasons, gave this same plan: another would too.
+                decision = "give_up"
+                reason = "planning again gave the same plan; still not relevant: " + "; ".join(
+                    irrelevant.values()
+                )
+            else:
+                # Valid files that do not carry the answer: the text and the steps are planned
+                # again together, with the reasons, so that the new files and words agree.
+                decision = "replan"
+                reason = "artifacts are not relevant: " + "; ".join(irrelevant.values())
+                update["feedback"] = list(irrelevant.values())
+                update["replanned_from"] = fingerprint
         else:
             decision, reason = "give_up", "the failed steps cannot be retried"
     context.recorder.record_round(
@@ -259,6 +269,13 @@ async def judge(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, An
     if decision in ("retry_steps", "replan"):
         update["round"] = round + 1
     return {**update, "decision": decision}
+
+
+def plan_fingerprint(plan: Plan) -> str:
+    """What a plan says and does (content, specs, steps), as one comparable string."""
+    return hashlib.sha256(
+        plan.model_dump_json(include={"content", "content_specs", "steps"}).encode()
+    ).hexdigest()
 
 
 def _repair_plan(plan: Plan, problems: dict[str, str], context: RunContext) -> Plan:

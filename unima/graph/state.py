@@ -39,6 +39,8 @@ class AgentState(TypedDict, total=False):
     check: CheckResult
     round: int
     decision: str
+    # The fingerprint of the plan a replan for irrelevant files started from.
+    replanned_from: str
 
 
 class StepTask(TypedDict):
