@@ -284,3 +284,22 @@ def test_a_title_that_is_the_request_sentence_becomes_what_the_chart_shows() -> 
         "A bar chart of the number of moons of Mars, Jupiter and Saturn: 3 values"
     )
     assert plan.content.startswith("Moons, Saturn 146, Jupiter 95 and Mars 2, highest first.")
+
+
+def test_numbers_the_request_typed_are_not_called_recall() -> None:
+    # The list reader does not take this sentence for data; the model reads its numbers out.
+    teams = {
+        "quantity": "wins",
+        "unit": "",
+        "values": [{"label": "Red team", "value": 3}, {"label": "Blue team", "value": 5}],
+    }
+    model = ScriptedChatModel(script={"guided_figures": json.dumps(teams)})
+    plan = plan_for(
+        model, "Make a bar chart: the red team had 3 wins while the blue team had 5 wins."
+    )
+    arguments = image_arguments(plan)
+    assert arguments["values"] == [3, 5]
+    assert arguments["caption"] == "Figures as the request gives them."
+    assert "These are the figures the request gives." in plan.content
+    assert "recall" not in plan.content
+    assert plan.content_specs["image1"].endswith("2 values as the request gives them.")

@@ -551,3 +551,14 @@ def test_the_analysis_figures_follow_the_models_explanation() -> None:
     # The model was given the goal figures too.
     asked = next(messages for step, messages in model.calls if step == "guided_answer")
     assert "at_or_above_goal = 1" in last_user_text(asked)
+
+
+def test_inline_latex_in_an_answer_reads_as_plain_text() -> None:
+    reply = (
+        r"In 3 years there are \(3 \times 365 = 1095\) days, and \[1095 + 35 = 1130\] in all; "
+        r"half is \(\frac{1130}{2}\) \(\text{days}\)."
+    )
+    assert check_answer("How many days are there in 3 years and 5 weeks?")(reply) == (
+        "In 3 years there are 3 × 365 = 1095 days, and 1095 + 35 = 1130 in all; half is "
+        "1130/2 days."
+    )

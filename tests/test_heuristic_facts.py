@@ -178,6 +178,11 @@ def test_a_typed_list_keeps_its_last_pair_before_a_full_stop() -> None:
         ),
         ("Bank of America 12, Wells Fargo 10", ("Bank of America", "Wells Fargo"), (12.0, 10.0)),
         (
+            "Temperature: 6am 12, 9am 16, noon 21, 3 pm 23",
+            ("6am", "9am", "noon", "3 pm"),
+            (12.0, 16.0, 21.0, 23.0),
+        ),
+        (
             "Temperatures: -3.5, 2, 4.25, -1 degrees.",
             ("value 1", "value 2", "value 3", "value 4"),
             (-3.5, 2.0, 4.25, -1.0),

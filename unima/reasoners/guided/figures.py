@@ -6,7 +6,8 @@ language model knows such figures, so the guided reasoner asks it for them as on
 object (what is measured, its unit, one value per item) and draws the chart from the reply.
 
 The figures are the model's recall, not a source: the chart's caption, the content spec and a
-sentence after the answer say so, and the answer is written with the figures in front of the
+sentence after the answer say so (unless every value is a number the request typed in words the
+list reader did not take for data: then they are "as the request gives them"), and the answer is written with the figures in front of the
 model so that its text and the chart agree. A reply is refused when it is no chart's data:
 fewer than two values, a value that is not a finite number, two items with one name, a pie of
 negative shares, or all values zero.
@@ -14,6 +15,7 @@ negative shares, or all values zero.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable
@@ -82,6 +84,9 @@ class Figures:
     unit: str
     labels: list[str]
     values: list[float]
+    # "recall": the model's own knowledge; "request": numbers the request typed that the
+    # heuristic's list reader did not take as data, read out by the model.
+    source: str = "recall"
 
     def amount(self, value: float) -> str:
         """One value in words with its unit: "67.8 million people", "78%", "8,848 meters"."""
@@ -183,7 +188,20 @@ def ask_figures(asker: Asker, step: Step, wanted: WantedOutput, request: str) ->
         request=shorten(request, 400),
     )
     asker.report(record)
-    return figures if isinstance(figures, Figures) else None
+    if not isinstance(figures, Figures):
+        return None
+    typed = numbers_in(request)
+    if all(any(math.isclose(value, number) for number in typed) for value in figures.values):
+        return dataclasses.replace(figures, source="request")
+    return figures
+
+
+def numbers_in(text: str) -> list[float]:
+    """Every number written in ``text`` (``12``, ``1,200``, ``-3.5``)."""
+    return [
+        float(match.group().replace(",", ""))
+        for match in re.finditer(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?", text)
+    ]
 
 
 def chart_kind(wanted: WantedOutput) -> str:
@@ -204,14 +222,20 @@ def figures_chart(
         values=figures.values,
         y_label=shorten(figures.unit or figures.quantity, 100),
         caption=shorten(
-            f"Figures recalled by the language model {model_name}; not from a source.", 300
+            f"Figures recalled by the language model {model_name}; not from a source."
+            if figures.source == "recall"
+            else "Figures as the request gives them.",
+            300,
         ),
     )
     words = kind.replace("_", " ")
+    origin = (
+        "recalled by the language model, not taken from the inputs"
+        if figures.source == "recall"
+        else "as the request gives them"
+    )
     return step_arguments(chart), shorten(
-        f"A {words} of {subject}: {len(figures.values)} values recalled by the language model, "
-        "not taken from the inputs.",
-        300,
+        f"A {words} of {subject}: {len(figures.values)} values {origin}.", 300
     )
 
 
@@ -238,7 +262,10 @@ def chart_subject(step: Step, wanted: WantedOutput, figures: Figures) -> str:
     return title
 
 
-def recall_caveat(model_name: str) -> str:
+def recall_caveat(model_name: str, figures: Figures) -> str:
+    """Where the figures come from, in a sentence."""
+    if figures.source == "request":
+        return "These are the figures the request gives."
     return (
         f"These figures are the language model's recall ({model_name}), not taken from the "
         "inputs or a cited source: check them before relying on them."
@@ -247,7 +274,7 @@ def recall_caveat(model_name: str) -> str:
 
 def recall_note(model_name: str, figures: Figures, kind: str) -> str:
     """The sentences after the model's answer: the chart's figures, and where they come from."""
-    return f"The chart shows {figures.ranked(kind)}. {recall_caveat(model_name)}"
+    return f"The chart shows {figures.ranked(kind)}. {recall_caveat(model_name, figures)}"
 
 
 def figures_answer(model_name: str, figures: Figures, kind: str) -> str:
@@ -258,7 +285,8 @@ def figures_answer(model_name: str, figures: Figures, kind: str) -> str:
     lead = (
         f"{subject}, {figures.ranked(kind)}" if subject else f"The figures: {figures.ranked(kind)}"
     )
-    return " ".join(filter(None, [f"{lead}.", figures.comparison(kind), recall_caveat(model_name)]))
+    caveat = recall_caveat(model_name, figures)
+    return " ".join(filter(None, [f"{lead}.", figures.comparison(kind), caveat]))
 
 
 def asks_only_for_figures(question: str) -> bool:

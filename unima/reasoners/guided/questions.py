@@ -162,6 +162,7 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
 def clean_text_reply(text: str) -> str:
     """The prose of a reply: no fences, no leading "Answer:", no markdown images or links (a
     link's words stay), one space between words."""
+    text = plain_math(text)
     text = re.sub(r"```\w*", " ", text)
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)  # ![alt](url): an image it cannot show
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
@@ -170,6 +171,19 @@ def clean_text_reply(text: str) -> str:
     text = re.sub(r"(?m)^\s*(#+|[-*•]|\d+[.)])\s+", "", text)  # headings and list markers
     text = re.sub(r"[*_`]{1,3}", "", text)
     return " ".join(text.split())
+
+
+# LaTeX a model writes in prose: "\\(3 \\times 365 = 1095\\)" reads "3 × 365 = 1095".
+LATEX_SYMBOLS = {r"\times": "×", r"\div": "÷", r"\cdot": "·", r"\approx": "≈", r"\pm": "±"}
+
+
+def plain_math(text: str) -> str:
+    """Inline LaTeX as plain text: delimiters dropped, symbols, fractions and text kept."""
+    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", text)
+    text = re.sub(r"\\(?:text|mathrm|textbf)\{([^{}]*)\}", r"\1", text)
+    for command, symbol in LATEX_SYMBOLS.items():
+        text = re.sub(re.escape(command) + r"(?![A-Za-z])", symbol, text)
+    return re.sub(r"\\[()\[\]]|\$\$", "", text)
 
 
 def check_answer(question: str) -> Callable[[Any], str]:

@@ -21,7 +21,9 @@ from unima.reasoners.heuristic.text_tools import STOPWORDS
 SENTENCE_END = re.compile(r"(?<=[^\s.])[.!?](?=\s|$)")
 ITEM_SEPARATOR = re.compile(r"\n|;|,(?!\d{3}(?!\d))|\s+and\s+|\s+&\s+|\t")
 LABELLED_ITEM = re.compile(
-    r"(?P<label>[A-Za-z][A-Za-z0-9'&/()\-]*(?:\s+[A-Za-z0-9'&/()\-]+){0,4}?|\d{4}(?=\s*[:=]))"
+    r"(?P<label>[A-Za-z][A-Za-z0-9'&/()\-]*(?:\s+[A-Za-z0-9'&/()\-]+){0,4}?|\d{4}(?=\s*[:=])"
+    # a clock time: "6am 12", "3 pm 23"
+    r"|\d{1,2}(?::\d{2})?\s?[AaPp]\.?[Mm]\.?)"
     # ": ", " = ", " - " or a space between them; "Q3 -4" is Q3 at minus four.
     r"(?:\s*[:=|]\s*|\s+[-\u2013]\s+|\s+)(?P<quantity>" + QUANTITY_PATTERN + ")"
 )
