@@ -303,3 +303,61 @@ def test_numbers_the_request_typed_are_not_called_recall() -> None:
     assert "These are the figures the request gives." in plan.content
     assert "recall" not in plan.content
     assert plan.content_specs["image1"].endswith("2 values as the request gives them.")
+
+
+@pytest.mark.parametrize(
+    ("values", "said"),
+    [
+        (
+            [12, 16, 23, 19],
+            "The temperature rises from 12 (6am) to a peak of 23 (noon), then falls to 19 (3pm).",
+        ),
+        (
+            [20, 14, 11, 18],
+            "The temperature falls from 20 (6am) to a low of 11 (noon), then rises to 18 (3pm).",
+        ),
+        ([12, 16, 19, 23], "The temperature rises from 12 (6am) to 23 (3pm)."),
+        ([23, 19, 16, 12], "The temperature falls from 23 (6am) to 12 (3pm)."),
+        (
+            [15, 23, 11, 18],
+            "The temperature goes from 15 (6am) to 18 (3pm), with a high of 23 (9am) and a low of 11 (noon).",
+        ),
+        ([18, 18, 18, 18], "The temperature stays at 18 throughout."),
+    ],
+)
+def test_the_shape_of_a_series_in_words(values: list[float], said: str) -> None:
+    series = Figures("", "", ["6am", "9am", "noon", "3pm"], values, "request")
+    assert series.trend("the temperature") == said
+
+
+def test_a_chart_of_typed_data_is_answered_by_its_shape_and_the_computed_figures() -> None:
+    model = ScriptedChatModel(default="An answer the model should not have been asked for.")
+    analysis = AnalysisReport(
+        needed=True,
+        status="ok",
+        values={
+            "labels": ["6am", "9am", "noon", "3pm", "6pm"],
+            "values": [12.0, 16.0, 21.0, 23.0, 19.0],
+            "total": 5,
+            "name": "value",
+            "report": {"count": 5, "mean": 18.2},
+        },
+    )
+    plan = plan_for(
+        model,
+        "Make a line chart of the temperature over a day: 6am 12, 9am 16, noon 21, 3pm 23, 6pm 19.",
+        analysis,
+    )
+    assert "guided_answer" not in [step for step, _ in model.calls]
+    assert plan.content.startswith(
+        "The temperature over a day rises from 12 (6am) to a peak of 23 (3pm), then falls to "
+        "19 (6pm).\n\nThe analysis computed"
+    )
+    assert "mean = 18.2" in plan.content and "recall" not in plan.content
+    asked = ScriptedChatModel(default="The warmest reading, 23, comes at 3pm on this day.")
+    plan_for(
+        asked,
+        "When is it warmest? Temperatures: 6am 12, 9am 16, 3pm 23. Plot a line chart.",
+        analysis,
+    )
+    assert "guided_answer" in [step for step, _ in asked.calls]  # a question wants the model

@@ -107,6 +107,34 @@ class Figures:
         pairs = list(zip(self.labels, self.values, strict=True))
         return pairs if kind == "line_chart" else sorted(pairs, key=lambda pair: -pair[1])
 
+    def trend(self, subject: str = "it") -> str:
+        """The shape of an ordered series: "The temperature rises from 12 (6am) to a peak of 23
+        (3pm), then falls to 19 (6pm)."."""
+        it = subject[:1].upper() + subject[1:]
+        said = [
+            f"{self.amount(value)} ({label})"
+            for label, value in zip(self.labels, self.values, strict=True)
+        ]
+        last = len(self.values) - 1
+        high = self.values.index(max(self.values))
+        low = self.values.index(min(self.values))
+        if self.values[high] == self.values[low]:
+            return f"{it} stays at {self.amount(self.values[0])} throughout."
+        if 0 < high < last and low in (0, last):
+            return (
+                f"{it} rises from {said[0]} to a peak of {said[high]}, then falls to {said[last]}."
+            )
+        if 0 < low < last and high in (0, last):
+            return f"{it} falls from {said[0]} to a low of {said[low]}, then rises to {said[last]}."
+        if (low, high) == (0, last):
+            return f"{it} rises from {said[0]} to {said[last]}."
+        if (high, low) == (0, last):
+            return f"{it} falls from {said[0]} to {said[last]}."
+        return (
+            f"{it} goes from {said[0]} to {said[last]}, with a high of {said[high]} and a low of "
+            f"{said[low]}."
+        )
+
     def comparison(self, kind: str) -> str:
         """One computed sentence: a pie's total, a line's change, a bar's highest over lowest."""
         pairs = self.pairs(kind)
@@ -277,6 +305,16 @@ def recall_note(model_name: str, figures: Figures, kind: str) -> str:
     return f"The chart shows {figures.ranked(kind)}. {recall_caveat(model_name, figures)}"
 
 
+def data_answer(figures: Figures, kind: str, subject: str) -> str:
+    """The answer to a request for a chart of data it gave: the series' shape (a line chart) or
+    its ranking, said of ``subject`` ("the temperature over a day"; may be empty); the analysis
+    program's figures follow it."""
+    if kind == "line_chart":
+        return figures.trend(subject or "it")
+    named = subject[:1].upper() + subject[1:] if subject else "The figures"
+    return f"{named}: {figures.ranked(kind)}."
+
+
 def figures_answer(model_name: str, figures: Figures, kind: str) -> str:
     """The whole answer to a request that only asks for the chart: its figures, one computed
     comparison, and where they come from. Nothing in it is the model's wording, so the text
@@ -291,5 +329,10 @@ def figures_answer(model_name: str, figures: Figures, kind: str) -> str:
 
 def asks_only_for_figures(question: str) -> bool:
     """Whether ``question`` (the request without its media phrases) asks for nothing but the
-    figures a chart shows."""
-    return bool(CHART_ONLY.match(question)) and not MORE_THAN_FIGURES.search(question)
+    figures a chart shows ("Compare the populations of ...", "Plot the heights of ...")."""
+    return bool(CHART_ONLY.match(question)) and asks_nothing_else(question)
+
+
+def asks_nothing_else(text: str) -> bool:
+    """Whether ``text`` holds no question and no request to explain, describe or write."""
+    return "?" not in text and not MORE_THAN_FIGURES.search(text)

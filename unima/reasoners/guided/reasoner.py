@@ -45,8 +45,10 @@ from unima.reasoners.guided.fallbacks import (
 from unima.reasoners.guided.figures import (
     Figures,
     ask_figures,
+    asks_nothing_else,
     asks_only_for_figures,
     chart_kind,
+    data_answer,
     figures_answer,
     figures_chart,
     recall_note,
@@ -60,6 +62,7 @@ from unima.reasoners.guided.questions import (
     sections_question,
 )
 from unima.reasoners.heuristic.content import (
+    WANTED_CHARTS,
     Evidence,
     narration_script,
     report_sentence,
@@ -158,7 +161,10 @@ class GuidedReasoner(Reasoner):
         recalled = self._recall_figures(skeleton, wanted_items, view)
         kinds = {tag: chart_kind(wanted_items[tag]) for tag in recalled}
         notes = []
-        if recalled and asks_only_for_figures(answer_subject(view)):
+        only_the_chart = asks_only_for_figures(answer_subject(view))
+        charted = [item for item in wanted_items.values() if item.kind in WANTED_CHARTS]
+        typed = analysed_figures(analysis)
+        if recalled and only_the_chart:
             # The request asks for the chart and nothing more: its figures are the answer.
             answer, answered = (
                 " ".join(
@@ -167,6 +173,12 @@ class GuidedReasoner(Reasoner):
                 ),
                 True,
             )
+        elif typed is not None and charted and asks_nothing_else(core_question(view.request.text)):
+            # A chart of the data the request gave, and nothing more: the data's shape is the
+            # answer, and the analysis program's figures follow it.
+            subject = charted[0].subject or str(analysis.values.get("name") or "")
+            subject = "" if subject.lower() == "value" else subject
+            answer, answered = data_answer(typed, chart_kind(charted[0]), subject), True
         else:
             answer, answered = self._answer(
                 view, caption, analysis, skeleton, feedback, recalled, kinds
@@ -470,6 +482,21 @@ def computed_facts(analysis: AnalysisReport, view: RequestView) -> str:
     if analysis.status != "ok" or not analysis.values.get("report"):
         return ""
     return analysis_sentence(analysis.values, view.request.text)
+
+
+def analysed_figures(analysis: AnalysisReport) -> Figures | None:
+    """The labelled series the analysis program read, as ``Figures``, or ``None``."""
+    if analysis.status != "ok":
+        return None
+    labels, values = analysis.values.get("labels"), analysis.values.get("values")
+    if not isinstance(labels, list) or not isinstance(values, list) or len(values) < 2:
+        return None
+    if len(labels) != len(values) or len(values) < int(analysis.values.get("total", len(values))):
+        return None  # only the first of many values were listed
+    unit = str(analysis.values.get("unit") or "")
+    return Figures(
+        "", unit, [str(label) for label in labels], [float(value) for value in values], "request"
+    )
 
 
 def answer_subject(view: RequestView) -> str:
