@@ -562,3 +562,31 @@ def test_inline_latex_in_an_answer_reads_as_plain_text() -> None:
         "In 3 years there are 3 × 365 = 1095 days, and 1095 + 35 = 1130 in all; half is "
         "1130/2 days."
     )
+
+
+def test_a_recording_is_shown_to_the_answer_by_what_it_says_not_its_loudness() -> None:
+    from unima.types import Part, Perception
+
+    model = ScriptedChatModel(script=GOOD)
+    reasoner = GuidedReasoner(model, timeout_s=5)
+    recording = Perception(
+        modality="audio",
+        tag="audio1",
+        summary="A 5.3 s mono recording (16 kHz) of speech, 7% silence, -19.7 dBFS RMS.",
+        text="Gutenberg introduced the movable type printing press around 1440 in Mainz.",
+    )
+    picture = Perception(
+        modality="image", tag="image1", summary="A photo of a press; text read: 'Mainz'."
+    )
+    request = Request(
+        text="Summarise <audio1> and say what <image1> shows.",
+        parts=(Part(modality="audio", tag="audio1"), Part(modality="image", tag="image1")),
+    )
+    view = RequestView(request, {"audio1": recording, "image1": picture})
+    reasoner.plan(view, reasoner.caption(view, OutputSpec()), AnalysisReport(needed=False), [], [])
+    prompt = next(
+        last_user_text(messages) for step, messages in model.calls if step == "guided_answer"
+    )
+    assert 'audio 1 (the audio input) says: "Gutenberg introduced' in prompt
+    assert "dBFS" not in prompt and "16 kHz" not in prompt
+    assert "A photo of a press" in prompt  # a picture keeps its summary

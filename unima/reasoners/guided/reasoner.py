@@ -288,7 +288,7 @@ class GuidedReasoner(Reasoner):
         answer, record = self.asker.ask(
             answer_question(question),
             question=question,
-            evidence=[strip_placeholders(line) for line in view.evidence_lines(400)],
+            evidence=[strip_placeholders(line) for line in content_lines(view, 400)],
             data=data,
             recalled="; ".join(figures.ranked(kinds[tag]) for tag, figures in recalled.items()),
             feedback=feedback[-3:],
@@ -482,6 +482,25 @@ def computed_facts(analysis: AnalysisReport, view: RequestView) -> str:
     if analysis.status != "ok" or not analysis.values.get("report"):
         return ""
     return analysis_sentence(analysis.values, view.request.text)
+
+
+def content_lines(view: RequestView, max_text_chars: int) -> list[str]:
+    """One line per input for the answer's prompt: a recording's transcript alone, every other
+    input as perception sums it up (its summary is what a picture or video shows, or how a
+    document's tables are laid out).
+
+    A small model repeats what it is shown: given a recording's loudness and sample rate beside
+    its transcript, it "summarised" the recording by its loudness.
+    """
+    lines = []
+    for line, part in zip(view.evidence_lines(max_text_chars), view.request.parts, strict=True):
+        perception = view.perceptions.get(part.tag or "")
+        if perception is None or not perception.text.strip() or part.modality != "audio":
+            lines.append(line)
+            continue
+        text = shorten(" ".join(perception.text.split()), max_text_chars)
+        lines.append(f'<{part.tag}> (the {part.modality} input) says: "{text}"')
+    return lines
 
 
 def analysed_figures(analysis: AnalysisReport) -> Figures | None:
