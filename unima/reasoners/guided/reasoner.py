@@ -159,34 +159,9 @@ class GuidedReasoner(Reasoner):
         skeleton = self.heuristic.plan(view, caption, analysis, output_tags, feedback)
         wanted_items = wanted_per_step(skeleton, caption.output_spec)
         recalled = self._recall_figures(skeleton, wanted_items, view)
-        kinds = {tag: chart_kind(wanted_items[tag]) for tag in recalled}
-        notes = []
-        only_the_chart = asks_only_for_figures(answer_subject(view))
-        charted = [item for item in wanted_items.values() if item.kind in WANTED_CHARTS]
-        typed = analysed_figures(analysis)
-        if recalled and only_the_chart:
-            # The request asks for the chart and nothing more: its figures are the answer.
-            answer, answered = (
-                " ".join(
-                    figures_answer(self.model_name, figures, kinds[tag])
-                    for tag, figures in recalled.items()
-                ),
-                True,
-            )
-        elif typed is not None and charted and asks_nothing_else(core_question(view.request.text)):
-            # A chart of the data the request gave, and nothing more: the data's shape is the
-            # answer, and the analysis program's figures follow it.
-            subject = charted[0].subject or str(analysis.values.get("name") or "")
-            subject = "" if subject.lower() == "value" else subject
-            answer, answered = data_answer(typed, chart_kind(charted[0]), subject), True
-        else:
-            answer, answered = self._answer(
-                view, caption, analysis, skeleton, feedback, recalled, kinds
-            )
-            notes = [
-                recall_note(self.model_name, figures, kinds[tag])
-                for tag, figures in recalled.items()
-            ]
+        answer, answered, notes = self._choose_answer(
+            view, caption, analysis, skeleton, feedback, wanted_items, recalled
+        )
         topic = caption.topic or "the question"
         steps: list[Step] = []
         specs: dict[str, str] = {}
@@ -251,6 +226,43 @@ class GuidedReasoner(Reasoner):
         return {**step.arguments, "code": code}
 
     # -- fields ------------------------------------------------------------------------------
+
+    def _choose_answer(
+        self,
+        view: RequestView,
+        caption: Caption,
+        analysis: AnalysisReport,
+        skeleton: Plan,
+        feedback: list[str],
+        wanted_items: dict[str, WantedOutput],
+        recalled: dict[str, Figures],
+    ) -> tuple[str, bool, list[str]]:
+        """The answer, whether it is not the fallback, and the notes that follow it.
+
+        A request for a chart and nothing more is answered by the chart's figures (recalled,
+        or the data it gave with the analysis program's figures after them); anything else is
+        the model's answer, with a note on where recalled figures come from.
+        """
+        kinds = {tag: chart_kind(wanted_items[tag]) for tag in recalled}
+        if recalled and asks_only_for_figures(answer_subject(view)):
+            answer = " ".join(
+                figures_answer(self.model_name, figures, kinds[tag])
+                for tag, figures in recalled.items()
+            )
+            return answer, True, []
+        charted = [item for item in wanted_items.values() if item.kind in WANTED_CHARTS]
+        typed = analysed_figures(analysis)
+        if typed is not None and charted and asks_nothing_else(core_question(view.request.text)):
+            subject = charted[0].subject or str(analysis.values.get("name") or "")
+            subject = "" if subject.lower() == "value" else subject
+            return data_answer(typed, chart_kind(charted[0]), subject), True, []
+        answer, answered = self._answer(
+            view, caption, analysis, skeleton, feedback, recalled, kinds
+        )
+        notes = [
+            recall_note(self.model_name, figures, kinds[tag]) for tag, figures in recalled.items()
+        ]
+        return answer, answered, notes
 
     def _recall_figures(
         self, skeleton: Plan, wanted_items: dict[str, WantedOutput], view: RequestView
