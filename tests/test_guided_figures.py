@@ -361,3 +361,38 @@ def test_a_chart_of_typed_data_is_answered_by_its_shape_and_the_computed_figures
         analysis,
     )
     assert "guided_answer" in [step for step, _ in asked.calls]  # a question wants the model
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Make a pie chart of my monthly budget.",
+        "Compare our sales by region in a bar chart.",
+    ],
+)
+def test_figures_only_the_user_has_are_never_recalled(text: str) -> None:
+    model = ScriptedChatModel(
+        script={"guided_figures": json.dumps(POPULATIONS)},
+        default="A short answer that says the request gives no figures to draw.",
+    )
+    plan = plan_for(model, text)
+    assert "guided_figures" not in [step for step, _ in model.calls]
+    assert image_arguments(plan)["kind"] not in ("bar_chart", "pie_chart")
+
+
+def test_a_request_with_inputs_takes_its_figures_from_them_not_from_recall() -> None:
+    from unima.types import Part, Perception
+
+    model = ScriptedChatModel(
+        script={"guided_figures": json.dumps(POPULATIONS)},
+        default="A short answer about what the scanned page holds, if anything.",
+    )
+    reasoner = GuidedReasoner(model, timeout_s=5)
+    text = "Show the figures in <image1> in a bar chart."
+    view = RequestView(
+        Request(text=text, parts=(Part(modality="image", tag="image1"),)),
+        {"image1": Perception(modality="image", tag="image1", summary="A blurred page.")},
+    )
+    caption = reasoner.caption(view, output_spec_for(text, input_tags=["image1"]))
+    reasoner.plan(view, caption, AnalysisReport(needed=False), ["image2"], feedback=[])
+    assert "guided_figures" not in [step for step, _ in model.calls]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from typing import Any
 
 from unima.errors import ReasonerError
@@ -269,8 +270,11 @@ class GuidedReasoner(Reasoner):
     ) -> dict[str, Figures]:
         """The model's figures for each chart asked for that the inputs hold no numbers for.
 
-        Asked before the answer, so that the answer is written with the chart's numbers.
+        Asked before the answer, so that the answer is written with the chart's numbers. Never
+        asked when the figures can only be the user's (``recallable``).
         """
+        if not recallable(view):
+            return {}
         request = strip_placeholders(core_question(view.request.text))
         recalled = {}
         for step in skeleton.steps:
@@ -513,6 +517,17 @@ def content_lines(view: RequestView, max_text_chars: int) -> list[str]:
         text = shorten(" ".join(perception.text.split()), max_text_chars)
         lines.append(f'<{part.tag}> (the {part.modality} input) says: "{text}"')
     return lines
+
+
+# "my monthly budget", "our sales": figures only the user has, which a model could only invent.
+OWN_DATA = re.compile(r"\b(?:my|our|mine|ours)\b", re.IGNORECASE)
+
+
+def recallable(view: RequestView) -> bool:
+    """Whether a chart's figures may come from the model's knowledge: not when the request
+    brings inputs (their numbers, even where unread, are the data) or speaks of the user's own
+    data."""
+    return not view.request.parts and not OWN_DATA.search(view.request.text)
 
 
 def analysed_figures(analysis: AnalysisReport) -> Figures | None:
