@@ -257,9 +257,8 @@ class GuidedReasoner(Reasoner):
             subject = charted[0].subject or str(analysis.values.get("name") or "")
             subject = "" if subject.lower() == "value" else subject
             return data_answer(typed, chart_kind(charted[0]), subject), True, []
-        answer, answered = self._answer(
-            view, caption, analysis, skeleton, feedback, recalled, kinds
-        )
+        ranked = "; ".join(figures.ranked(kinds[tag]) for tag, figures in recalled.items())
+        answer, answered = self._answer(view, caption, analysis, skeleton, feedback, ranked)
         notes = [
             recall_note(self.model_name, figures, kinds[tag]) for tag, figures in recalled.items()
         ]
@@ -292,9 +291,10 @@ class GuidedReasoner(Reasoner):
         analysis: AnalysisReport,
         skeleton: Plan,
         feedback: list[str],
-        recalled: dict[str, Figures],
-        kinds: dict[str, str],
+        recalled: str,
     ) -> tuple[str, bool]:
+        """The model's answer (written with ``recalled``, the chart's figures in words, when
+        there are some), or the fallback answer and ``False``."""
         question = answer_subject(view)
         report = analysis.values.get("report", {}) if analysis.status == "ok" else {}
         data = shorten(", ".join(f"{name} = {value}" for name, value in report.items()), 700)
@@ -306,7 +306,7 @@ class GuidedReasoner(Reasoner):
             question=question,
             evidence=[strip_placeholders(line) for line in content_lines(view, 400)],
             data=data,
-            recalled="; ".join(figures.ranked(kinds[tag]) for tag, figures in recalled.items()),
+            recalled=recalled,
             feedback=feedback[-3:],
         )
         self.asker.report(record)
